@@ -105,9 +105,9 @@ int on_error(sockaddr_nl*, nlmsgerr* err, void* arg) {
   int rem = 0;
   nla_for_each_attr(pos, tlv, len, rem) {
     if (nla_type(pos) == NLMSGERR_ATTR_MSG && nla_len(pos) > 0)
-      a->text.assign(static_cast<const char*>(nla_data(pos)),
-                     strnlen(static_cast<const char*>(nla_data(pos)),
-                             static_cast<std::size_t>(nla_len(pos))));
+      a->text.assign(
+          static_cast<const char*>(nla_data(pos)),
+          strnlen(static_cast<const char*>(nla_data(pos)), static_cast<std::size_t>(nla_len(pos))));
   }
   return NL_STOP;
 }
@@ -123,8 +123,8 @@ int on_valid(nl_msg* msg, void* arg) {
 }
 
 std::string describe(const selector& s) {
-  return s.src.to_string() + "/" + std::to_string(s.src_prefix) + " -> " + s.dst.to_string() +
-         "/" + std::to_string(s.dst_prefix);
+  return s.src.to_string() + "/" + std::to_string(s.src_prefix) + " -> " + s.dst.to_string() + "/" +
+         std::to_string(s.dst_prefix);
 }
 
 /// Fills a libnl selector from ours.
@@ -306,12 +306,11 @@ result<done> xfrm_socket::add_sa(const sa_spec& spec, bool update) {
     xfrmnl_sa_set_comp_params(sa.p, spec.comp_alg.c_str(), 0, "");
   if (spec.encap) {
     addr_ref oa{make_addr(spec.src)};
-    xfrmnl_sa_set_encap_tmpl(sa.p, 2 /* UDP_ENCAP_ESPINUDP */, spec.encap->sport,
-                             spec.encap->dport, oa.p);
+    xfrmnl_sa_set_encap_tmpl(sa.p, 2 /* UDP_ENCAP_ESPINUDP */, spec.encap->sport, spec.encap->dport,
+                             oa.p);
   }
-  std::string what = std::string{update ? "updating" : "adding"} + " SA " +
-                     spec.src.to_string() + "->" + spec.dst.to_string() + " spi " +
-                     std::to_string(spec.spi);
+  std::string what = std::string{update ? "updating" : "adding"} + " SA " + spec.src.to_string() +
+                     "->" + spec.dst.to_string() + " spi " + std::to_string(spec.spi);
   nl_msg* raw = nullptr;
   int rc = update ? xfrmnl_sa_build_update_request(sa.p, 0, &raw)
                   : xfrmnl_sa_build_add_request(sa.p, NLM_F_EXCL, &raw);
@@ -320,7 +319,8 @@ result<done> xfrm_socket::add_sa(const sa_spec& spec, bool update) {
   msg_ref msg{raw};
   auto r = transact(msg.p, what);
   // The request carried the keys: wipe it before it is freed.
-  explicit_bzero(nlmsg_data(nlmsg_hdr(msg.p)), static_cast<std::size_t>(nlmsg_datalen(nlmsg_hdr(msg.p))));
+  explicit_bzero(nlmsg_data(nlmsg_hdr(msg.p)),
+                 static_cast<std::size_t>(nlmsg_datalen(nlmsg_hdr(msg.p))));
   return r;
 }
 
@@ -380,8 +380,7 @@ result<done> xfrm_socket::add_policy(const policy_spec& spec, bool update) {
     xfrmnl_user_tmpl_set_calgos(ut, ~0U);
     xfrmnl_sp_add_usertemplate(sp.p, ut);
   }
-  std::string what = std::string{update ? "updating" : "adding"} + " policy " +
-                     describe(spec.sel);
+  std::string what = std::string{update ? "updating" : "adding"} + " policy " + describe(spec.sel);
   nl_msg* raw = nullptr;
   int rc = update ? xfrmnl_sp_build_update_request(sp.p, 0, &raw)
                   : xfrmnl_sp_build_add_request(sp.p, NLM_F_EXCL, &raw);

@@ -97,8 +97,8 @@ struct sa_spec {
   key_bytes enc_key;
   std::string auth_alg;
   key_bytes auth_key;
-  unsigned auth_trunc_bits = 0; ///< 0: the algorithm's IPsec default
-  std::string comp_alg;         ///< for proto comp
+  unsigned auth_trunc_bits = 0;                     ///< 0: the algorithm's IPsec default
+  std::string comp_alg;                             ///< for proto comp
   std::uint64_t soft_seconds = 0, hard_seconds = 0; ///< 0 = unlimited
   std::optional<udp_encap> encap;
   std::optional<selector> sel; ///< transport mode: the traffic this SA covers
@@ -149,8 +149,8 @@ public:
 private:
   explicit xfrm_socket(nl_sock* sock) : sock_(sock) {}
   /// Sends one request and reads until its ACK or error; `valid` sees any data answer.
-  result<done> transact(nl_msg* msg, const std::string& what, int (*valid)(nl_msg*, void*) = nullptr,
-                        void* arg = nullptr);
+  result<done> transact(nl_msg* msg, const std::string& what,
+                        int (*valid)(nl_msg*, void*) = nullptr, void* arg = nullptr);
   nl_sock* sock_ = nullptr;
 };
 

@@ -34,7 +34,9 @@ std::string run(const std::string& cmd) {
   return out;
 }
 
-ip_address ip(const char* text) { return *ip_address::parse(text); }
+ip_address ip(const char* text) {
+  return *ip_address::parse(text);
+}
 
 selector star(const char* src, std::uint8_t sp, const char* dst, std::uint8_t dp) {
   selector s;
@@ -68,10 +70,10 @@ BOOST_AUTO_TEST_CASE(open_socket) {
 BOOST_AUTO_TEST_CASE(spi_allocation_in_range_and_distinct) {
   auto s = xfrm_socket::open();
   BOOST_REQUIRE(s.ok());
-  auto a = s.value().alloc_spi(ip("192.0.2.1"), ip("198.51.100.3"), xfrm_proto::esp, 1, 0x1000,
-                               0x1fff);
-  auto b = s.value().alloc_spi(ip("192.0.2.1"), ip("198.51.100.3"), xfrm_proto::esp, 2, 0x1000,
-                               0x1fff);
+  auto a =
+      s.value().alloc_spi(ip("192.0.2.1"), ip("198.51.100.3"), xfrm_proto::esp, 1, 0x1000, 0x1fff);
+  auto b =
+      s.value().alloc_spi(ip("192.0.2.1"), ip("198.51.100.3"), xfrm_proto::esp, 2, 0x1000, 0x1fff);
   BOOST_REQUIRE_MESSAGE(a.ok(), (a.ok() ? std::string{} : a.err().text));
   BOOST_REQUIRE_MESSAGE(b.ok(), (b.ok() ? std::string{} : b.err().text));
   BOOST_TEST(a.value() >= 0x1000u);
@@ -87,8 +89,8 @@ BOOST_AUTO_TEST_CASE(tunnel_policies_add_list_delete) {
   // The seed satellite's star: its /24 against the company's /16.
   auto out = tunnel_policy(star("192.168.3.0", 24, "192.168.0.0", 16), direction::out,
                            "198.51.100.3", "192.0.2.1");
-  auto in = tunnel_policy(star("192.168.0.0", 16, "192.168.3.0", 24), direction::in,
-                          "192.0.2.1", "198.51.100.3");
+  auto in = tunnel_policy(star("192.168.0.0", 16, "192.168.3.0", 24), direction::in, "192.0.2.1",
+                          "198.51.100.3");
   auto r1 = x.add_policy(out);
   BOOST_REQUIRE_MESSAGE(r1.ok(), (r1.ok() ? std::string{} : r1.err().text));
   auto r2 = x.add_policy(in);
@@ -160,7 +162,8 @@ BOOST_AUTO_TEST_CASE(esp_sa_added_or_unsupported_reported) {
     BOOST_TEST_MESSAGE(r.err().text);
     BOOST_TEST(r.err().unsupported());
     BOOST_TEST(r.err().text.find("adding SA 198.51.100.3->192.0.2.1 spi 74565") == 0u);
-    BOOST_TEST(r.err().text.find("this kernel lacks that IPsec transform or algorithm") != std::string::npos);
+    BOOST_TEST(r.err().text.find("this kernel lacks that IPsec transform or algorithm") !=
+               std::string::npos);
     BOOST_TEST(state.find("spi 0x00012345") == std::string::npos);
   }
   // Deleting an SA that does not exist is an error, not a crash.
