@@ -7,7 +7,13 @@
 #include <sched.h>
 #include <string>
 
+#include <arpa/inet.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "kernel/xfrm.hpp"
+#include "kernel/xfrm_events.hpp"
 
 using namespace coati::kernel;
 
@@ -168,4 +174,55 @@ BOOST_AUTO_TEST_CASE(esp_sa_added_or_unsupported_reported) {
   }
   // Deleting an SA that does not exist is an error, not a crash.
   BOOST_TEST(!s.value().delete_sa(sa.dst, 0x777, xfrm_proto::esp).ok());
+}
+
+BOOST_AUTO_TEST_CASE(acquire_event_for_traffic_without_sa) {
+  // A LAN interface (loopback traffic never meets policies).
+  BOOST_REQUIRE(std::system("ip link add v0 type veth peer name v1 && ip link set v0 up && "
+                            "ip link set v1 up && ip addr add 192.168.3.1/24 dev v0 && "
+                            "ip route add 192.168.0.0/16 dev v0 src 192.168.3.1") == 0);
+  auto events = xfrm_events::open();
+  BOOST_REQUIRE_MESSAGE(events.ok(), (events.ok() ? std::string{} : events.err().text));
+  auto s = xfrm_socket::open();
+  BOOST_REQUIRE(s.ok());
+  auto out = tunnel_policy(star("192.168.3.0", 24, "192.168.0.0", 16), direction::out,
+                           "198.51.100.3", "192.0.2.1");
+  BOOST_REQUIRE(s.value().add_policy(out).ok());
+
+  // Nothing yet: draining an empty socket gives no event and no error.
+  auto none = events.value().drain();
+  BOOST_REQUIRE(none.ok());
+  BOOST_TEST(none.value().empty());
+
+  // LAN traffic into the tunnel: the kernel holds it and asks for an SA.
+  int u = socket(AF_INET, SOCK_DGRAM, 0);
+  BOOST_REQUIRE(u >= 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(9);
+  inet_pton(AF_INET, "192.168.1.1", &to.sin_addr);
+  (void)sendto(u, "x", 1, MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&to), sizeof to);
+  close(u);
+
+  pollfd p{events.value().fd(), POLLIN, 0};
+  BOOST_REQUIRE_MESSAGE(poll(&p, 1, 5000) == 1, "no ACQUIRE within 5 s");
+  auto got = events.value().drain();
+  BOOST_REQUIRE_MESSAGE(got.ok(), (got.ok() ? std::string{} : got.err().text));
+  BOOST_REQUIRE(!got.value().empty());
+  const auto* acq = std::get_if<acquire_event>(&got.value().front());
+  BOOST_REQUIRE(acq != nullptr);
+  BOOST_TEST(acq->dst.to_string() == "192.0.2.1");
+  BOOST_TEST(acq->src.to_string() == "198.51.100.3");
+  BOOST_TEST(acq->sel.src.to_string() == "192.168.3.0");
+  BOOST_TEST(acq->sel.src_prefix == 24);
+  BOOST_TEST(acq->sel.dst.to_string() == "192.168.0.0");
+  BOOST_TEST(acq->sel.dst_prefix == 16);
+  BOOST_TEST((acq->dir == direction::out));
+  BOOST_TEST((acq->proto == xfrm_proto::esp));
+  BOOST_TEST(acq->policy_index != 0u);
+  BOOST_TEST(acq->flow.src.to_string() == "192.168.3.1");
+  BOOST_TEST(acq->flow.dst.to_string() == "192.168.1.1");
+  BOOST_TEST(acq->flow.proto == IPPROTO_UDP);
+  BOOST_TEST(acq->flow.dport == 9);
+  BOOST_TEST(s.value().delete_policy(out.sel, direction::out).ok());
 }
