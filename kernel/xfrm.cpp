@@ -1,7 +1,9 @@
 #include "kernel/xfrm.hpp"
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
+#include <linux/ipsec.h>
 #include <linux/xfrm.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -11,6 +13,7 @@ extern "C" {
 #include <linux/netlink.h>
 #include <netlink/addr.h>
 #include <netlink/attr.h>
+#include <netlink/cache.h>
 #include <netlink/errno.h>
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
@@ -339,6 +342,54 @@ result<done> xfrm_socket::delete_sa(const ip_address& dst, std::uint32_t spi, xf
     return make_error(rc, what);
   msg_ref msg{raw};
   return transact(msg.p, what);
+}
+
+result<done> xfrm_socket::flush_sas(std::optional<xfrm_proto> proto) {
+  xfrm_usersa_flush req{};
+  req.proto = proto ? static_cast<std::uint8_t>(*proto) : IPSEC_PROTO_ANY;
+  msg_ref msg{nlmsg_alloc_simple(XFRM_MSG_FLUSHSA, 0)};
+  if (msg.p == nullptr || nlmsg_append(msg.p, &req, sizeof req, NLMSG_ALIGNTO) < 0)
+    return error{-NLE_NOMEM, "flushing SAs: out of memory"};
+  return transact(msg.p, "flushing SAs");
+}
+
+result<done> xfrm_socket::flush_policies() {
+  msg_ref msg{nlmsg_alloc_simple(XFRM_MSG_FLUSHPOLICY, 0)};
+  if (msg.p == nullptr)
+    return error{-NLE_NOMEM, "flushing policies: out of memory"};
+  return transact(msg.p, "flushing policies");
+}
+
+result<std::vector<sa_id>> xfrm_socket::list_sas() {
+  nl_cache* cache = nullptr;
+  if (int rc = xfrmnl_sa_alloc_cache(sock_, &cache); rc < 0)
+    return make_error(rc, "listing SAs");
+  std::vector<sa_id> out;
+  nl_cache_foreach(
+      cache,
+      [](nl_object* obj, void* arg) {
+        auto* sa = reinterpret_cast<xfrmnl_sa*>(obj);
+        auto to_ip = [](nl_addr* a) {
+          ip_address ip;
+          if (a == nullptr)
+            return ip;
+          ip.fam = nl_addr_get_family(a) == AF_INET6 ? ip_address::family::v6
+                                                      : ip_address::family::v4;
+          std::memcpy(ip.bytes.data(), nl_addr_get_binary_addr(a),
+                      std::min<std::size_t>(nl_addr_get_len(a), 16));
+          return ip;
+        };
+        sa_id id;
+        id.src = to_ip(xfrmnl_sa_get_saddr(sa));
+        id.dst = to_ip(xfrmnl_sa_get_daddr(sa));
+        id.spi = static_cast<std::uint32_t>(xfrmnl_sa_get_spi(sa));
+        id.proto = static_cast<xfrm_proto>(xfrmnl_sa_get_proto(sa));
+        id.reqid = static_cast<std::uint32_t>(xfrmnl_sa_get_reqid(sa));
+        static_cast<std::vector<sa_id>*>(arg)->push_back(id);
+      },
+      &out);
+  nl_cache_free(cache);
+  return out;
 }
 
 result<done> xfrm_socket::add_policy(const policy_spec& spec, bool update) {

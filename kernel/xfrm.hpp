@@ -122,6 +122,14 @@ struct policy_spec {
   std::vector<template_spec> templates;
 };
 
+/// Identity of an installed SA, as listed by the kernel.
+struct sa_id {
+  ip_address src, dst;
+  std::uint32_t spi = 0; ///< host byte order
+  xfrm_proto proto = xfrm_proto::esp;
+  std::uint32_t reqid = 0;
+};
+
 /// A netlink socket for XFRM commands. Movable, not copyable.
 class xfrm_socket {
 public:
@@ -141,6 +149,12 @@ public:
   result<done> add_sa(const sa_spec& sa, bool update = false);
   /// Deletes the SA (dst, spi, proto).
   result<done> delete_sa(const ip_address& dst, std::uint32_t spi, xfrm_proto proto);
+  /// Deletes every SA (of `proto` only, when given) in this network namespace.
+  result<done> flush_sas(std::optional<xfrm_proto> proto = std::nullopt);
+  /// Deletes every policy in this network namespace.
+  result<done> flush_policies();
+  /// Every SA the kernel holds in this network namespace.
+  result<std::vector<sa_id>> list_sas();
   /// Adds a policy; with `update`, replaces one with the same selector and direction.
   result<done> add_policy(const policy_spec& policy, bool update = false);
   /// Deletes the policy with this selector and direction.
