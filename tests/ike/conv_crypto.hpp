@@ -1,0 +1,43 @@
+#pragma once
+// The few primitives the test conversation needs (SHA1, HMAC-SHA1, AES-128-CBC, MODP 2048
+// Diffie-Hellman), written directly on OpenSSL so the test stays independent of the code
+// it checks.
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace coati::ike::test {
+
+using bytes = std::vector<std::uint8_t>;
+
+/// SHA-1 of the concatenation of `parts`.
+bytes sha1(std::initializer_list<std::span<const std::uint8_t>> parts);
+/// HMAC-SHA1(key, concatenation of `parts`): IKE's prf with hash SHA1.
+bytes prf(std::span<const std::uint8_t> key,
+          std::initializer_list<std::span<const std::uint8_t>> parts);
+/// AES-128-CBC without padding (`data` is a multiple of 16 bytes).
+bytes aes_cbc(std::span<const std::uint8_t> key, std::span<const std::uint8_t> iv,
+              std::span<const std::uint8_t> data, bool encrypt);
+/// n random bytes.
+bytes random_bytes(std::size_t n);
+
+/// A MODP group 14 (2048-bit, RFC 3526) key pair.
+class dh_modp2048 {
+public:
+  dh_modp2048();
+  ~dh_modp2048();
+  dh_modp2048(const dh_modp2048&) = delete;
+  dh_modp2048& operator=(const dh_modp2048&) = delete;
+  /// g^x, 256 bytes.
+  const bytes& public_value() const { return pub_; }
+  /// (peer)^x, left-padded to 256 bytes.
+  bytes shared(std::span<const std::uint8_t> peer) const;
+
+private:
+  void* p_;
+  void* x_;
+  bytes pub_;
+};
+
+} // namespace coati::ike::test

@@ -1,0 +1,393 @@
+// The test conversation's two endpoints (see conversation.hpp).
+
+#include "conversation.hpp"
+
+#include <stdexcept>
+
+namespace coati::ike::test {
+
+namespace {
+
+const bytes vid_dpd = {0xaf, 0xca, 0xd7, 0x13, 0x68, 0xa1, 0xf1, 0xc9,
+                       0x6b, 0x86, 0x96, 0xfc, 0x77, 0x57, 0x01, 0x00};
+const bytes vid_rfc3947 = {0x4a, 0x13, 0x1c, 0x81, 0x07, 0x03, 0x58, 0x45,
+                           0x5c, 0x57, 0x28, 0xf2, 0x0e, 0x95, 0x45, 0x2f};
+
+template <class T>
+T must(result<T> r, const char* what) {
+  if (!r)
+    throw std::runtime_error(std::string(what) + ": " + r.error().render());
+  return std::move(r).value();
+}
+
+template <class T>
+const T& need(const std::vector<payload>& chain, const char* what) {
+  auto* p = find<T>(chain);
+  if (!p)
+    throw std::runtime_error(std::string("missing ") + what + " payload");
+  return *p;
+}
+
+bytes be32(std::uint32_t v) {
+  return {static_cast<std::uint8_t>(v >> 24), static_cast<std::uint8_t>(v >> 16),
+          static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)};
+}
+
+std::uint32_t random_mid() {
+  auto r = random_bytes(4);
+  std::uint32_t v = (std::uint32_t{r[0]} << 24) | (r[1] << 16) | (r[2] << 8) | r[3];
+  return v ? v : 1;
+}
+
+bytes first16(const bytes& b) {
+  return bytes(b.begin(), b.begin() + 16);
+}
+
+sa_payload phase1_offer() {
+  using namespace ike_attr;
+  transform aes{1,
+                transform_id::key_ike,
+                {data_attribute::tv(encryption, enc_aes), data_attribute::tv(key_length, 128),
+                 data_attribute::tv(hash, hash_sha1), data_attribute::tv(auth_method, auth_psk),
+                 data_attribute::tv(group_description, group_modp2048),
+                 data_attribute::tv(life_type, life_seconds),
+                 data_attribute::integer(life_duration, 86400)}};
+  transform des3{2,
+                 transform_id::key_ike,
+                 {data_attribute::tv(encryption, enc_3des), data_attribute::tv(hash, hash_md5),
+                  data_attribute::tv(auth_method, auth_psk),
+                  data_attribute::tv(group_description, group_modp2048),
+                  data_attribute::tv(life_type, life_seconds),
+                  data_attribute::integer(life_duration, 28800)}};
+  sa_payload sa;
+  sa.proposals.push_back(proposal{1, protocol_id::isakmp, {}, {aes, des3}});
+  return sa;
+}
+
+sa_payload phase2_offer(const bytes& spi) {
+  using namespace ipsec_attr;
+  transform aes{1,
+                transform_id::esp_aes_cbc,
+                {data_attribute::tv(life_type, 1), data_attribute::tv(life_duration, 3600),
+                 data_attribute::tv(encapsulation_mode, mode_tunnel),
+                 data_attribute::tv(auth_algorithm, auth_hmac_sha1),
+                 data_attribute::tv(key_length, 128)}};
+  transform des3{2,
+                 transform_id::esp_3des,
+                 {data_attribute::tv(life_type, 1), data_attribute::tv(life_duration, 3600),
+                  data_attribute::tv(encapsulation_mode, mode_tunnel),
+                  data_attribute::tv(auth_algorithm, auth_hmac_md5)}};
+  sa_payload sa;
+  sa.proposals.push_back(proposal{1, protocol_id::esp, spi, {aes, des3}});
+  return sa;
+}
+
+/// The first transform of the first proposal, which both test endpoints accept.
+transform choose(const sa_payload& sa, std::uint16_t enc_attr, std::uint16_t enc_value) {
+  for (const auto& t : sa.proposals.at(0).transforms) {
+    auto* e = t.find(enc_attr);
+    if ((e && e->basic_value == enc_value) || t.id == enc_value)
+      return t;
+  }
+  throw std::runtime_error("no acceptable transform");
+}
+
+} // namespace
+
+std::vector<int> expanded_types(const std::vector<payload>& chain) {
+  std::vector<int> out;
+  for (const auto& p : chain) {
+    out.push_back(static_cast<int>(type_of(p)));
+    if (auto* sa = std::get_if<sa_payload>(&p))
+      for (const auto& prop : sa->proposals) {
+        out.push_back(static_cast<int>(payload_type::proposal));
+        for (std::size_t i = 0; i < prop.transforms.size(); ++i)
+          out.push_back(static_cast<int>(payload_type::transform));
+      }
+  }
+  return out;
+}
+
+endpoint::endpoint(bool initiator, ipv4_address me, ipv4_address peer, bytes psk)
+    : initiator_(initiator), me_(me), peer_(peer), psk_(std::move(psk)) {
+  auto r = random_bytes(8);
+  std::copy(r.begin(), r.end(), (initiator ? ic_ : rc_).begin());
+}
+
+header endpoint::hdr(exchange_type x, std::uint32_t mid) const {
+  return header::make(x, ic_, rc_, mid, p1_done_ || step_ >= 3 ? flags::encryption : 0);
+}
+
+void endpoint::verify(std::span<const std::uint8_t> want, std::span<const std::uint8_t> got,
+                      const char* what) const {
+  if (!std::equal(want.begin(), want.end(), got.begin(), got.end()))
+    throw std::runtime_error(std::string(what) + " does not verify");
+}
+
+bytes& endpoint::iv_for(std::uint32_t mid) {
+  auto it = ivs_.find(mid);
+  if (it != ivs_.end())
+    return it->second;
+  if (mid == 0)
+    throw std::runtime_error("no phase-1 IV yet");
+  return ivs_[mid] = first16(sha1({p1_iv_, be32(mid)}));
+}
+
+exchanged endpoint::make(const std::string& label, const header& h, std::vector<payload> chain) {
+  message m(h);
+  if (h.encrypted()) {
+    auto plain = must(encode_payloads(chain), "encode chain");
+    auto pad = 16 - plain.size() % 16; // 1..16 bytes, last one = count of the others
+    plain.insert(plain.end(), pad - 1, 0);
+    plain.push_back(static_cast<std::uint8_t>(pad - 1));
+    auto& iv = iv_for(h.message_id);
+    m.encrypted_body = aes_cbc(ka_, iv, plain, true);
+    iv.assign(m.encrypted_body.end() - 16, m.encrypted_body.end());
+    m.hdr.next_payload = type_of(chain.front());
+  } else {
+    m.payloads = chain;
+  }
+  return exchanged{initiator_, label, must(encode(m), "encode message"), std::move(chain)};
+}
+
+std::vector<payload> endpoint::open(const message& m) {
+  if (!m.hdr.encrypted() || m.encrypted_body.empty() || m.encrypted_body.size() % 16)
+    throw std::runtime_error("expected an encrypted message");
+  auto& iv = iv_for(m.hdr.message_id);
+  auto plain = aes_cbc(ka_, iv, m.encrypted_body, false);
+  iv.assign(m.encrypted_body.end() - 16, m.encrypted_body.end());
+  return must(decode_payloads(plain, m.hdr.next_payload), "decode plaintext");
+}
+
+bytes endpoint::natd(const ipv4_address& a) const {
+  bytes port = {0x01, 0xf4};
+  return sha1({ic_, rc_, a, port});
+}
+
+void endpoint::derive_keys() {
+  gxy_ = dh_.shared(initiator_ ? gxr_ : gxi_);
+  bytes z0 = {0}, z1 = {1}, z2 = {2};
+  skeyid_ = prf(psk_, {ni_, nr_});
+  skeyid_d_ = prf(skeyid_, {gxy_, ic_, rc_, z0});
+  skeyid_a_ = prf(skeyid_, {skeyid_d_, gxy_, ic_, rc_, z1});
+  skeyid_e_ = prf(skeyid_, {skeyid_a_, gxy_, ic_, rc_, z2});
+  ka_ = first16(skeyid_e_);
+  ivs_[0] = first16(sha1({gxi_, gxr_}));
+}
+
+bytes endpoint::keymat(std::span<const std::uint8_t> spi) const {
+  bytes proto = {static_cast<std::uint8_t>(protocol_id::esp)};
+  auto k1 = prf(skeyid_d_, {proto, spi, qm_ni_, qm_nr_});
+  auto k2 = prf(skeyid_d_, {k1, proto, spi, qm_ni_, qm_nr_});
+  k1.insert(k1.end(), k2.begin(), k2.end());
+  return k1;
+}
+
+exchanged endpoint::start() {
+  if (!initiator_ || step_ != 0)
+    throw std::runtime_error("start() is for a fresh initiator");
+  auto sa = phase1_offer();
+  sai_b_ = must(encode_body(sa), "SAi_b");
+  step_ = 1;
+  return make("MM1", hdr(exchange_type::identity_protection),
+              {sa, vendor_id_payload{vid_dpd}, vendor_id_payload{vid_rfc3947}});
+}
+
+std::vector<exchanged> endpoint::receive(const bytes& wire) {
+  auto m = must(decode(wire), "decode datagram");
+  if (must(encode(m), "re-encode datagram") != wire)
+    throw std::runtime_error("codec round trip changed the datagram");
+  if (m.hdr.icookie != ic_ && !(initiator_ == false && step_ == 0))
+    throw std::runtime_error("unknown initiator cookie");
+  const auto x = exchange_type::identity_protection;
+  if (initiator_) {
+    switch (step_) {
+    case 1: { // MM2 <--
+      rc_ = m.hdr.rcookie;
+      (void)choose(need<sa_payload>(m.payloads, "SA"), ike_attr::encryption,
+                   ike_attr::enc_aes); // the responder picked the AES transform
+      ni_ = random_bytes(16);
+      gxi_ = dh_.public_value();
+      step_ = 2;
+      return {make("MM3", hdr(x),
+                   {ke_payload{gxi_}, nonce_payload{ni_},
+                    nat_d_payload{payload_type::nat_d, natd(peer_)},
+                    nat_d_payload{payload_type::nat_d, natd(me_)}})};
+    }
+    case 2: { // MM4 <--
+      gxr_ = need<ke_payload>(m.payloads, "KE").data;
+      nr_ = need<nonce_payload>(m.payloads, "NONCE").data;
+      verify(natd(me_), need<nat_d_payload>(m.payloads, "NAT-D").hash, "NAT-D");
+      derive_keys();
+      step_ = 3;
+      auto id = id_payload::ipv4(me_, 17, 500);
+      auto idb = must(encode_body(id), "IDii_b");
+      auto hash_i = prf(skeyid_, {gxi_, gxr_, ic_, rc_, sai_b_, idb});
+      return {make("MM5", hdr(x),
+                   {id, hash_payload{hash_i}, notify_payload::initial_contact(ic_, rc_)})};
+    }
+    case 3: { // MM6 <--
+      auto chain = open(m);
+      auto idb = must(encode_body(need<id_payload>(chain, "ID")), "IDir_b");
+      verify(prf(skeyid_, {gxr_, gxi_, rc_, ic_, sai_b_, idb}),
+             need<hash_payload>(chain, "HASH").data, "HASH_R");
+      p1_iv_ = ivs_[0];
+      p1_done_ = true;
+      step_ = 4;
+      return {quick1()};
+    }
+    default:
+      break;
+    }
+  } else {
+    switch (step_) {
+    case 0: { // MM1 <--
+      ic_ = m.hdr.icookie;
+      const auto& sa = need<sa_payload>(m.payloads, "SA");
+      sai_b_ = must(encode_body(sa), "SAi_b");
+      auto t = choose(sa, ike_attr::encryption, ike_attr::enc_aes);
+      sa_payload reply;
+      reply.proposals.push_back(proposal{1, protocol_id::isakmp, {}, {t}});
+      step_ = 1;
+      return {make("MM2", hdr(x), {reply, vendor_id_payload{vid_dpd}})};
+    }
+    case 1: { // MM3 <--
+      gxi_ = need<ke_payload>(m.payloads, "KE").data;
+      ni_ = need<nonce_payload>(m.payloads, "NONCE").data;
+      verify(natd(me_), need<nat_d_payload>(m.payloads, "NAT-D").hash, "NAT-D");
+      gxr_ = dh_.public_value();
+      nr_ = random_bytes(16);
+      derive_keys();
+      step_ = 2;
+      return {make("MM4", hdr(x),
+                   {ke_payload{gxr_}, nonce_payload{nr_},
+                    nat_d_payload{payload_type::nat_d, natd(peer_)},
+                    nat_d_payload{payload_type::nat_d, natd(me_)}})};
+    }
+    case 2: { // MM5 <--
+      step_ = 3;
+      auto chain = open(m);
+      auto idb = must(encode_body(need<id_payload>(chain, "ID")), "IDii_b");
+      verify(prf(skeyid_, {gxi_, gxr_, ic_, rc_, sai_b_, idb}),
+             need<hash_payload>(chain, "HASH").data, "HASH_I");
+      need<notify_payload>(chain, "INITIAL-CONTACT");
+      auto id = id_payload::ipv4(me_, 17, 500);
+      auto my_idb = must(encode_body(id), "IDir_b");
+      auto out = make("MM6", hdr(x),
+                      {id, hash_payload{prf(skeyid_, {gxr_, gxi_, rc_, ic_, sai_b_, my_idb})}});
+      p1_iv_ = ivs_[0];
+      p1_done_ = true;
+      return {out};
+    }
+    default:
+      break;
+    }
+  }
+  if (!p1_done_)
+    throw std::runtime_error("unexpected message before phase 1 completed");
+  auto chain = open(m);
+  if (m.hdr.exchange == exchange_type::quick)
+    return on_quick(m, std::move(chain));
+  if (m.hdr.exchange == exchange_type::informational)
+    return on_informational(m, std::move(chain));
+  throw std::runtime_error("unexpected exchange");
+}
+
+exchanged endpoint::quick1() {
+  qm_mid_ = random_mid();
+  spi_i_ = random_bytes(4);
+  qm_ni_ = random_bytes(16);
+  std::vector<payload> chain = {hash_payload{bytes(20, 0)}, phase2_offer(spi_i_),
+                                nonce_payload{qm_ni_},
+                                id_payload::ipv4_subnet({10, 1, 0, 0}, {255, 255, 0, 0}),
+                                id_payload::ipv4_subnet({10, 2, 0, 0}, {255, 255, 0, 0})};
+  auto rest = must(encode_payloads(std::span(chain).subspan(1)), "QM1 chain");
+  chain[0] = hash_payload{prf(skeyid_a_, {be32(qm_mid_), rest})};
+  return make("QM1", hdr(exchange_type::quick, qm_mid_), chain);
+}
+
+std::vector<exchanged> endpoint::on_quick(const message& m, std::vector<payload> chain) {
+  auto mid = m.hdr.message_id;
+  const auto& h = need<hash_payload>(chain, "HASH").data;
+  if (!std::holds_alternative<hash_payload>(chain.front()))
+    throw std::runtime_error("quick mode message does not start with HASH");
+  auto rest = must(encode_payloads(std::span(chain).subspan(1)), "QM chain");
+  bytes zero = {0};
+  if (!initiator_ && qm_mid_ == 0) { // QM1 <--
+    verify(prf(skeyid_a_, {be32(mid), rest}), h, "HASH(1)");
+    qm_mid_ = mid;
+    const auto& sa = need<sa_payload>(chain, "SA");
+    spi_i_ = sa.proposals.at(0).spi;
+    auto t = choose(sa, 0, transform_id::esp_aes_cbc);
+    spi_r_ = random_bytes(4);
+    qm_ni_ = need<nonce_payload>(chain, "NONCE").data;
+    qm_nr_ = random_bytes(16);
+    auto ids = std::vector<payload>(chain.begin() + 3, chain.end());
+    sa_payload reply;
+    reply.proposals.push_back(proposal{1, protocol_id::esp, spi_r_, {t}});
+    std::vector<payload> out = {hash_payload{bytes(20, 0)}, reply, nonce_payload{qm_nr_}};
+    out.insert(out.end(), ids.begin(), ids.end());
+    out.push_back(notify_payload::responder_lifetime(protocol_id::esp, spi_r_, 3600));
+    auto out_rest = must(encode_payloads(std::span(out).subspan(1)), "QM2 chain");
+    out[0] = hash_payload{prf(skeyid_a_, {be32(mid), qm_ni_, out_rest})};
+    km_i_ = keymat(spi_i_);
+    km_r_ = keymat(spi_r_);
+    return {make("QM2", hdr(exchange_type::quick, mid), out)};
+  }
+  if (mid != qm_mid_)
+    throw std::runtime_error("unexpected quick mode message ID");
+  if (initiator_) { // QM2 <--
+    verify(prf(skeyid_a_, {be32(mid), qm_ni_, rest}), h, "HASH(2)");
+    spi_r_ = need<sa_payload>(chain, "SA").proposals.at(0).spi;
+    qm_nr_ = need<nonce_payload>(chain, "NONCE").data;
+    if (need<notify_payload>(chain, "N").message != notify_type::responder_lifetime)
+      throw std::runtime_error("expected RESPONDER-LIFETIME");
+    km_i_ = keymat(spi_i_);
+    km_r_ = keymat(spi_r_);
+    qm_done_ = true;
+    auto qm3 = make("QM3", hdr(exchange_type::quick, mid),
+                    {hash_payload{prf(skeyid_a_, {zero, be32(mid), qm_ni_, qm_nr_})}});
+    return {qm3, informational("R-U-THERE",
+                               notify_payload::dpd(notify_type::r_u_there, ic_, rc_, dpd_seq_))};
+  }
+  // QM3 <--
+  if (chain.size() != 1)
+    throw std::runtime_error("QM3 carries more than HASH(3)");
+  verify(prf(skeyid_a_, {zero, be32(mid), qm_ni_, qm_nr_}), h, "HASH(3)");
+  qm_done_ = true;
+  return {};
+}
+
+exchanged endpoint::informational(const std::string& label, payload p) {
+  auto mid = random_mid();
+  std::vector<payload> chain = {hash_payload{bytes(20, 0)}, std::move(p)};
+  auto rest = must(encode_payloads(std::span(chain).subspan(1)), "informational chain");
+  chain[0] = hash_payload{prf(skeyid_a_, {be32(mid), rest})};
+  return make(label, hdr(exchange_type::informational, mid), chain);
+}
+
+std::vector<exchanged> endpoint::on_informational(const message& m, std::vector<payload> chain) {
+  if (chain.size() != 2 || !std::holds_alternative<hash_payload>(chain.front()))
+    throw std::runtime_error("informational must be HASH(1) + one payload");
+  auto rest = must(encode_payloads(std::span(chain).subspan(1)), "informational chain");
+  verify(prf(skeyid_a_, {be32(m.hdr.message_id), rest}), std::get<hash_payload>(chain[0]).data,
+         "informational HASH(1)");
+  if (auto* n = std::get_if<notify_payload>(&chain[1])) {
+    auto seq = n->dpd_sequence();
+    if (n->message == notify_type::r_u_there && seq)
+      return {informational("R-U-THERE-ACK",
+                            notify_payload::dpd(notify_type::r_u_there_ack, ic_, rc_, *seq))};
+    if (n->message == notify_type::r_u_there_ack && seq == dpd_seq_ && initiator_)
+      return {informational("DELETE", delete_payload{doi::ipsec, protocol_id::esp, {spi_i_}})};
+    throw std::runtime_error("unexpected notify");
+  }
+  if (auto* d = std::get_if<delete_payload>(&chain[1])) {
+    if (d->protocol != protocol_id::esp || d->spis != std::vector<bytes>{spi_i_})
+      throw std::runtime_error("delete for an unknown SA");
+    deleted_ = true;
+    return {};
+  }
+  throw std::runtime_error("unexpected informational payload");
+}
+
+} // namespace coati::ike::test

@@ -1,0 +1,153 @@
+// A full main mode + quick mode + informational conversation between two test endpoints,
+// written to a pcap and dissected by tshark: Wireshark must find nothing malformed and,
+// given the phase-1 encryption key, decrypt every encrypted message to the payload types
+// the endpoints put in.
+
+#define BOOST_TEST_MODULE coati_ike_conversation
+#include <boost/test/unit_test.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "conversation.hpp"
+#include "pcap.hpp"
+
+using namespace coati::ike;
+using namespace coati::ike::test;
+
+namespace {
+
+const ipv4_address addr_i = {192, 0, 2, 1};
+const ipv4_address addr_r = {198, 51, 100, 1};
+
+std::string run(const std::string& cmd) {
+  std::string out;
+  FILE* f = popen(cmd.c_str(), "r");
+  BOOST_REQUIRE_MESSAGE(f, "cannot run " << cmd);
+  char buf[4096];
+  std::size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+    out.append(buf, n);
+  int rc = pclose(f);
+  BOOST_REQUIRE_MESSAGE(rc == 0, cmd << " exited with " << rc << ":\n" << out);
+  return out;
+}
+
+std::vector<exchanged> converse(endpoint& i, endpoint& r) {
+  std::vector<exchanged> log;
+  std::deque<exchanged> queue{i.start()};
+  while (!queue.empty()) {
+    BOOST_REQUIRE_LT(log.size(), 20u);
+    auto x = queue.front();
+    queue.pop_front();
+    log.push_back(x);
+    auto& to = x.from_initiator ? r : i;
+    std::vector<exchanged> replies;
+    BOOST_REQUIRE_NO_THROW(replies = to.receive(x.wire));
+    queue.insert(queue.end(), replies.begin(), replies.end());
+  }
+  return log;
+}
+
+std::string join(const std::vector<int>& v) {
+  std::string s;
+  for (auto x : v)
+    s += (s.empty() ? "" : ",") + std::to_string(x);
+  return s;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(main_quick_informational_dissected_by_tshark) {
+  bytes psk = {'s', 'e', 'c', 'r', 'e', 't'};
+  endpoint ini(true, addr_i, addr_r, psk), res(false, addr_r, addr_i, psk);
+  auto log = converse(ini, res);
+
+  // Seeds for the ike_fuzz corpus, on request.
+  if (const char* seeds = std::getenv("COATI_IKE_CORPUS_OUT"))
+    for (const auto& x : log) {
+      std::ofstream f(std::string(seeds) + "/conversation-" + x.label + ".bin", std::ios::binary);
+      f.write(reinterpret_cast<const char*>(x.wire.data()),
+              static_cast<std::streamsize>(x.wire.size()));
+    }
+
+  // The exchanges, as each side saw them.
+  std::vector<std::string> labels;
+  for (const auto& x : log)
+    labels.push_back(x.label);
+  std::vector<std::string> want = {"MM1", "MM2", "MM3", "MM4",       "MM5",           "MM6",
+                                   "QM1", "QM2", "QM3", "R-U-THERE", "R-U-THERE-ACK", "DELETE"};
+  BOOST_CHECK_EQUAL_COLLECTIONS(labels.begin(), labels.end(), want.begin(), want.end());
+  BOOST_CHECK(ini.phase1_done() && res.phase1_done());
+  BOOST_CHECK(ini.quick_mode_done() && res.quick_mode_done());
+  BOOST_CHECK(res.deleted());
+  BOOST_CHECK(ini.enc_key() == res.enc_key());
+  BOOST_CHECK_EQUAL(ini.enc_key().size(), 16u);
+  BOOST_CHECK(ini.keymat_in_i() == res.keymat_in_i());
+  BOOST_CHECK(ini.keymat_in_r() == res.keymat_in_r());
+  BOOST_CHECK(ini.keymat_in_i() != ini.keymat_in_r());
+  for (std::size_t k = 4; k < log.size(); ++k)
+    BOOST_CHECK_MESSAGE(log[k].wire[19] & flags::encryption, log[k].label << " not encrypted");
+
+  // The pcap and a Wireshark profile holding the IKEv1 decryption key.
+  char tmpl[] = "/tmp/coati-ike-conv.XXXXXX";
+  BOOST_REQUIRE(mkdtemp(tmpl));
+  std::filesystem::path dir = tmpl;
+  auto pcap = (dir / "conversation.pcap").string();
+  {
+    pcap_writer w(pcap);
+    std::uint32_t t = 0;
+    for (const auto& x : log) {
+      if (x.from_initiator)
+        w.add(addr_i, 500, addr_r, 500, x.wire, t += 10);
+      else
+        w.add(addr_r, 500, addr_i, 500, x.wire, t += 10);
+    }
+    BOOST_REQUIRE(w.ok());
+  }
+  std::filesystem::create_directories(dir / "config" / "wireshark");
+  {
+    std::ofstream uat(dir / "config" / "wireshark" / "ikev1_decryption_table");
+    // Byte fields of a UAT file are bare hex: quoted they fail to load (and tshark -r
+    // says nothing about it).
+    uat << to_hex(ini.icookie()) << ',' << to_hex(ini.enc_key()) << '\n';
+  }
+  auto env = "HOME=" + dir.string() + " XDG_CONFIG_HOME=" + (dir / "config").string() + " ";
+  auto tshark = env + "tshark -n -r " + pcap;
+
+  // No malformed packet, no expert error.
+  auto verbose = run(tshark + " -V 2>&1");
+  bool clean = verbose.find("Malformed") == std::string::npos &&
+               verbose.find("Expert Info (Error") == std::string::npos &&
+               verbose.find("Error loading") == std::string::npos;
+  BOOST_CHECK_MESSAGE(clean, "tshark reports a malformed packet or an expert error, see " << pcap);
+
+  // Each packet dissects (after decryption) to the payload types that were put in.
+  auto fields = run(tshark + " -T fields -e frame.number -e isakmp.typepayload 2>/dev/null");
+  std::istringstream lines(fields);
+  std::string line;
+  std::size_t frame = 0;
+  bool same = true;
+  while (std::getline(lines, line)) {
+    if (line.empty())
+      continue;
+    BOOST_REQUIRE_LT(frame, log.size());
+    auto tab = line.find('\t');
+    BOOST_REQUIRE(tab != std::string::npos);
+    auto seen = line.substr(tab + 1);
+    auto put = join(expanded_types(log[frame].payloads));
+    BOOST_CHECK_MESSAGE(seen == put, log[frame].label << ": tshark sees payload types " << seen
+                                                      << ", the test put in " << put);
+    same = same && seen == put;
+    ++frame;
+  }
+  BOOST_CHECK_EQUAL(frame, log.size());
+  if (clean && same && frame == log.size())
+    std::filesystem::remove_all(dir);
+  else
+    BOOST_TEST_MESSAGE("kept " << dir.string());
+}
