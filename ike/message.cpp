@@ -2,6 +2,7 @@
 
 #include "ike/message.hpp"
 
+#include <cstdio>
 #include <string>
 
 #include "ike/payload_codec.hpp"
@@ -123,6 +124,57 @@ header header::make(exchange_type x, const cookie& i, const cookie& r, std::uint
   h.message_id = mid;
   h.flags = f;
   return h;
+}
+
+const payload* find(std::span<const payload> chain, payload_type t) {
+  for (const auto& p : chain)
+    if (type_of(p) == t)
+      return &p;
+  return nullptr;
+}
+
+std::string summary(const message& m) {
+  std::string s;
+  switch (m.hdr.exchange) {
+  case exchange_type::base:
+    s = "base";
+    break;
+  case exchange_type::identity_protection:
+    s = "main mode";
+    break;
+  case exchange_type::authentication_only:
+    s = "auth only";
+    break;
+  case exchange_type::aggressive:
+    s = "aggressive";
+    break;
+  case exchange_type::informational:
+    s = "informational";
+    break;
+  case exchange_type::transaction:
+    s = "transaction";
+    break;
+  case exchange_type::quick:
+    s = "quick mode";
+    break;
+  case exchange_type::new_group:
+    s = "new group";
+    break;
+  default:
+    s = "exchange " + std::to_string(static_cast<int>(m.hdr.exchange));
+  }
+  char mid[16];
+  std::snprintf(mid, sizeof mid, "%08x", m.hdr.message_id);
+  s += std::string(" mid=") + mid + " i=" + to_hex(m.hdr.icookie) + " r=" + to_hex(m.hdr.rcookie);
+  if (m.hdr.flags & flags::commit)
+    s += " commit";
+  if (m.hdr.encrypted())
+    return s + " (encrypted, first " + to_string(m.hdr.next_payload) + ", " +
+           std::to_string(m.encrypted_body.size()) + " bytes)";
+  s += " [";
+  for (std::size_t i = 0; i < m.payloads.size(); ++i)
+    s += (i ? ", " : "") + to_string(type_of(m.payloads[i]));
+  return s + "]";
 }
 
 namespace {

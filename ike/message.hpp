@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "ike/error.hpp"
@@ -100,6 +101,15 @@ template <class T>
 const T* find(std::span<const payload> chain) {
   return message::find_in<T>(chain);
 }
+
+/// The first payload of wire type `t` in a chain, or null (NAT-D matches 20, 130 and 15
+/// only by the exact number asked for).
+const payload* find(std::span<const payload> chain, payload_type t);
+
+/// A one-line description for logs: exchange, flags, M-ID, cookies and payload types,
+/// e.g. "main mode mid=0 i=0011.. r=0000.. [SA, VID, VID]"; "(encrypted)" when the body
+/// is ciphertext.
+std::string summary(const message& m);
 
 /// Decodes the 28-byte header only (checks version, flags and that length is the
 /// datagram size).

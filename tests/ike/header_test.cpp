@@ -239,3 +239,51 @@ BOOST_AUTO_TEST_CASE(encoder_refuses_malformed_messages) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(every_payload_type)
+
+// For every top-level payload type: a generic length of 0 or 3 is a bad length, and a
+// length one past the datagram is truncated.
+BOOST_AUTO_TEST_CASE(zero_short_and_overlong_lengths) {
+  for (int t : {1, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 20, 21, 130, 131, 132, 200}) {
+    BOOST_TEST_CONTEXT("payload type " << t) {
+      auto type = static_cast<std::uint8_t>(t);
+      for (std::uint8_t len : {0, 3})
+        expect_error(datagram(type, 5,
+                              {
+                                  0x00,      // next payload: none
+                                  0x00,      // reserved
+                                  0x00, len, // length below the generic header
+                              }),
+                     codec_reason::bad_length, 30);
+      expect_error(datagram(type, 5,
+                            {
+                                0x00,                   // next payload: none
+                                0x00,                   // reserved
+                                0x00, 0x0d,             // length 13, one more than present
+                                0x00, 0x00, 0x00, 0x01, // body
+                                0x01, 0x02, 0x03, 0x04, // body
+                            }),
+                   codec_reason::truncated, 30);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(find_by_type_and_summary) {
+  message m{
+      header::make(exchange_type::identity_protection, cookie{0xab}, cookie{}, 0, flags::commit)};
+  m.add(nat_d_payload{payload_type::nat_d_draft, {1}}).add(vendor_id_payload{{2}});
+  BOOST_CHECK(find(m.payloads, payload_type::nat_d_draft) == &m.payloads[0]);
+  BOOST_CHECK(find(m.payloads, payload_type::nat_d) == nullptr);
+  BOOST_CHECK(find(m.payloads, payload_type::vendor_id) == &m.payloads[1]);
+  BOOST_CHECK_EQUAL(summary(m), "main mode mid=00000000 i=ab00000000000000 r=0000000000000000 "
+                                "commit [NAT-D, VID]");
+  m.payloads.clear();
+  m.hdr.flags = flags::encryption;
+  m.hdr.next_payload = payload_type::id;
+  m.encrypted_body = bytes(16, 0);
+  BOOST_CHECK_EQUAL(summary(m), "main mode mid=00000000 i=ab00000000000000 r=0000000000000000 "
+                                "(encrypted, first ID, 16 bytes)");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
