@@ -96,18 +96,27 @@ struct id_payload {
   std::uint16_t port = 0;    ///< 0 = any
   bytes data;                ///< address(es), name or DER, by kind
 
+  /// ID_IPV4_ADDR.
   static id_payload ipv4(const ipv4_address& a, std::uint8_t proto = 0, std::uint16_t port = 0);
+  /// ID_IPV4_ADDR_SUBNET (address, mask).
   static id_payload ipv4_subnet(const ipv4_address& a, const ipv4_address& mask,
                                 std::uint8_t proto = 0, std::uint16_t port = 0);
+  /// ID_IPV4_ADDR_RANGE (first, last).
   static id_payload ipv4_range(const ipv4_address& from, const ipv4_address& to,
                                std::uint8_t proto = 0, std::uint16_t port = 0);
+  /// ID_IPV6_ADDR.
   static id_payload ipv6(const ipv6_address& a, std::uint8_t proto = 0, std::uint16_t port = 0);
+  /// ID_IPV6_ADDR_SUBNET (address, mask).
   static id_payload ipv6_subnet(const ipv6_address& a, const ipv6_address& mask,
                                 std::uint8_t proto = 0, std::uint16_t port = 0);
+  /// ID_IPV6_ADDR_RANGE (first, last).
   static id_payload ipv6_range(const ipv6_address& from, const ipv6_address& to,
                                std::uint8_t proto = 0, std::uint16_t port = 0);
+  /// ID_FQDN.
   static id_payload fqdn(std::string_view name);
+  /// ID_USER_FQDN (user@host).
   static id_payload user_fqdn(std::string_view name);
+  /// ID_KEY_ID (opaque bytes).
   static id_payload key_id(std::span<const std::uint8_t> key);
   /// DER-encoded X.500 distinguished name (the certificate subject's DER).
   static id_payload der_asn1_dn(std::span<const std::uint8_t> der);
