@@ -45,13 +45,13 @@ bytes first16(const bytes& b) {
 
 sa_payload phase1_offer() {
   using namespace ike_attr;
-  transform aes{1,
-                transform_id::key_ike,
-                {data_attribute::tv(encryption, enc_aes), data_attribute::tv(key_length, 128),
-                 data_attribute::tv(hash, hash_sha1), data_attribute::tv(auth_method, auth_psk),
-                 data_attribute::tv(group_description, group_modp2048),
-                 data_attribute::tv(life_type, life_seconds),
-                 data_attribute::integer(life_duration, 86400)}};
+  transform aes{
+      1,
+      transform_id::key_ike,
+      {data_attribute::tv(encryption, enc_aes), data_attribute::tv(key_length, 128),
+       data_attribute::tv(hash, hash_sha1), data_attribute::tv(auth_method, auth_xauth_psk_i),
+       data_attribute::tv(group_description, group_modp2048),
+       data_attribute::tv(life_type, life_seconds), data_attribute::integer(life_duration, 86400)}};
   transform des3{2,
                  transform_id::key_ike,
                  {data_attribute::tv(encryption, enc_3des), data_attribute::tv(hash, hash_md5),
@@ -234,7 +234,7 @@ std::vector<exchanged> endpoint::receive(const bytes& wire) {
       p1_iv_ = ivs_[0];
       p1_done_ = true;
       step_ = 4;
-      return {quick1()};
+      return {}; // the responder starts XAuth
     }
     default:
       break;
@@ -277,7 +277,12 @@ std::vector<exchanged> endpoint::receive(const bytes& wire) {
                       {id, hash_payload{prf(skeyid_, {gxr_, gxi_, rc_, ic_, sai_b_, my_idb})}});
       p1_iv_ = ivs_[0];
       p1_done_ = true;
-      return {out};
+      attribute_payload req{cfg_type::request,
+                            0x0101,
+                            {data_attribute::tv(xauth_attr::type, xauth_attr::type_generic),
+                             data_attribute::tlv(xauth_attr::user_name, {}),
+                             data_attribute::tlv(xauth_attr::user_password, {})}};
+      return {out, protected_msg("XAUTH-REQUEST", exchange_type::transaction, 0, req)};
     }
     default:
       break;
@@ -290,6 +295,8 @@ std::vector<exchanged> endpoint::receive(const bytes& wire) {
     return on_quick(m, std::move(chain));
   if (m.hdr.exchange == exchange_type::informational)
     return on_informational(m, std::move(chain));
+  if (m.hdr.exchange == exchange_type::transaction)
+    return on_transaction(m, std::move(chain));
   throw std::runtime_error("unexpected exchange");
 }
 
@@ -359,19 +366,97 @@ std::vector<exchanged> endpoint::on_quick(const message& m, std::vector<payload>
 }
 
 exchanged endpoint::informational(const std::string& label, payload p) {
-  auto mid = random_mid();
+  return protected_msg(label, exchange_type::informational, 0, std::move(p));
+}
+
+exchanged endpoint::protected_msg(const std::string& label, exchange_type x, std::uint32_t mid,
+                                  payload p) {
+  if (mid == 0)
+    mid = random_mid();
   std::vector<payload> chain = {hash_payload{bytes(20, 0)}, std::move(p)};
-  auto rest = must(encode_payloads(std::span(chain).subspan(1)), "informational chain");
+  auto rest = must(encode_payloads(std::span(chain).subspan(1)), "protected chain");
   chain[0] = hash_payload{prf(skeyid_a_, {be32(mid), rest})};
-  return make(label, hdr(exchange_type::informational, mid), chain);
+  return make(label, hdr(x, mid), chain);
+}
+
+const payload& endpoint::check_hash1(const message& m, const std::vector<payload>& chain) {
+  if (chain.size() != 2 || !std::holds_alternative<hash_payload>(chain.front()))
+    throw std::runtime_error("expected HASH(1) + one payload");
+  auto rest = must(encode_payloads(std::span(chain).subspan(1)), "protected chain");
+  verify(prf(skeyid_a_, {be32(m.hdr.message_id), rest}), std::get<hash_payload>(chain[0]).data,
+         "HASH(1)");
+  return chain[1];
+}
+
+std::vector<exchanged> endpoint::on_transaction(const message& m, std::vector<payload> chain) {
+  const auto* a = std::get_if<attribute_payload>(&check_hash1(m, chain));
+  if (!a)
+    throw std::runtime_error("transaction without attribute payload");
+  auto mid = m.hdr.message_id;
+  auto x = exchange_type::transaction;
+  if (initiator_ && a->kind == cfg_type::request && a->find(xauth_attr::user_name)) {
+    attribute_payload reply{cfg_type::reply,
+                            a->identifier,
+                            {data_attribute::tv(xauth_attr::type, xauth_attr::type_generic),
+                             data_attribute::text(xauth_attr::user_name, "alice"),
+                             data_attribute::text(xauth_attr::user_password, "wonderland")}};
+    return {protected_msg("XAUTH-REPLY", x, mid, reply)};
+  }
+  if (!initiator_ && a->kind == cfg_type::reply && a->find(xauth_attr::user_name)) {
+    const auto* user = a->find(xauth_attr::user_name);
+    const auto* pw = a->find(xauth_attr::user_password);
+    bool ok = user && pw && user->as_text() == "alice" && pw->as_text() == "wonderland";
+    attribute_payload set{cfg_type::set,
+                          a->identifier,
+                          {data_attribute::tv(xauth_attr::status, ok ? xauth_attr::status_ok
+                                                                     : xauth_attr::status_fail)}};
+    return {protected_msg("XAUTH-SET", x, 0, set)};
+  }
+  if (initiator_ && a->kind == cfg_type::set) {
+    const auto* st = a->find(xauth_attr::status);
+    if (!st || st->basic_value != xauth_attr::status_ok)
+      throw std::runtime_error("XAuth failed");
+    attribute_payload ack{
+        cfg_type::ack, a->identifier, {data_attribute::tv(xauth_attr::status, 0)}};
+    attribute_payload req{cfg_type::request,
+                          0x0202,
+                          {data_attribute::tlv(cfg_attr::internal_ip4_address, {}),
+                           data_attribute::tlv(cfg_attr::internal_ip4_netmask, {}),
+                           data_attribute::tlv(cfg_attr::internal_ip4_dns, {}),
+                           data_attribute::tlv(unity_attr::split_include, {}),
+                           data_attribute::tlv(cfg_attr::application_version, {})}};
+    return {protected_msg("XAUTH-ACK", x, mid, ack), protected_msg("CFG-REQUEST", x, 0, req)};
+  }
+  if (!initiator_ && a->kind == cfg_type::ack) {
+    xauth_done_ = true;
+    return {};
+  }
+  if (!initiator_ && a->kind == cfg_type::request) {
+    if (!xauth_done_)
+      throw std::runtime_error("Mode Config before XAuth");
+    attribute_payload reply{
+        cfg_type::reply,
+        a->identifier,
+        {data_attribute::tlv(cfg_attr::internal_ip4_address, {10, 8, 0, 5}),
+         data_attribute::tlv(cfg_attr::internal_ip4_netmask, {255, 255, 255, 0}),
+         data_attribute::tlv(cfg_attr::internal_ip4_dns, {10, 8, 0, 1}),
+         data_attribute::tlv(unity_attr::split_include,
+                             {10, 2, 0, 0, 255, 255, 0, 0, 0, 0, 0, 0, 0, 0}),
+         data_attribute::text(cfg_attr::application_version, "coati test")}};
+    return {protected_msg("CFG-REPLY", x, mid, reply)};
+  }
+  if (initiator_ && a->kind == cfg_type::reply) {
+    const auto* addr = a->find(cfg_attr::internal_ip4_address);
+    if (!addr || addr->value.size() != 4)
+      throw std::runtime_error("Mode Config reply without an address");
+    internal_address_ = addr->value;
+    return {quick1()};
+  }
+  throw std::runtime_error("unexpected transaction message");
 }
 
 std::vector<exchanged> endpoint::on_informational(const message& m, std::vector<payload> chain) {
-  if (chain.size() != 2 || !std::holds_alternative<hash_payload>(chain.front()))
-    throw std::runtime_error("informational must be HASH(1) + one payload");
-  auto rest = must(encode_payloads(std::span(chain).subspan(1)), "informational chain");
-  verify(prf(skeyid_a_, {be32(m.hdr.message_id), rest}), std::get<hash_payload>(chain[0]).data,
-         "informational HASH(1)");
+  check_hash1(m, chain);
   if (auto* n = std::get_if<notify_payload>(&chain[1])) {
     auto seq = n->dpd_sequence();
     if (n->message == notify_type::r_u_there && seq)

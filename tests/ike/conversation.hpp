@@ -1,8 +1,9 @@
 #pragma once
 // A test-side IKEv1 conversation driver: an initiator and a responder endpoint, each a
 // small state machine on top of the codec, running main mode with a pre-shared key
-// (AES-128-CBC / SHA1 / MODP 2048), quick mode (ESP tunnel), then informational DPD
-// R-U-THERE / ACK and a Delete. Every message after MM4 is encrypted.
+// (AES-128-CBC / SHA1 / MODP 2048, XAuth-PSK), XAuth and Mode Config in transaction
+// exchanges, quick mode (ESP tunnel), then informational DPD R-U-THERE / ACK and a
+// Delete. Every message after MM4 is encrypted.
 
 #include <cstdint>
 #include <map>
@@ -44,6 +45,10 @@ public:
   bool phase1_done() const { return p1_done_; }
   bool quick_mode_done() const { return qm_done_; }
   bool deleted() const { return deleted_; }
+  /// Responder: XAuth succeeded and was acknowledged.
+  bool xauth_done() const { return xauth_done_; }
+  /// Initiator: the address Mode Config assigned.
+  const bytes& internal_address() const { return internal_address_; }
   /// KEYMAT of the ESP SA whose SPI the initiator chose (inbound at the initiator).
   const bytes& keymat_in_i() const { return km_i_; }
   /// KEYMAT of the ESP SA whose SPI the responder chose.
@@ -63,6 +68,11 @@ private:
   std::vector<exchanged> on_quick(const message& m, std::vector<payload> chain);
   std::vector<exchanged> on_informational(const message& m, std::vector<payload> chain);
   exchanged informational(const std::string& label, payload p);
+  /// HDR*, HASH(1), p in exchange x with message ID mid (0: a fresh one).
+  exchanged protected_msg(const std::string& label, exchange_type x, std::uint32_t mid, payload p);
+  /// Checks HASH(1) of an informational or transaction message; returns its payload.
+  const payload& check_hash1(const message& m, const std::vector<payload>& chain);
+  std::vector<exchanged> on_transaction(const message& m, std::vector<payload> chain);
 
   bool initiator_;
   ipv4_address me_, peer_;
@@ -78,6 +88,9 @@ private:
   std::uint32_t qm_mid_ = 0;
   bytes qm_ni_, qm_nr_, spi_i_, spi_r_, km_i_, km_r_;
   std::uint32_t dpd_seq_ = 0x0123;
+  // Transaction exchanges.
+  bool xauth_done_ = false;
+  bytes internal_address_;
 };
 
 } // namespace coati::ike::test

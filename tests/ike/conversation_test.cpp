@@ -1,7 +1,7 @@
-// A full main mode + quick mode + informational conversation between two test endpoints,
-// written to a pcap and dissected by tshark: Wireshark must find nothing malformed and,
-// given the phase-1 encryption key, decrypt every encrypted message to the payload types
-// the endpoints put in.
+// A full conversation between two test endpoints (main mode, XAuth + Mode Config, quick
+// mode, DPD and Delete), written to a pcap and dissected by tshark: Wireshark must find nothing
+// malformed and, given the phase-1 encryption key, decrypt every encrypted message to the payload
+// types the endpoints put in.
 
 #define BOOST_TEST_MODULE coati_ike_conversation
 #include <boost/test/unit_test.hpp>
@@ -41,7 +41,7 @@ std::vector<exchanged> converse(endpoint& i, endpoint& r) {
   std::vector<exchanged> log;
   std::deque<exchanged> queue{i.start()};
   while (!queue.empty()) {
-    BOOST_REQUIRE_LT(log.size(), 20u);
+    BOOST_REQUIRE_LT(log.size(), 30u);
     auto x = queue.front();
     queue.pop_front();
     log.push_back(x);
@@ -62,7 +62,7 @@ std::string join(const std::vector<int>& v) {
 
 } // namespace
 
-BOOST_AUTO_TEST_CASE(main_quick_informational_dissected_by_tshark) {
+BOOST_AUTO_TEST_CASE(conversation_dissected_and_decrypted_by_tshark) {
   bytes psk = {'s', 'e', 'c', 'r', 'e', 't'};
   endpoint ini(true, addr_i, addr_r, psk), res(false, addr_r, addr_i, psk);
   auto log = converse(ini, res);
@@ -73,18 +73,38 @@ BOOST_AUTO_TEST_CASE(main_quick_informational_dissected_by_tshark) {
       std::ofstream f(std::string(seeds) + "/conversation-" + x.label + ".bin", std::ios::binary);
       f.write(reinterpret_cast<const char*>(x.wire.data()),
               static_cast<std::streamsize>(x.wire.size()));
+      // The same message with its plaintext (plus 3 bytes of padding) as "encrypted" body,
+      // so the fuzzer also reaches the plaintext chain decoder.
+      auto m = decode(x.wire);
+      BOOST_REQUIRE(m.ok());
+      auto plain = encode_payloads(x.payloads);
+      BOOST_REQUIRE(plain.ok());
+      m->payloads.clear();
+      m->hdr.flags |= flags::encryption;
+      m->hdr.next_payload = type_of(x.payloads.front());
+      m->encrypted_body = *plain;
+      m->encrypted_body.insert(m->encrypted_body.end(), {0, 0, 2});
+      auto wire = encode(*m);
+      BOOST_REQUIRE(wire.ok());
+      std::ofstream g(std::string(seeds) + "/plain-" + x.label + ".bin", std::ios::binary);
+      g.write(reinterpret_cast<const char*>(wire->data()),
+              static_cast<std::streamsize>(wire->size()));
     }
 
   // The exchanges, as each side saw them.
   std::vector<std::string> labels;
   for (const auto& x : log)
     labels.push_back(x.label);
-  std::vector<std::string> want = {"MM1", "MM2", "MM3", "MM4",       "MM5",           "MM6",
-                                   "QM1", "QM2", "QM3", "R-U-THERE", "R-U-THERE-ACK", "DELETE"};
+  std::vector<std::string> want = {
+      "MM1",           "MM2",         "MM3",       "MM4",       "MM5",           "MM6",
+      "XAUTH-REQUEST", "XAUTH-REPLY", "XAUTH-SET", "XAUTH-ACK", "CFG-REQUEST",   "CFG-REPLY",
+      "QM1",           "QM2",         "QM3",       "R-U-THERE", "R-U-THERE-ACK", "DELETE"};
   BOOST_CHECK_EQUAL_COLLECTIONS(labels.begin(), labels.end(), want.begin(), want.end());
   BOOST_CHECK(ini.phase1_done() && res.phase1_done());
   BOOST_CHECK(ini.quick_mode_done() && res.quick_mode_done());
   BOOST_CHECK(res.deleted());
+  BOOST_CHECK(res.xauth_done());
+  BOOST_CHECK((ini.internal_address() == bytes{10, 8, 0, 5}));
   BOOST_CHECK(ini.enc_key() == res.enc_key());
   BOOST_CHECK_EQUAL(ini.enc_key().size(), 16u);
   BOOST_CHECK(ini.keymat_in_i() == res.keymat_in_i());
