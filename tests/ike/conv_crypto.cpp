@@ -6,6 +6,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
 
 #include <stdexcept>
 
@@ -101,6 +103,79 @@ bytes dh_modp2048::shared(std::span<const std::uint8_t> peer) const {
   BN_clear_free(z);
   BN_CTX_free(ctx);
   return out;
+}
+
+rsa_identity::rsa_identity(const char* common_name) {
+  auto* key = EVP_RSA_gen(2048);
+  auto* cert = X509_new();
+  if (!key || !cert)
+    throw std::runtime_error("RSA key / certificate allocation failed");
+  X509_set_version(cert, 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
+  X509_gmtime_adj(X509_getm_notBefore(cert), 0);
+  X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
+  auto* name = X509_get_subject_name(cert);
+  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>("coati test"), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>(common_name), -1, -1, 0);
+  X509_set_issuer_name(cert, name);
+  X509_set_pubkey(cert, key);
+  if (!X509_sign(cert, key, EVP_sha256()))
+    throw std::runtime_error("X509_sign failed");
+  unsigned char* der = nullptr;
+  int n = i2d_X509(cert, &der);
+  cert_.assign(der, der + n);
+  OPENSSL_free(der);
+  der = nullptr;
+  n = i2d_X509_NAME(name, &der);
+  subject_.assign(der, der + n);
+  OPENSSL_free(der);
+  X509_free(cert);
+  key_ = key;
+}
+
+rsa_identity::~rsa_identity() {
+  EVP_PKEY_free(static_cast<EVP_PKEY*>(key_));
+}
+
+bytes rsa_identity::sign(std::span<const std::uint8_t> hash) const {
+  auto* ctx = EVP_PKEY_CTX_new(static_cast<EVP_PKEY*>(key_), nullptr);
+  std::size_t len = 0;
+  bytes sig;
+  bool ok = ctx && EVP_PKEY_sign_init(ctx) > 0 &&
+            EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) > 0 &&
+            EVP_PKEY_sign(ctx, nullptr, &len, hash.data(), hash.size()) > 0;
+  if (ok) {
+    sig.resize(len);
+    ok = EVP_PKEY_sign(ctx, sig.data(), &len, hash.data(), hash.size()) > 0;
+    sig.resize(len);
+  }
+  EVP_PKEY_CTX_free(ctx);
+  if (!ok)
+    throw std::runtime_error("RSA sign failed");
+  return sig;
+}
+
+bool rsa_identity::verify(std::span<const std::uint8_t> cert_der,
+                          std::span<const std::uint8_t> hash, std::span<const std::uint8_t> sig,
+                          bytes& subject) {
+  const unsigned char* p = cert_der.data();
+  auto* cert = d2i_X509(nullptr, &p, static_cast<long>(cert_der.size()));
+  if (!cert)
+    return false;
+  unsigned char* der = nullptr;
+  int n = i2d_X509_NAME(X509_get_subject_name(cert), &der);
+  subject.assign(der, der + n);
+  OPENSSL_free(der);
+  auto* key = X509_get0_pubkey(cert);
+  auto* ctx = key ? EVP_PKEY_CTX_new(key, nullptr) : nullptr;
+  bool ok = ctx && EVP_PKEY_verify_init(ctx) > 0 &&
+            EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) > 0 &&
+            EVP_PKEY_verify(ctx, sig.data(), sig.size(), hash.data(), hash.size()) == 1;
+  EVP_PKEY_CTX_free(ctx);
+  X509_free(cert);
+  return ok;
 }
 
 } // namespace coati::ike::test

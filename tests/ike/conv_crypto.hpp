@@ -40,4 +40,27 @@ private:
   bytes pub_;
 };
 
+/// An RSA 2048 key with a self-signed X.509 certificate, for signature authentication.
+class rsa_identity {
+public:
+  explicit rsa_identity(const char* common_name);
+  ~rsa_identity();
+  rsa_identity(const rsa_identity&) = delete;
+  rsa_identity& operator=(const rsa_identity&) = delete;
+  /// The certificate, DER.
+  const bytes& cert_der() const { return cert_; }
+  /// The certificate subject, DER (the ID_DER_ASN1_DN payload data).
+  const bytes& subject_der() const { return subject_; }
+  /// PKCS#1 v1.5 type-1 signature over the raw hash (no DigestInfo), as IKEv1 signs.
+  bytes sign(std::span<const std::uint8_t> hash) const;
+  /// Checks such a signature with the key of a DER certificate; also returns the
+  /// certificate's subject DER through `subject`.
+  static bool verify(std::span<const std::uint8_t> cert_der, std::span<const std::uint8_t> hash,
+                     std::span<const std::uint8_t> sig, bytes& subject);
+
+private:
+  void* key_;
+  bytes cert_, subject_;
+};
+
 } // namespace coati::ike::test

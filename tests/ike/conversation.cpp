@@ -43,19 +43,26 @@ bytes first16(const bytes& b) {
   return bytes(b.begin(), b.begin() + 16);
 }
 
-sa_payload phase1_offer() {
+bytes cat(const bytes& a, const bytes& b) {
+  bytes out = a;
+  out.insert(out.end(), b.begin(), b.end());
+  return out;
+}
+
+sa_payload phase1_offer(bool rsa) {
   using namespace ike_attr;
-  transform aes{
-      1,
-      transform_id::key_ike,
-      {data_attribute::tv(encryption, enc_aes), data_attribute::tv(key_length, 128),
-       data_attribute::tv(hash, hash_sha1), data_attribute::tv(auth_method, auth_xauth_psk_i),
-       data_attribute::tv(group_description, group_modp2048),
-       data_attribute::tv(life_type, life_seconds), data_attribute::integer(life_duration, 86400)}};
+  transform aes{1,
+                transform_id::key_ike,
+                {data_attribute::tv(encryption, enc_aes), data_attribute::tv(key_length, 128),
+                 data_attribute::tv(hash, hash_sha1),
+                 data_attribute::tv(auth_method, rsa ? auth_rsa_sig : auth_xauth_psk_i),
+                 data_attribute::tv(group_description, group_modp2048),
+                 data_attribute::tv(life_type, life_seconds),
+                 data_attribute::integer(life_duration, 86400)}};
   transform des3{2,
                  transform_id::key_ike,
                  {data_attribute::tv(encryption, enc_3des), data_attribute::tv(hash, hash_md5),
-                  data_attribute::tv(auth_method, auth_psk),
+                  data_attribute::tv(auth_method, rsa ? auth_rsa_sig : auth_psk),
                   data_attribute::tv(group_description, group_modp2048),
                   data_attribute::tv(life_type, life_seconds),
                   data_attribute::integer(life_duration, 28800)}};
@@ -108,8 +115,9 @@ std::vector<int> expanded_types(const std::vector<payload>& chain) {
   return out;
 }
 
-endpoint::endpoint(bool initiator, ipv4_address me, ipv4_address peer, bytes psk)
-    : initiator_(initiator), me_(me), peer_(peer), psk_(std::move(psk)) {
+endpoint::endpoint(bool initiator, ipv4_address me, ipv4_address peer, bytes psk,
+                   const rsa_identity* rsa)
+    : initiator_(initiator), me_(me), peer_(peer), psk_(std::move(psk)), rsa_(rsa) {
   auto r = random_bytes(8);
   std::copy(r.begin(), r.end(), (initiator ? ic_ : rc_).begin());
 }
@@ -164,10 +172,34 @@ bytes endpoint::natd(const ipv4_address& a) const {
   return sha1({ic_, rc_, a, port});
 }
 
+id_payload endpoint::my_id() const {
+  return rsa_ ? id_payload::der_asn1_dn(rsa_->subject_der()) : id_payload::ipv4(me_, 17, 500);
+}
+
+std::vector<payload> endpoint::prove(const id_payload& id, const bytes& hash) const {
+  if (!rsa_)
+    return {id, hash_payload{hash}};
+  return {id, cert_payload{cert_encoding::x509_sig, rsa_->cert_der()},
+          sig_payload{rsa_->sign(hash)}};
+}
+
+void endpoint::check_proof(const std::vector<payload>& chain, const bytes& expected,
+                           const char* what) const {
+  if (!rsa_)
+    return verify(expected, need<hash_payload>(chain, "HASH").data, what);
+  bytes subject;
+  if (!rsa_identity::verify(need<cert_payload>(chain, "CERT").data, expected,
+                            need<sig_payload>(chain, "SIG").data, subject))
+    throw std::runtime_error(std::string("signature over ") + what + " does not verify");
+  const auto& id = need<id_payload>(chain, "ID");
+  if (id.kind != id_type::der_asn1_dn || id.data != subject)
+    throw std::runtime_error("ID is not the certificate subject");
+}
+
 void endpoint::derive_keys() {
   gxy_ = dh_.shared(initiator_ ? gxr_ : gxi_);
   bytes z0 = {0}, z1 = {1}, z2 = {2};
-  skeyid_ = prf(psk_, {ni_, nr_});
+  skeyid_ = rsa_ ? prf(cat(ni_, nr_), {gxy_}) : prf(psk_, {ni_, nr_});
   skeyid_d_ = prf(skeyid_, {gxy_, ic_, rc_, z0});
   skeyid_a_ = prf(skeyid_, {skeyid_d_, gxy_, ic_, rc_, z1});
   skeyid_e_ = prf(skeyid_, {skeyid_a_, gxy_, ic_, rc_, z2});
@@ -186,7 +218,7 @@ bytes endpoint::keymat(std::span<const std::uint8_t> spi) const {
 exchanged endpoint::start() {
   if (!initiator_ || step_ != 0)
     throw std::runtime_error("start() is for a fresh initiator");
-  auto sa = phase1_offer();
+  auto sa = phase1_offer(rsa_ != nullptr);
   sai_b_ = must(encode_body(sa), "SAi_b");
   step_ = 1;
   return make("MM1", hdr(exchange_type::identity_protection),
@@ -220,20 +252,21 @@ std::vector<exchanged> endpoint::receive(const bytes& wire) {
       verify(natd(me_), need<nat_d_payload>(m.payloads, "NAT-D").hash, "NAT-D");
       derive_keys();
       step_ = 3;
-      auto id = id_payload::ipv4(me_, 17, 500);
+      auto id = my_id();
       auto idb = must(encode_body(id), "IDii_b");
-      auto hash_i = prf(skeyid_, {gxi_, gxr_, ic_, rc_, sai_b_, idb});
-      return {make("MM5", hdr(x),
-                   {id, hash_payload{hash_i}, notify_payload::initial_contact(ic_, rc_)})};
+      auto mm5 = prove(id, prf(skeyid_, {gxi_, gxr_, ic_, rc_, sai_b_, idb}));
+      mm5.push_back(notify_payload::initial_contact(ic_, rc_));
+      return {make("MM5", hdr(x), mm5)};
     }
     case 3: { // MM6 <--
       auto chain = open(m);
       auto idb = must(encode_body(need<id_payload>(chain, "ID")), "IDir_b");
-      verify(prf(skeyid_, {gxr_, gxi_, rc_, ic_, sai_b_, idb}),
-             need<hash_payload>(chain, "HASH").data, "HASH_R");
+      check_proof(chain, prf(skeyid_, {gxr_, gxi_, rc_, ic_, sai_b_, idb}), "HASH_R");
       p1_iv_ = ivs_[0];
       p1_done_ = true;
       step_ = 4;
+      if (rsa_)
+        return {quick1()};
       return {}; // the responder starts XAuth
     }
     default:
@@ -259,24 +292,27 @@ std::vector<exchanged> endpoint::receive(const bytes& wire) {
       nr_ = random_bytes(16);
       derive_keys();
       step_ = 2;
-      return {make("MM4", hdr(x),
-                   {ke_payload{gxr_}, nonce_payload{nr_},
-                    nat_d_payload{payload_type::nat_d, natd(peer_)},
-                    nat_d_payload{payload_type::nat_d, natd(me_)}})};
+      std::vector<payload> mm4 = {ke_payload{gxr_}, nonce_payload{nr_}};
+      if (rsa_)
+        mm4.push_back(cr_payload{cert_encoding::x509_sig, {}});
+      mm4.push_back(nat_d_payload{payload_type::nat_d, natd(peer_)});
+      mm4.push_back(nat_d_payload{payload_type::nat_d, natd(me_)});
+      return {make("MM4", hdr(x), mm4)};
     }
     case 2: { // MM5 <--
       step_ = 3;
       auto chain = open(m);
       auto idb = must(encode_body(need<id_payload>(chain, "ID")), "IDii_b");
-      verify(prf(skeyid_, {gxi_, gxr_, ic_, rc_, sai_b_, idb}),
-             need<hash_payload>(chain, "HASH").data, "HASH_I");
+      check_proof(chain, prf(skeyid_, {gxi_, gxr_, ic_, rc_, sai_b_, idb}), "HASH_I");
       need<notify_payload>(chain, "INITIAL-CONTACT");
-      auto id = id_payload::ipv4(me_, 17, 500);
+      auto id = my_id();
       auto my_idb = must(encode_body(id), "IDir_b");
-      auto out = make("MM6", hdr(x),
-                      {id, hash_payload{prf(skeyid_, {gxr_, gxi_, rc_, ic_, sai_b_, my_idb})}});
+      auto out =
+          make("MM6", hdr(x), prove(id, prf(skeyid_, {gxr_, gxi_, rc_, ic_, sai_b_, my_idb})));
       p1_iv_ = ivs_[0];
       p1_done_ = true;
+      if (rsa_)
+        return {out};
       attribute_payload req{cfg_type::request,
                             0x0101,
                             {data_attribute::tv(xauth_attr::type, xauth_attr::type_generic),

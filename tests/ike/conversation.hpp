@@ -31,7 +31,10 @@ std::vector<int> expanded_types(const std::vector<payload>& chain);
 /// One side of the conversation.
 class endpoint {
 public:
-  endpoint(bool initiator, ipv4_address me, ipv4_address peer, bytes psk);
+  /// With `rsa`, main mode authenticates with RSA signatures (and certificates) and
+  /// skips XAuth / Mode Config; otherwise XAuth-PSK with the pre-shared key.
+  endpoint(bool initiator, ipv4_address me, ipv4_address peer, bytes psk,
+           const rsa_identity* rsa = nullptr);
 
   /// Initiator only: MM1.
   exchanged start();
@@ -59,6 +62,10 @@ private:
   std::vector<payload> open(const message& m);
   bytes& iv_for(std::uint32_t mid);
   void derive_keys();
+  id_payload my_id() const;
+  std::vector<payload> prove(const id_payload& id, const bytes& hash) const;
+  void check_proof(const std::vector<payload>& chain, const bytes& expected,
+                   const char* what) const;
   bytes natd(const ipv4_address& a) const;
   bytes keymat(std::span<const std::uint8_t> spi) const;
   header hdr(exchange_type x, std::uint32_t mid = 0) const;
@@ -77,6 +84,7 @@ private:
   bool initiator_;
   ipv4_address me_, peer_;
   bytes psk_;
+  const rsa_identity* rsa_;
   int step_ = 0;
   cookie ic_{}, rc_{};
   dh_modp2048 dh_;

@@ -60,17 +60,11 @@ std::string join(const std::vector<int>& v) {
   return s;
 }
 
-} // namespace
-
-BOOST_AUTO_TEST_CASE(conversation_dissected_and_decrypted_by_tshark) {
-  bytes psk = {'s', 'e', 'c', 'r', 'e', 't'};
-  endpoint ini(true, addr_i, addr_r, psk), res(false, addr_r, addr_i, psk);
-  auto log = converse(ini, res);
-
-  // Seeds for the ike_fuzz corpus, on request.
+/// Saves each datagram (and a plaintext twin) as fuzz seeds when COATI_IKE_CORPUS_OUT is set.
+void save_seeds(const std::vector<exchanged>& log, const std::string& prefix) {
   if (const char* seeds = std::getenv("COATI_IKE_CORPUS_OUT"))
     for (const auto& x : log) {
-      std::ofstream f(std::string(seeds) + "/conversation-" + x.label + ".bin", std::ios::binary);
+      std::ofstream f(std::string(seeds) + "/" + prefix + "-" + x.label + ".bin", std::ios::binary);
       f.write(reinterpret_cast<const char*>(x.wire.data()),
               static_cast<std::streamsize>(x.wire.size()));
       // The same message with its plaintext (plus 3 bytes of padding) as "encrypted" body,
@@ -86,33 +80,15 @@ BOOST_AUTO_TEST_CASE(conversation_dissected_and_decrypted_by_tshark) {
       m->encrypted_body.insert(m->encrypted_body.end(), {0, 0, 2});
       auto wire = encode(*m);
       BOOST_REQUIRE(wire.ok());
-      std::ofstream g(std::string(seeds) + "/plain-" + x.label + ".bin", std::ios::binary);
+      std::ofstream g(std::string(seeds) + "/" + prefix + "-plain-" + x.label + ".bin",
+                      std::ios::binary);
       g.write(reinterpret_cast<const char*>(wire->data()),
               static_cast<std::streamsize>(wire->size()));
     }
+}
 
-  // The exchanges, as each side saw them.
-  std::vector<std::string> labels;
-  for (const auto& x : log)
-    labels.push_back(x.label);
-  std::vector<std::string> want = {
-      "MM1",           "MM2",         "MM3",       "MM4",       "MM5",           "MM6",
-      "XAUTH-REQUEST", "XAUTH-REPLY", "XAUTH-SET", "XAUTH-ACK", "CFG-REQUEST",   "CFG-REPLY",
-      "QM1",           "QM2",         "QM3",       "R-U-THERE", "R-U-THERE-ACK", "DELETE"};
-  BOOST_CHECK_EQUAL_COLLECTIONS(labels.begin(), labels.end(), want.begin(), want.end());
-  BOOST_CHECK(ini.phase1_done() && res.phase1_done());
-  BOOST_CHECK(ini.quick_mode_done() && res.quick_mode_done());
-  BOOST_CHECK(res.deleted());
-  BOOST_CHECK(res.xauth_done());
-  BOOST_CHECK((ini.internal_address() == bytes{10, 8, 0, 5}));
-  BOOST_CHECK(ini.enc_key() == res.enc_key());
-  BOOST_CHECK_EQUAL(ini.enc_key().size(), 16u);
-  BOOST_CHECK(ini.keymat_in_i() == res.keymat_in_i());
-  BOOST_CHECK(ini.keymat_in_r() == res.keymat_in_r());
-  BOOST_CHECK(ini.keymat_in_i() != ini.keymat_in_r());
-  for (std::size_t k = 4; k < log.size(); ++k)
-    BOOST_CHECK_MESSAGE(log[k].wire[19] & flags::encryption, log[k].label << " not encrypted");
-
+/// Writes the conversation to a pcap and has tshark dissect and decrypt it.
+void dissect(const std::vector<exchanged>& log, const endpoint& ini) {
   // The pcap and a Wireshark profile holding the IKEv1 decryption key.
   char tmpl[] = "/tmp/coati-ike-conv.XXXXXX";
   BOOST_REQUIRE(mkdtemp(tmpl));
@@ -170,4 +146,62 @@ BOOST_AUTO_TEST_CASE(conversation_dissected_and_decrypted_by_tshark) {
     std::filesystem::remove_all(dir);
   else
     BOOST_TEST_MESSAGE("kept " << dir.string());
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(xauth_psk_conversation_dissected_and_decrypted_by_tshark) {
+  bytes psk = {'s', 'e', 'c', 'r', 'e', 't'};
+  endpoint ini(true, addr_i, addr_r, psk), res(false, addr_r, addr_i, psk);
+  auto log = converse(ini, res);
+  save_seeds(log, "psk");
+
+  // The exchanges, as each side saw them.
+  std::vector<std::string> labels;
+  for (const auto& x : log)
+    labels.push_back(x.label);
+  std::vector<std::string> want = {
+      "MM1",           "MM2",         "MM3",       "MM4",       "MM5",           "MM6",
+      "XAUTH-REQUEST", "XAUTH-REPLY", "XAUTH-SET", "XAUTH-ACK", "CFG-REQUEST",   "CFG-REPLY",
+      "QM1",           "QM2",         "QM3",       "R-U-THERE", "R-U-THERE-ACK", "DELETE"};
+  BOOST_CHECK_EQUAL_COLLECTIONS(labels.begin(), labels.end(), want.begin(), want.end());
+  BOOST_CHECK(ini.phase1_done() && res.phase1_done());
+  BOOST_CHECK(ini.quick_mode_done() && res.quick_mode_done());
+  BOOST_CHECK(res.deleted());
+  BOOST_CHECK(res.xauth_done());
+  BOOST_CHECK((ini.internal_address() == bytes{10, 8, 0, 5}));
+  BOOST_CHECK(ini.enc_key() == res.enc_key());
+  BOOST_CHECK_EQUAL(ini.enc_key().size(), 16u);
+  BOOST_CHECK(ini.keymat_in_i() == res.keymat_in_i());
+  BOOST_CHECK(ini.keymat_in_r() == res.keymat_in_r());
+  BOOST_CHECK(ini.keymat_in_i() != ini.keymat_in_r());
+  for (std::size_t k = 4; k < log.size(); ++k)
+    BOOST_CHECK_MESSAGE(log[k].wire[19] & flags::encryption, log[k].label << " not encrypted");
+
+  dissect(log, ini);
+}
+
+BOOST_AUTO_TEST_CASE(rsa_signature_conversation_dissected_and_decrypted_by_tshark) {
+  rsa_identity id_i("initiator.example"), id_r("responder.example");
+  endpoint ini(true, addr_i, addr_r, {}, &id_i), res(false, addr_r, addr_i, {}, &id_r);
+  auto log = converse(ini, res);
+  save_seeds(log, "rsa");
+
+  std::vector<std::string> labels;
+  for (const auto& x : log)
+    labels.push_back(x.label);
+  std::vector<std::string> want = {"MM1", "MM2", "MM3", "MM4",       "MM5",           "MM6",
+                                   "QM1", "QM2", "QM3", "R-U-THERE", "R-U-THERE-ACK", "DELETE"};
+  BOOST_CHECK_EQUAL_COLLECTIONS(labels.begin(), labels.end(), want.begin(), want.end());
+  // MM5 carries the DN ID, the certificate and the signature; MM4 the CR.
+  BOOST_REQUIRE_GE(log.size(), 6u);
+  BOOST_CHECK(find<cert_payload>(log[4].payloads) && find<sig_payload>(log[4].payloads));
+  BOOST_CHECK(find<cr_payload>(log[3].payloads));
+  BOOST_CHECK(find<id_payload>(log[5].payloads)->kind == id_type::der_asn1_dn);
+  BOOST_CHECK(ini.quick_mode_done() && res.quick_mode_done());
+  BOOST_CHECK(res.deleted());
+  BOOST_CHECK(ini.enc_key() == res.enc_key());
+  BOOST_CHECK(ini.keymat_in_i() == res.keymat_in_i());
+  BOOST_CHECK(ini.keymat_in_r() == res.keymat_in_r());
+  dissect(log, ini);
 }
