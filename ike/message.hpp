@@ -16,6 +16,10 @@
 // plaintext chain, the caller pads and encrypts it, and encode() of a message with the E
 // flag, hdr.next_payload = first payload type and encrypted_body = ciphertext gives the
 // datagram.
+//
+// Decoding is exact: encode(decode(d)) == d, so encode_body() of a received payload gives
+// the bytes it arrived as (SAi_b, IDii_b for HASH_I/R) and encode_payloads() of the
+// payloads after a HASH gives what quick mode / informational HASH(1) covers.
 
 #include <cstdint>
 #include <span>
