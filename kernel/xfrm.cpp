@@ -1,7 +1,7 @@
 #include "kernel/xfrm.hpp"
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <linux/ipsec.h>
 #include <linux/xfrm.h>
@@ -373,8 +373,8 @@ result<std::vector<sa_id>> xfrm_socket::list_sas() {
           ip_address ip;
           if (a == nullptr)
             return ip;
-          ip.fam = nl_addr_get_family(a) == AF_INET6 ? ip_address::family::v6
-                                                      : ip_address::family::v4;
+          ip.fam =
+              nl_addr_get_family(a) == AF_INET6 ? ip_address::family::v6 : ip_address::family::v4;
           std::memcpy(ip.bytes.data(), nl_addr_get_binary_addr(a),
                       std::min<std::size_t>(nl_addr_get_len(a), 16));
           return ip;
@@ -417,10 +417,13 @@ result<done> xfrm_socket::add_policy(const policy_spec& spec, bool update) {
       xfrmnl_user_tmpl_set_saddr(ut, s.p);
       xfrmnl_user_tmpl_set_daddr(ut, d.p);
     } else {
+      // Transport mode: the kernel ignores the addresses, libnl still wants both.
       ip_address any;
       any.fam = t.dst.fam;
       addr_ref a{make_addr(any)};
-      xfrmnl_user_tmpl_set_daddr(ut, a.p);
+      addr_ref b{make_addr(any)};
+      xfrmnl_user_tmpl_set_saddr(ut, a.p);
+      xfrmnl_user_tmpl_set_daddr(ut, b.p);
     }
     xfrmnl_user_tmpl_set_proto(ut, static_cast<unsigned>(t.proto));
     xfrmnl_user_tmpl_set_mode(ut, static_cast<unsigned>(t.mode));

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "kernel/policy_gen.hpp"
 #include "kernel/xfrm.hpp"
 #include "kernel/xfrm_events.hpp"
 
@@ -225,4 +226,30 @@ BOOST_AUTO_TEST_CASE(acquire_event_for_traffic_without_sa) {
   BOOST_TEST(acq->flow.proto == IPPROTO_UDP);
   BOOST_TEST(acq->flow.dport == 9);
   BOOST_TEST(s.value().delete_policy(out.sel, direction::out).ok());
+}
+
+BOOST_AUTO_TEST_CASE(generated_policies_install_and_remove) {
+  auto s = xfrm_socket::open();
+  BOOST_REQUIRE(s.ok());
+  generated_tunnel t;
+  t.initiator_id = coati::ike::id_payload::ipv4_subnet({192, 168, 2, 0}, {255, 255, 255, 0});
+  t.responder_id = coati::ike::id_payload::ipv4_subnet({192, 168, 0, 0}, {255, 255, 0, 0});
+  t.local_outer = ip("192.0.2.1");
+  t.peer_outer = ip("198.51.100.2");
+  t.reqid = 9;
+  t.ipcomp = true;
+  auto gen = generate_policies(t);
+  BOOST_REQUIRE(gen.index() == 0);
+  for (const auto& p : std::get<0>(gen)) {
+    auto r = s.value().add_policy(p);
+    BOOST_REQUIRE_MESSAGE(r.ok(), (r.ok() ? std::string{} : r.err().text));
+  }
+  std::string listing = run("ip xfrm policy");
+  BOOST_TEST(listing.find("src 192.168.0.0/16 dst 192.168.2.0/24") != std::string::npos);
+  BOOST_TEST(listing.find("proto comp reqid 9 mode tunnel\n\t\tlevel use") != std::string::npos);
+  BOOST_TEST(listing.find("proto esp reqid 9 mode transport") != std::string::npos);
+  BOOST_TEST(listing.find("dir fwd priority 2000") != std::string::npos);
+  for (const auto& p : std::get<0>(gen))
+    BOOST_TEST(s.value().delete_policy(p.sel, p.dir).ok());
+  BOOST_TEST(run("ip xfrm policy").find("192.168.2.0/24") == std::string::npos);
 }
