@@ -4,6 +4,8 @@
 
 #include <stdexcept>
 
+#include "crypto/keyschedule.hpp"
+
 namespace coati::ike::test {
 
 namespace {
@@ -37,6 +39,19 @@ std::uint32_t random_mid() {
   auto r = random_bytes(4);
   std::uint32_t v = (std::uint32_t{r[0]} << 24) | (r[1] << 16) | (r[2] << 8) | r[3];
   return v ? v : 1;
+}
+
+namespace ck = coati::crypto::ikev1;
+constexpr auto sha = coati::crypto::hash_alg::sha1;
+
+/// Cross-check: the value coati_crypto computed must equal the test's own computation;
+/// coati_crypto's value is the one used on the wire.
+template <class T>
+bytes agree(const T& from_crypto, const bytes& own, const char* what) {
+  bytes theirs(from_crypto.begin(), from_crypto.end());
+  if (theirs != own)
+    throw std::runtime_error(std::string("coati_crypto and the test disagree on ") + what);
+  return theirs;
 }
 
 bytes first16(const bytes& b) {
@@ -138,7 +153,8 @@ bytes& endpoint::iv_for(std::uint32_t mid) {
     return it->second;
   if (mid == 0)
     throw std::runtime_error("no phase-1 IV yet");
-  return ivs_[mid] = first16(sha1({p1_iv_, be32(mid)}));
+  return ivs_[mid] = agree(ck::exchange_iv(sha, p1_iv_, mid, 16),
+                           first16(sha1({p1_iv_, be32(mid)})), "exchange IV");
 }
 
 exchanged endpoint::make(const std::string& label, const header& h, std::vector<payload> chain) {
@@ -205,6 +221,52 @@ void endpoint::derive_keys() {
   skeyid_e_ = prf(skeyid_, {skeyid_a_, gxy_, ic_, rc_, z2});
   ka_ = first16(skeyid_e_);
   ivs_[0] = first16(sha1({gxi_, gxr_}));
+  // The same from coati_crypto's key schedule.
+  ck::phase1_input in;
+  in.hash = sha;
+  in.cipher = coati::crypto::cipher_alg::aes128_cbc;
+  in.kind = rsa_ ? ck::skeyid_kind::signature : ck::skeyid_kind::pre_shared_key;
+  in.psk = psk_;
+  in.gxy = gxy_;
+  in.gxi = gxi_;
+  in.gxr = gxr_;
+  in.ni_b = ni_;
+  in.nr_b = nr_;
+  in.cky_i = ic_;
+  in.cky_r = rc_;
+  auto keys = ck::derive_phase1(in);
+  agree(keys.skeyid, skeyid_, "SKEYID");
+  agree(keys.skeyid_d, skeyid_d_, "SKEYID_d");
+  agree(keys.skeyid_a, skeyid_a_, "SKEYID_a");
+  agree(keys.skeyid_e, skeyid_e_, "SKEYID_e");
+  ka_ = agree(keys.enc_key, ka_, "the encryption key");
+  ivs_[0] = agree(keys.iv, ivs_[0], "the phase-1 IV");
+}
+
+bytes endpoint::hash_i(const bytes& idii_b) const {
+  return agree(ck::hash_i(sha, skeyid_, gxi_, gxr_, ic_, rc_, sai_b_, idii_b),
+               prf(skeyid_, {gxi_, gxr_, ic_, rc_, sai_b_, idii_b}), "HASH_I");
+}
+
+bytes endpoint::hash_r(const bytes& idir_b) const {
+  return agree(ck::hash_r(sha, skeyid_, gxi_, gxr_, ic_, rc_, sai_b_, idir_b),
+               prf(skeyid_, {gxr_, gxi_, rc_, ic_, sai_b_, idir_b}), "HASH_R");
+}
+
+bytes endpoint::hash1(std::uint32_t mid, const bytes& rest) const {
+  return agree(ck::qm_hash1(sha, skeyid_a_, mid, rest), prf(skeyid_a_, {be32(mid), rest}),
+               "HASH(1)");
+}
+
+bytes endpoint::hash2(std::uint32_t mid, const bytes& rest) const {
+  return agree(ck::qm_hash2(sha, skeyid_a_, mid, qm_ni_, rest),
+               prf(skeyid_a_, {be32(mid), qm_ni_, rest}), "HASH(2)");
+}
+
+bytes endpoint::hash3(std::uint32_t mid) const {
+  bytes zero = {0};
+  return agree(ck::qm_hash3(sha, skeyid_a_, mid, qm_ni_, qm_nr_),
+               prf(skeyid_a_, {zero, be32(mid), qm_ni_, qm_nr_}), "HASH(3)");
 }
 
 bytes endpoint::keymat(std::span<const std::uint8_t> spi) const {
@@ -212,7 +274,7 @@ bytes endpoint::keymat(std::span<const std::uint8_t> spi) const {
   auto k1 = prf(skeyid_d_, {proto, spi, qm_ni_, qm_nr_});
   auto k2 = prf(skeyid_d_, {k1, proto, spi, qm_ni_, qm_nr_});
   k1.insert(k1.end(), k2.begin(), k2.end());
-  return k1;
+  return agree(ck::keymat(sha, skeyid_d_, {}, 3, spi, qm_ni_, qm_nr_, 40), k1, "KEYMAT");
 }
 
 exchanged endpoint::start() {
@@ -254,14 +316,14 @@ std::vector<exchanged> endpoint::receive(const bytes& wire) {
       step_ = 3;
       auto id = my_id();
       auto idb = must(encode_body(id), "IDii_b");
-      auto mm5 = prove(id, prf(skeyid_, {gxi_, gxr_, ic_, rc_, sai_b_, idb}));
+      auto mm5 = prove(id, hash_i(idb));
       mm5.push_back(notify_payload::initial_contact(ic_, rc_));
       return {make("MM5", hdr(x), mm5)};
     }
     case 3: { // MM6 <--
       auto chain = open(m);
       auto idb = must(encode_body(need<id_payload>(chain, "ID")), "IDir_b");
-      check_proof(chain, prf(skeyid_, {gxr_, gxi_, rc_, ic_, sai_b_, idb}), "HASH_R");
+      check_proof(chain, hash_r(idb), "HASH_R");
       p1_iv_ = ivs_[0];
       p1_done_ = true;
       step_ = 4;
@@ -303,12 +365,11 @@ std::vector<exchanged> endpoint::receive(const bytes& wire) {
       step_ = 3;
       auto chain = open(m);
       auto idb = must(encode_body(need<id_payload>(chain, "ID")), "IDii_b");
-      check_proof(chain, prf(skeyid_, {gxi_, gxr_, ic_, rc_, sai_b_, idb}), "HASH_I");
+      check_proof(chain, hash_i(idb), "HASH_I");
       need<notify_payload>(chain, "INITIAL-CONTACT");
       auto id = my_id();
       auto my_idb = must(encode_body(id), "IDir_b");
-      auto out =
-          make("MM6", hdr(x), prove(id, prf(skeyid_, {gxr_, gxi_, rc_, ic_, sai_b_, my_idb})));
+      auto out = make("MM6", hdr(x), prove(id, hash_r(my_idb)));
       p1_iv_ = ivs_[0];
       p1_done_ = true;
       if (rsa_)
@@ -345,7 +406,7 @@ exchanged endpoint::quick1() {
                                 id_payload::ipv4_subnet({10, 1, 0, 0}, {255, 255, 0, 0}),
                                 id_payload::ipv4_subnet({10, 2, 0, 0}, {255, 255, 0, 0})};
   auto rest = must(encode_payloads(std::span(chain).subspan(1)), "QM1 chain");
-  chain[0] = hash_payload{prf(skeyid_a_, {be32(qm_mid_), rest})};
+  chain[0] = hash_payload{hash1(qm_mid_, rest)};
   return make("QM1", hdr(exchange_type::quick, qm_mid_), chain);
 }
 
@@ -357,7 +418,7 @@ std::vector<exchanged> endpoint::on_quick(const message& m, std::vector<payload>
   auto rest = must(encode_payloads(std::span(chain).subspan(1)), "QM chain");
   bytes zero = {0};
   if (!initiator_ && qm_mid_ == 0) { // QM1 <--
-    verify(prf(skeyid_a_, {be32(mid), rest}), h, "HASH(1)");
+    verify(hash1(mid, rest), h, "HASH(1)");
     qm_mid_ = mid;
     const auto& sa = need<sa_payload>(chain, "SA");
     spi_i_ = sa.proposals.at(0).spi;
@@ -372,7 +433,7 @@ std::vector<exchanged> endpoint::on_quick(const message& m, std::vector<payload>
     out.insert(out.end(), ids.begin(), ids.end());
     out.push_back(notify_payload::responder_lifetime(protocol_id::esp, spi_r_, 3600));
     auto out_rest = must(encode_payloads(std::span(out).subspan(1)), "QM2 chain");
-    out[0] = hash_payload{prf(skeyid_a_, {be32(mid), qm_ni_, out_rest})};
+    out[0] = hash_payload{hash2(mid, out_rest)};
     km_i_ = keymat(spi_i_);
     km_r_ = keymat(spi_r_);
     return {make("QM2", hdr(exchange_type::quick, mid), out)};
@@ -380,7 +441,7 @@ std::vector<exchanged> endpoint::on_quick(const message& m, std::vector<payload>
   if (mid != qm_mid_)
     throw std::runtime_error("unexpected quick mode message ID");
   if (initiator_) { // QM2 <--
-    verify(prf(skeyid_a_, {be32(mid), qm_ni_, rest}), h, "HASH(2)");
+    verify(hash2(mid, rest), h, "HASH(2)");
     spi_r_ = need<sa_payload>(chain, "SA").proposals.at(0).spi;
     qm_nr_ = need<nonce_payload>(chain, "NONCE").data;
     if (need<notify_payload>(chain, "N").message != notify_type::responder_lifetime)
@@ -388,15 +449,14 @@ std::vector<exchanged> endpoint::on_quick(const message& m, std::vector<payload>
     km_i_ = keymat(spi_i_);
     km_r_ = keymat(spi_r_);
     qm_done_ = true;
-    auto qm3 = make("QM3", hdr(exchange_type::quick, mid),
-                    {hash_payload{prf(skeyid_a_, {zero, be32(mid), qm_ni_, qm_nr_})}});
+    auto qm3 = make("QM3", hdr(exchange_type::quick, mid), {hash_payload{hash3(mid)}});
     return {qm3, informational("R-U-THERE",
                                notify_payload::dpd(notify_type::r_u_there, ic_, rc_, dpd_seq_))};
   }
   // QM3 <--
   if (chain.size() != 1)
     throw std::runtime_error("QM3 carries more than HASH(3)");
-  verify(prf(skeyid_a_, {zero, be32(mid), qm_ni_, qm_nr_}), h, "HASH(3)");
+  verify(hash3(mid), h, "HASH(3)");
   qm_done_ = true;
   return {};
 }
@@ -411,7 +471,7 @@ exchanged endpoint::protected_msg(const std::string& label, exchange_type x, std
     mid = random_mid();
   std::vector<payload> chain = {hash_payload{bytes(20, 0)}, std::move(p)};
   auto rest = must(encode_payloads(std::span(chain).subspan(1)), "protected chain");
-  chain[0] = hash_payload{prf(skeyid_a_, {be32(mid), rest})};
+  chain[0] = hash_payload{hash1(mid, rest)};
   return make(label, hdr(x, mid), chain);
 }
 
@@ -419,8 +479,7 @@ const payload& endpoint::check_hash1(const message& m, const std::vector<payload
   if (chain.size() != 2 || !std::holds_alternative<hash_payload>(chain.front()))
     throw std::runtime_error("expected HASH(1) + one payload");
   auto rest = must(encode_payloads(std::span(chain).subspan(1)), "protected chain");
-  verify(prf(skeyid_a_, {be32(m.hdr.message_id), rest}), std::get<hash_payload>(chain[0]).data,
-         "HASH(1)");
+  verify(hash1(m.hdr.message_id, rest), std::get<hash_payload>(chain[0]).data, "HASH(1)");
   return chain[1];
 }
 

@@ -3,7 +3,9 @@
 // small state machine on top of the codec, running main mode with a pre-shared key
 // (AES-128-CBC / SHA1 / MODP 2048, XAuth-PSK), XAuth and Mode Config in transaction
 // exchanges, quick mode (ESP tunnel), then informational DPD R-U-THERE / ACK and a
-// Delete. Every message after MM4 is encrypted.
+// Delete. Every message after MM4 is encrypted. Keys, IVs, hashes and KEYMAT come from
+// coati_crypto's key schedule, each cross-checked against the test's own computation on
+// plain OpenSSL (conv_crypto.hpp).
 
 #include <cstdint>
 #include <map>
@@ -62,6 +64,11 @@ private:
   std::vector<payload> open(const message& m);
   bytes& iv_for(std::uint32_t mid);
   void derive_keys();
+  bytes hash_i(const bytes& idii_b) const;
+  bytes hash_r(const bytes& idir_b) const;
+  bytes hash1(std::uint32_t mid, const bytes& rest) const;
+  bytes hash2(std::uint32_t mid, const bytes& rest) const;
+  bytes hash3(std::uint32_t mid) const;
   id_payload my_id() const;
   std::vector<payload> prove(const id_payload& id, const bytes& hash) const;
   void check_proof(const std::vector<payload>& chain, const bytes& expected,
