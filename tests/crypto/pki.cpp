@@ -1,0 +1,171 @@
+// RSA signatures and the X.509 store, against a test PKI made by tests/lib/mkpki.sh and the
+// openssl command line.
+#define BOOST_TEST_MODULE crypto_pki
+#include <boost/test/unit_test.hpp>
+
+#include <ctime>
+#include <filesystem>
+
+#include "crypto/random.hpp"
+#include "crypto/rsa.hpp"
+#include "crypto/x509.hpp"
+#include "cli.hpp"
+
+using namespace coati::crypto;
+using namespace coati::test;
+namespace fs = std::filesystem;
+
+namespace {
+std::string mkpki() {
+  return std::string("bash ") + COATI_SOURCE_DIR + "/tests/lib/mkpki.sh ";
+}
+// `openssl x509 -subject -nameopt RFC2253` without the "subject=" prefix.
+std::string cli_subject(const std::string& crt) {
+  auto out = sh_out("openssl x509 -noout -subject -nameopt RFC2253 -in " + crt);
+  out = out.substr(out.find('=') + 1);
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' '))
+    out.pop_back();
+  while (!out.empty() && out.front() == ' ')
+    out.erase(out.begin());
+  return out;
+}
+} // namespace
+
+BOOST_AUTO_TEST_CASE(rsa_signatures_match_openssl_cli) {
+  scratch s;
+  sh(mkpki() + s.path("pki") + " rhum");
+  auto key = private_key::load_pem_file(s.path("pki/rhum.pem"));
+  auto cert = certificate::load_pem_file(s.path("pki/rhum.crt"));
+  BOOST_REQUIRE(key);
+  BOOST_REQUIRE(cert);
+  auto pub = cert->public_key();
+  BOOST_REQUIRE(pub);
+  BOOST_TEST(key->size() == 256u);
+  for (std::size_t hlen : {16u, 20u, 32u, 64u}) {
+    // IKEv1 form: PKCS#1 v1.5 type 1 over the raw hash = `pkeyutl -sign` without a digest.
+    auto h = random_bytes(hlen);
+    write_file(s.path("h.bin"), h);
+    sh("openssl pkeyutl -sign -inkey " + s.path("pki/rhum.pem") +
+       " -pkeyopt rsa_padding_mode:pkcs1 -in " + s.path("h.bin") + " -out " + s.path("sig.bin"));
+    auto sig = sign_ikev1(*key, h);
+    BOOST_TEST(sig == read_file(s.path("sig.bin")));
+    BOOST_TEST(verify_ikev1(*pub, h, sig));
+    BOOST_TEST(verify_ikev1(key->public_key(), h, sig));
+    auto bad = h;
+    bad[0] ^= 1;
+    BOOST_TEST(!verify_ikev1(*pub, bad, sig));
+    sig[5] ^= 1;
+    BOOST_TEST(!verify_ikev1(*pub, h, sig));
+  }
+  // The usual form, against `openssl dgst -sign`.
+  auto data = random_bytes(300);
+  write_file(s.path("d.bin"), data);
+  sh("openssl dgst -sha256 -sign " + s.path("pki/rhum.pem") + " -out " + s.path("dsig.bin") +
+     " " + s.path("d.bin"));
+  auto dsig = sign_digest(*key, hash_alg::sha256, data);
+  BOOST_TEST(dsig == read_file(s.path("dsig.bin")));
+  BOOST_TEST(verify_digest(*pub, hash_alg::sha256, data, dsig));
+  BOOST_TEST(!verify_digest(*pub, hash_alg::sha1, data, dsig));
+  // A raw signature is not a digest signature.
+  BOOST_TEST(!verify_ikev1(*pub, hash(hash_alg::sha256, {data}), dsig));
+  BOOST_TEST(!private_key::load_pem_file(s.path("pki/rhum.crt")));
+  BOOST_TEST(!private_key::load_pem_file(s.path("missing.pem")));
+}
+
+BOOST_AUTO_TEST_CASE(store_from_hash_links) {
+  scratch s;
+  const auto dir = s.path("cert");
+  sh(mkpki() + dir + " rhum armagnac");
+  sh("PKI_NOT_BEFORE=20200101000000Z PKI_NOT_AFTER=20210101000000Z " + mkpki() + dir + " old");
+  sh("PKI_CA_NAME='other CA' " + mkpki() + s.path("other") + " stranger");
+
+  cert_store store;
+  BOOST_REQUIRE(store.add_hash_dir(dir));
+  auto good = certificate::load_pem_file(dir + "/armagnac.crt");
+  BOOST_REQUIRE(good);
+  auto r = store.verify(*good);
+  BOOST_TEST(r.ok, r.reason);
+
+  // Validity: at a time before the certificate existed it fails.
+  auto early = store.verify(*good, {}, std::time_t{1000000000});
+  BOOST_TEST(!early.ok);
+  BOOST_TEST(early.code == 9); // X509_V_ERR_CERT_NOT_YET_VALID
+
+  auto old = certificate::load_pem_file(dir + "/old.crt");
+  BOOST_REQUIRE(old);
+  auto ro = store.verify(*old);
+  BOOST_TEST(!ro.ok);
+  BOOST_TEST(ro.code == 10, ro.reason); // X509_V_ERR_CERT_HAS_EXPIRED
+
+  auto stranger = certificate::load_pem_file(s.path("other/stranger.crt"));
+  BOOST_REQUIRE(stranger);
+  auto rs = store.verify(*stranger);
+  BOOST_TEST(!rs.ok);
+  BOOST_TEST(rs.code == 20, rs.reason); // X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY
+
+  // The CA is found only through its <hash>.0 link, as racoon finds it.
+  const auto nolink = s.path("nolink");
+  fs::create_directories(nolink);
+  fs::copy_file(dir + "/ca.crt", nolink + "/ca.crt");
+  cert_store bare;
+  BOOST_REQUIRE(bare.add_hash_dir(nolink));
+  BOOST_TEST(!bare.verify(*good).ok);
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().extension() == ".0")
+      fs::copy(e.path(), nolink + "/" + e.path().filename().string(),
+               fs::copy_options::copy_symlinks);
+  cert_store linked;
+  BOOST_REQUIRE(linked.add_hash_dir(nolink));
+  BOOST_TEST(linked.verify(*good).ok);
+
+  // A CA file (ca_type x509) works too.
+  cert_store by_file;
+  BOOST_REQUIRE(by_file.add_ca_file(s.path("other/ca.crt")));
+  BOOST_TEST(by_file.verify(*stranger).ok);
+  BOOST_TEST(!by_file.verify(*good).ok);
+
+  // DER round trip.
+  auto again = certificate::from_der(good->der());
+  BOOST_REQUIRE(again);
+  BOOST_TEST(again->der() == good->der());
+  BOOST_TEST(!certificate::from_der(bytes(10, 0x30)));
+}
+
+BOOST_AUTO_TEST_CASE(asn1dn_text_compare_and_wildcards) {
+  scratch s;
+  sh(mkpki() + s.path("pki") + " rhum armagnac");
+  auto rhum = certificate::load_pem_file(s.path("pki/rhum.crt"));
+  auto arm = certificate::load_pem_file(s.path("pki/armagnac.crt"));
+  BOOST_REQUIRE(rhum && arm);
+  // Extraction, printed as `openssl x509 -subject -nameopt RFC2253` prints it.
+  BOOST_TEST(rhum->subject_text() == cli_subject(s.path("pki/rhum.crt")));
+  BOOST_TEST(rhum->subject_text() == "CN=rhum,OU=rhum,O=coati test,C=FR");
+  BOOST_TEST(dn_to_text(rhum->issuer_der()) == "CN=coati test CA,O=coati test,C=FR");
+
+  // racoon.conf text (written order) to DER, compared with the certificate's DER subject.
+  auto conf = dn_from_text("C=FR, O=coati test, OU=rhum, CN=rhum");
+  BOOST_REQUIRE(conf);
+  BOOST_TEST(dn_equal(*conf, rhum->subject_der()));
+  BOOST_TEST(!dn_equal(*conf, arm->subject_der()));
+  BOOST_TEST(dn_equal(*dn_from_text("C=FR/O=COATI  test/OU=rhum/CN=rhum"), rhum->subject_der()));
+  BOOST_TEST(!dn_equal(*dn_from_text("CN=rhum, OU=rhum, O=coati test, C=FR"),
+                       rhum->subject_der())); // order matters
+  BOOST_TEST(dn_equal(rhum->subject_der(), rhum->subject_der()));
+  BOOST_TEST(dn_to_text(*dn_from_text("C=FR, O=a\\, b, CN=x")) == "CN=x,O=a\\, b,C=FR");
+
+  // peers_identifier asn1dn with '*' per RDN.
+  auto any_host = dn_from_text("C=FR, O=coati test, OU=*, CN=*");
+  BOOST_REQUIRE(any_host);
+  BOOST_TEST(dn_match(*any_host, rhum->subject_der()));
+  BOOST_TEST(dn_match(*any_host, arm->subject_der()));
+  BOOST_TEST(dn_match(*dn_from_text("C=FR, O=coati test, OU=*, CN=rhum"), rhum->subject_der()));
+  BOOST_TEST(!dn_match(*dn_from_text("C=FR, O=coati test, OU=*, CN=rhum"), arm->subject_der()));
+  BOOST_TEST(!dn_match(*dn_from_text("C=FR, O=other, OU=*, CN=*"), rhum->subject_der()));
+  BOOST_TEST(!dn_match(*dn_from_text("C=FR, O=coati test, CN=*"), rhum->subject_der()));
+  BOOST_TEST(!dn_match(*dn_from_text("C=FR, O=coati test, CN=*, OU=*"), rhum->subject_der()));
+  BOOST_TEST(dn_match(*conf, rhum->subject_der())); // no wildcard = dn_equal
+
+  BOOST_TEST(!dn_from_text("C=FR, nonsense"));
+  BOOST_TEST(!dn_from_text("XX=1"));
+  BOOST_TEST(dn_to_text(bytes{1, 2, 3}).empty());
+}
