@@ -408,7 +408,10 @@ std::optional<secret_bytes> dh_keypair::derive(bytes_view peer_public) const {
     throw error("derive init");
   if (!is_ecp(group_) && EVP_PKEY_CTX_set_dh_pad(ctx.get(), 1) != 1)
     throw error("DH pad");
-  if (EVP_PKEY_derive_set_peer(ctx.get(), peer.get()) != 1) {
+  // The peer value is already validated: 1 < y < p - 1 for MODP (enough for safe primes,
+  // RFC 6989 section 2.1), on the curve for ECP (checked by fromdata; the curves have
+  // cofactor 1). OpenSSL's own check would add a full-size exponentiation (y^q mod p).
+  if (EVP_PKEY_derive_set_peer_ex(ctx.get(), peer.get(), 0) != 1) {
     clear_openssl_errors();
     return std::nullopt;
   }
