@@ -1,0 +1,190 @@
+#include "actors/daemon.hpp"
+
+#include "actors/admin.hpp"
+#include "actors/stats.hpp"
+#include "util/log.hpp"
+
+namespace coati::actors {
+
+listener_options listener_options_for(const config::configuration& cfg,
+                                      const daemon_options& opts) {
+  listener_options lo;
+  lo.isakmp = cfg.listen.isakmp;
+  lo.isakmp_natt = cfg.listen.isakmp_natt;
+  lo.ike_port = opts.ike_port;
+  lo.natt_port = opts.natt_port;
+  lo.bind_sockets = opts.bind_sockets;
+  return lo;
+}
+
+namespace {
+
+using daemon_actor = caf::stateful_actor<daemon_state>;
+
+/// Spawns child `name` afresh and monitors it.
+void spawn_child(daemon_actor* self, const std::string& name) {
+  auto& st = self->state;
+  auto me = caf::actor_cast<caf::actor>(self);
+  caf::actor child;
+  if (name == "listener") {
+    child = self->spawn(listener, listener_options_for(*st.snapshot, st.opts));
+  } else if (name == "stats") {
+    child = self->spawn(stats, me, std::chrono::milliseconds{2000});
+  } else if (name == "admin") {
+    const auto& sock = st.snapshot->listen.adminsock;
+    if (!sock)
+      return;
+    admin_options ao{sock->path, sock->mode, sock->owner, sock->group, st.opts.test_hooks};
+    child = self->spawn(admin, me, ao);
+  }
+  self->monitor(child);
+  st.children[name].handle = child;
+}
+
+/// A child went down: restart it unless it stopped normally or we are stopping.
+void on_child_down(daemon_actor* self, const caf::down_msg& dm) {
+  auto& st = self->state;
+  for (auto& [name, entry] : st.children) {
+    if (entry.handle.address() != dm.source)
+      continue;
+    entry.handle = nullptr;
+    if (st.stopping)
+      return;
+    if (!dm.reason || dm.reason == caf::exit_reason::normal) {
+      COATI_LOG(notify, "daemon", name, " stopped");
+      return;
+    }
+    auto reason = self->system().render(dm.reason);
+    auto now = std::chrono::steady_clock::now();
+    std::erase_if(entry.recent, [&](auto t) { return now - t > std::chrono::seconds{10}; });
+    if (entry.recent.size() >= st.opts.max_restarts) {
+      COATI_LOG(error, "daemon", name, " failed again (", reason, "); too many restarts, stopping");
+      st.stopping = true;
+      for (auto& [n, e] : st.children)
+        if (e.handle)
+          self->send_exit(e.handle, dm.reason);
+      self->quit(dm.reason);
+      return;
+    }
+    entry.recent.push_back(now);
+    entry.restarts += 1;
+    st.restarts += 1;
+    COATI_LOG(error, "daemon", name, " crashed: ", reason, "; restarting");
+    spawn_child(self, name);
+    return;
+  }
+}
+
+/// Stops the children in order (listener first), then the daemon.
+void shut_down(daemon_actor* self, const caf::error& reason) {
+  auto& st = self->state;
+  st.stopping = true;
+  COATI_LOG(notify, "daemon", "stopping: ", self->system().render(reason));
+  for (const char* name : {"listener", "admin", "stats"}) {
+    auto i = st.children.find(name);
+    if (i != st.children.end() && i->second.handle)
+      self->send_exit(i->second.handle, reason);
+  }
+  self->quit(reason);
+}
+
+reload_result reload(daemon_actor* self) {
+  auto& st = self->state;
+  auto res = st.opts.load(st.opts.config_path);
+  if (!res.ok()) {
+    st.reloads_failed += 1;
+    std::string text; // rendered here: the daemon needs only the model's headers
+    for (const auto& d : res.diagnostics)
+      text += d.file + ":" + std::to_string(d.line) + ":" + std::to_string(d.column) + ": " +
+              (d.sev == config::diagnostic::severity::error ? "error: " : "warning: ") + d.message +
+              "\n";
+    COATI_LOG(error, "daemon", "reload of ", st.opts.config_path, " failed; keeping generation ",
+              st.generation, "\n", text);
+    return {false, st.generation, text};
+  }
+  st.snapshot = res.config;
+  st.generation += 1;
+  st.reloads_ok += 1;
+  if (st.opts.apply)
+    st.opts.apply(*st.snapshot);
+  COATI_LOG(notify, "daemon", "configuration reloaded: generation ", st.generation);
+  return {true, st.generation, "reloaded"};
+}
+
+counters status(daemon_actor* self) {
+  auto& st = self->state;
+  counters out;
+  auto& v = out.values;
+  v["daemon.generation"] = st.generation;
+  v["daemon.reloads_ok"] = st.reloads_ok;
+  v["daemon.reloads_failed"] = st.reloads_failed;
+  v["daemon.restarts"] = st.restarts;
+  v["daemon.uptime_s"] = std::chrono::duration_cast<std::chrono::seconds>(
+                             std::chrono::steady_clock::now() - st.started)
+                             .count();
+  std::int64_t alive = 0;
+  for (const auto& [name, e] : st.children) {
+    alive += e.handle ? 1 : 0;
+    v["daemon.child." + name + ".alive"] = e.handle ? 1 : 0;
+    v["daemon.child." + name + ".restarts"] = e.restarts;
+  }
+  v["daemon.children"] = alive;
+  st.clock.add_to(out, "daemon", self->mailbox().size());
+  return out;
+}
+
+} // namespace
+
+caf::behavior daemon(daemon_actor* self, daemon_options opts,
+                     std::shared_ptr<const config::configuration> initial) {
+  self->state.opts = std::move(opts);
+  self->state.snapshot = std::move(initial);
+  self->set_down_handler([self](caf::down_msg& dm) { on_child_down(self, dm); });
+  self->set_exit_handler([self](caf::exit_msg& em) { shut_down(self, em.reason); });
+  spawn_child(self, "stats");
+  spawn_child(self, "listener");
+  if (self->state.opts.with_admin)
+    spawn_child(self, "admin");
+  return {
+      [self](reload_atom) {
+        handler_clock::scope timing{self->state.clock};
+        return reload(self);
+      },
+      [self](status_atom) {
+        handler_clock::scope timing{self->state.clock};
+        return status(self);
+      },
+      [self](children_atom) {
+        handler_clock::scope timing{self->state.clock};
+        child_list out;
+        out.names.push_back("daemon");
+        out.handles.push_back(caf::actor_cast<caf::actor>(self));
+        for (const auto& [name, e] : self->state.children)
+          if (e.handle) {
+            out.names.push_back(name);
+            out.handles.push_back(e.handle);
+          }
+        return out;
+      },
+      [self](stats_atom s) -> caf::result<caf::message> {
+        handler_clock::scope timing{self->state.clock};
+        auto i = self->state.children.find("stats");
+        if (i == self->state.children.end() || !i->second.handle)
+          return caf::make_error(caf::sec::invalid_argument, "stats actor is down");
+        return self->delegate(i->second.handle, s);
+      },
+      [self](crash_atom, const std::string& name) {
+        handler_clock::scope timing{self->state.clock};
+        if (!self->state.opts.test_hooks)
+          return false;
+        auto i = self->state.children.find(name);
+        if (i == self->state.children.end() || !i->second.handle)
+          return false;
+        COATI_LOG(warning, "daemon", "test hook: crashing ", name);
+        self->send(i->second.handle, crash_atom_v);
+        return true;
+      },
+  };
+}
+
+} // namespace coati::actors

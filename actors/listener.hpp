@@ -1,0 +1,52 @@
+#pragma once
+// The listener: owns coatid's IKE sockets (UDP 500 + 4500, v4 + v6) on an I/O thread,
+// reads datagrams with their local address (IP_PKTINFO / IPV6_RECVPKTINFO) and hands
+// them to the listener actor, which checks the ISAKMP header and counts what it drops.
+// It never does crypto and never blocks.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "actors/interfaces.hpp"
+#include "config/address.hpp"
+
+namespace coati::actors {
+
+/// Where to bind. Empty address lists mean "every address" (0.0.0.0 and ::).
+struct listener_options {
+  std::vector<config::endpoint> isakmp;      ///< `listen { isakmp ... }` (port 0 = ike_port)
+  std::vector<config::endpoint> isakmp_natt; ///< `listen { isakmp_natt ... }`
+  std::uint16_t ike_port = 500;              ///< racoon's -p
+  std::uint16_t natt_port = 4500;            ///< racoon's -P
+  bool bind_sockets = true;                  ///< false: no I/O thread (tests feed datagrams)
+};
+
+/// What the header check decided: "accepted" or the drop counter's name
+/// ("dropped.short", "dropped.bad_length", "dropped.version", "dropped.ikev2",
+/// "dropped.exchange", "dropped.zero_cookie", "dropped.esp", "natt_keepalive").
+std::string classify(const datagram& d);
+
+class udp_io;
+
+/// The listener actor's state: its sockets' thread and its counters.
+struct listener_state {
+  listener_state();
+  ~listener_state(); ///< stops and joins the I/O thread, closing the sockets
+  listener_state(const listener_state&) = delete;
+  listener_state& operator=(const listener_state&) = delete;
+  static inline const char* name = "listener";
+  std::unique_ptr<udp_io> io;
+  std::map<std::string, std::int64_t> counts;
+  handler_clock clock;
+};
+
+/// Spawns the I/O thread (unless opts.bind_sockets is false) and checks each datagram.
+/// Fails to start (quits with an error) when no socket could be bound.
+caf::behavior listener(caf::stateful_actor<listener_state>* self, listener_options opts);
+
+} // namespace coati::actors
