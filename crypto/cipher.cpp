@@ -36,8 +36,8 @@ std::optional<std::vector<std::uint8_t>> run(cipher_alg alg, const secret_bytes&
     return out;
   std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> ctx(EVP_CIPHER_CTX_new(),
                                                                       EVP_CIPHER_CTX_free);
-  if (!ctx || EVP_CipherInit_ex2(ctx.get(), evp_for(alg), key.data(), iv.data(),
-                                 encrypt ? 1 : 0, nullptr) != 1)
+  if (!ctx || EVP_CipherInit_ex2(ctx.get(), evp_for(alg), key.data(), iv.data(), encrypt ? 1 : 0,
+                                 nullptr) != 1)
     throw error("cipher init failed");
   EVP_CIPHER_CTX_set_padding(ctx.get(), 0);
   int len = 0;
@@ -59,15 +59,15 @@ std::optional<cipher_alg> cipher_from_oakley(std::uint16_t id, unsigned key_bits
     return cipher_alg::des3_cbc;
   if (id == 7) {
     switch (key_bits) {
-      case 0:
-      case 128:
-        return cipher_alg::aes128_cbc;
-      case 192:
-        return cipher_alg::aes192_cbc;
-      case 256:
-        return cipher_alg::aes256_cbc;
-      default:
-        return std::nullopt;
+    case 0:
+    case 128:
+      return cipher_alg::aes128_cbc;
+    case 192:
+      return cipher_alg::aes192_cbc;
+    case 256:
+      return cipher_alg::aes256_cbc;
+    default:
+      return std::nullopt;
     }
   }
   return std::nullopt;
@@ -75,14 +75,14 @@ std::optional<cipher_alg> cipher_from_oakley(std::uint16_t id, unsigned key_bits
 
 std::size_t key_size(cipher_alg alg) {
   switch (alg) {
-    case cipher_alg::des3_cbc:
-      return 24;
-    case cipher_alg::aes128_cbc:
-      return 16;
-    case cipher_alg::aes192_cbc:
-      return 24;
-    case cipher_alg::aes256_cbc:
-      return 32;
+  case cipher_alg::des3_cbc:
+    return 24;
+  case cipher_alg::aes128_cbc:
+    return 16;
+  case cipher_alg::aes192_cbc:
+    return 24;
+  case cipher_alg::aes256_cbc:
+    return 32;
   }
   return 0;
 }
@@ -93,21 +93,20 @@ std::size_t block_size(cipher_alg alg) {
 
 const char* openssl_name(cipher_alg alg) {
   switch (alg) {
-    case cipher_alg::des3_cbc:
-      return "DES-EDE3-CBC";
-    case cipher_alg::aes128_cbc:
-      return "AES-128-CBC";
-    case cipher_alg::aes192_cbc:
-      return "AES-192-CBC";
-    case cipher_alg::aes256_cbc:
-      return "AES-256-CBC";
+  case cipher_alg::des3_cbc:
+    return "DES-EDE3-CBC";
+  case cipher_alg::aes128_cbc:
+    return "AES-128-CBC";
+  case cipher_alg::aes192_cbc:
+    return "AES-192-CBC";
+  case cipher_alg::aes256_cbc:
+    return "AES-256-CBC";
   }
   return "";
 }
 
 std::optional<std::vector<std::uint8_t>> cbc_encrypt(cipher_alg alg, const secret_bytes& key,
-                                                     std::span<std::uint8_t> iv,
-                                                     bytes_view plain) {
+                                                     std::span<std::uint8_t> iv, bytes_view plain) {
   return run(alg, key, iv, plain, true);
 }
 

@@ -34,13 +34,11 @@ const char* openssl_name(cipher_alg alg);
 /// bytes) is the IV on entry and the last ciphertext block on return, ready for the next
 /// message. nullopt (and `iv` untouched) when the lengths are wrong.
 std::optional<std::vector<std::uint8_t>> cbc_encrypt(cipher_alg alg, const secret_bytes& key,
-                                                     std::span<std::uint8_t> iv,
-                                                     bytes_view plain);
+                                                     std::span<std::uint8_t> iv, bytes_view plain);
 
 /// Decrypts `cipher` (a whole number of blocks). `iv` is the IV on entry and the last
 /// block of `cipher` on return. nullopt (and `iv` untouched) when the lengths are wrong.
 std::optional<std::vector<std::uint8_t>> cbc_decrypt(cipher_alg alg, const secret_bytes& key,
-                                                     std::span<std::uint8_t> iv,
-                                                     bytes_view cipher);
+                                                     std::span<std::uint8_t> iv, bytes_view cipher);
 
 } // namespace coati::crypto

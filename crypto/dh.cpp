@@ -41,28 +41,28 @@ using params_ptr = std::unique_ptr<OSSL_PARAM, params_free>;
 
 std::size_t index_of(dh_group g) {
   switch (g) {
-    case dh_group::modp768:
-      return 0;
-    case dh_group::modp1024:
-      return 1;
-    case dh_group::modp1536:
-      return 2;
-    case dh_group::modp2048:
-      return 3;
-    case dh_group::modp3072:
-      return 4;
-    case dh_group::modp4096:
-      return 5;
-    case dh_group::modp6144:
-      return 6;
-    case dh_group::modp8192:
-      return 7;
-    case dh_group::ecp256:
-      return 8;
-    case dh_group::ecp384:
-      return 9;
-    case dh_group::ecp521:
-      return 10;
+  case dh_group::modp768:
+    return 0;
+  case dh_group::modp1024:
+    return 1;
+  case dh_group::modp1536:
+    return 2;
+  case dh_group::modp2048:
+    return 3;
+  case dh_group::modp3072:
+    return 4;
+  case dh_group::modp4096:
+    return 5;
+  case dh_group::modp6144:
+    return 6;
+  case dh_group::modp8192:
+    return 7;
+  case dh_group::ecp256:
+    return 8;
+  case dh_group::ecp384:
+    return 9;
+  case dh_group::ecp521:
+    return 10;
   }
   return 0;
 }
@@ -76,32 +76,32 @@ constexpr std::array<dh_group, 11> all_groups = {
 bn_ptr modp_prime(dh_group g) {
   BIGNUM* p = nullptr;
   switch (g) {
-    case dh_group::modp768:
-      p = BN_get_rfc2409_prime_768(nullptr);
-      break;
-    case dh_group::modp1024:
-      p = BN_get_rfc2409_prime_1024(nullptr);
-      break;
-    case dh_group::modp1536:
-      p = BN_get_rfc3526_prime_1536(nullptr);
-      break;
-    case dh_group::modp2048:
-      p = BN_get_rfc3526_prime_2048(nullptr);
-      break;
-    case dh_group::modp3072:
-      p = BN_get_rfc3526_prime_3072(nullptr);
-      break;
-    case dh_group::modp4096:
-      p = BN_get_rfc3526_prime_4096(nullptr);
-      break;
-    case dh_group::modp6144:
-      p = BN_get_rfc3526_prime_6144(nullptr);
-      break;
-    case dh_group::modp8192:
-      p = BN_get_rfc3526_prime_8192(nullptr);
-      break;
-    default:
-      break;
+  case dh_group::modp768:
+    p = BN_get_rfc2409_prime_768(nullptr);
+    break;
+  case dh_group::modp1024:
+    p = BN_get_rfc2409_prime_1024(nullptr);
+    break;
+  case dh_group::modp1536:
+    p = BN_get_rfc3526_prime_1536(nullptr);
+    break;
+  case dh_group::modp2048:
+    p = BN_get_rfc3526_prime_2048(nullptr);
+    break;
+  case dh_group::modp3072:
+    p = BN_get_rfc3526_prime_3072(nullptr);
+    break;
+  case dh_group::modp4096:
+    p = BN_get_rfc3526_prime_4096(nullptr);
+    break;
+  case dh_group::modp6144:
+    p = BN_get_rfc3526_prime_6144(nullptr);
+    break;
+  case dh_group::modp8192:
+    p = BN_get_rfc3526_prime_8192(nullptr);
+    break;
+  default:
+    break;
   }
   if (p == nullptr)
     throw error("no MODP prime");
@@ -110,36 +110,36 @@ bn_ptr modp_prime(dh_group g) {
 
 const char* curve_name(dh_group g) {
   switch (g) {
-    case dh_group::ecp256:
-      return "P-256";
-    case dh_group::ecp384:
-      return "P-384";
-    case dh_group::ecp521:
-      return "P-521";
-    default:
-      return "";
+  case dh_group::ecp256:
+    return "P-256";
+  case dh_group::ecp384:
+    return "P-384";
+  case dh_group::ecp521:
+    return "P-521";
+  default:
+    return "";
   }
 }
 
 int curve_nid(dh_group g) {
   switch (g) {
-    case dh_group::ecp256:
-      return NID_X9_62_prime256v1;
-    case dh_group::ecp384:
-      return NID_secp384r1;
-    default:
-      return NID_secp521r1;
+  case dh_group::ecp256:
+    return NID_X9_62_prime256v1;
+  case dh_group::ecp384:
+    return NID_secp384r1;
+  default:
+    return NID_secp521r1;
   }
 }
 
 std::size_t field_size(dh_group g) {
   switch (g) {
-    case dh_group::ecp256:
-      return 32;
-    case dh_group::ecp384:
-      return 48;
-    default:
-      return 66;
+  case dh_group::ecp256:
+    return 32;
+  case dh_group::ecp384:
+    return 48;
+  default:
+    return 66;
   }
 }
 
@@ -187,8 +187,8 @@ pkey_ptr modp_pkey(dh_group grp, const BIGNUM* pub, const BIGNUM* priv, int sele
 pkey_ptr ec_pkey(dh_group grp, bytes_view point, const BIGNUM* priv) {
   bld_ptr bld(OSSL_PARAM_BLD_new());
   if (!bld ||
-      OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, curve_name(grp),
-                                      0) != 1 ||
+      OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, curve_name(grp), 0) !=
+          1 ||
       OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(),
                                        point.size()) != 1)
     throw error("param build");
@@ -200,8 +200,7 @@ pkey_ptr ec_pkey(dh_group grp, bytes_view point, const BIGNUM* priv) {
   if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1)
     throw error("EC key from data");
   // A point not on the curve is rejected here.
-  if (EVP_PKEY_fromdata(ctx.get(), &key,
-                        priv != nullptr ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY,
+  if (EVP_PKEY_fromdata(ctx.get(), &key, priv != nullptr ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY,
                         params.get()) != 1) {
     clear_openssl_errors();
     return nullptr;
@@ -231,8 +230,8 @@ unsigned private_bit_count(EVP_PKEY* key) {
 std::vector<std::uint8_t> ec_public(EVP_PKEY* key, dh_group grp) {
   std::vector<std::uint8_t> buf(1 + public_value_size(grp));
   std::size_t len = 0;
-  if (EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_PUB_KEY, buf.data(), buf.size(),
-                                      &len) != 1 ||
+  if (EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_PUB_KEY, buf.data(), buf.size(), &len) !=
+          1 ||
       len != buf.size() || buf[0] != 0x04)
     throw error("EC public value");
   return {buf.begin() + 1, buf.end()};
@@ -253,24 +252,24 @@ bool is_ecp(dh_group g) {
 
 std::size_t public_value_size(dh_group g) {
   switch (g) {
-    case dh_group::modp768:
-      return 96;
-    case dh_group::modp1024:
-      return 128;
-    case dh_group::modp1536:
-      return 192;
-    case dh_group::modp2048:
-      return 256;
-    case dh_group::modp3072:
-      return 384;
-    case dh_group::modp4096:
-      return 512;
-    case dh_group::modp6144:
-      return 768;
-    case dh_group::modp8192:
-      return 1024;
-    default:
-      return 2 * field_size(g);
+  case dh_group::modp768:
+    return 96;
+  case dh_group::modp1024:
+    return 128;
+  case dh_group::modp1536:
+    return 192;
+  case dh_group::modp2048:
+    return 256;
+  case dh_group::modp3072:
+    return 384;
+  case dh_group::modp4096:
+    return 512;
+  case dh_group::modp6144:
+    return 768;
+  case dh_group::modp8192:
+    return 1024;
+  default:
+    return 2 * field_size(g);
   }
 }
 
@@ -282,26 +281,26 @@ unsigned short_exponent_bits(dh_group g) {
   // RFC 3526 section 8 gives, per group, the exponent size for the group's strength; we
   // take the upper figure. The RFC 2409 groups get the 1536-bit group's size.
   switch (g) {
-    case dh_group::modp768:
-    case dh_group::modp1024:
-    case dh_group::modp1536:
-      return 256;
-    case dh_group::modp2048:
-      return 320;
-    case dh_group::modp3072:
-      return 420;
-    case dh_group::modp4096:
-      return 480;
-    case dh_group::modp6144:
-      return 540;
-    case dh_group::modp8192:
-      return 620;
-    case dh_group::ecp256:
-      return 256;
-    case dh_group::ecp384:
-      return 384;
-    case dh_group::ecp521:
-      return 521;
+  case dh_group::modp768:
+  case dh_group::modp1024:
+  case dh_group::modp1536:
+    return 256;
+  case dh_group::modp2048:
+    return 320;
+  case dh_group::modp3072:
+    return 420;
+  case dh_group::modp4096:
+    return 480;
+  case dh_group::modp6144:
+    return 540;
+  case dh_group::modp8192:
+    return 620;
+  case dh_group::ecp256:
+    return 256;
+  case dh_group::ecp384:
+    return 384;
+  case dh_group::ecp521:
+    return 521;
   }
   return 0;
 }
@@ -354,8 +353,7 @@ std::optional<dh_keypair> dh_keypair::from_private(dh_group g, bytes_view priv) 
   if (is_ecp(g)) {
     std::unique_ptr<EC_GROUP, decltype(&EC_GROUP_free)> grp(
         EC_GROUP_new_by_curve_name(curve_nid(g)), EC_GROUP_free);
-    std::unique_ptr<EC_POINT, decltype(&EC_POINT_free)> pt(EC_POINT_new(grp.get()),
-                                                           EC_POINT_free);
+    std::unique_ptr<EC_POINT, decltype(&EC_POINT_free)> pt(EC_POINT_new(grp.get()), EC_POINT_free);
     if (!grp || !pt)
       throw error("EC group");
     if (BN_cmp(x.get(), EC_GROUP_get0_order(grp.get())) >= 0)

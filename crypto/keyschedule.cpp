@@ -37,8 +37,7 @@ secret_bytes skeyid_signature(hash_alg alg, bytes_view ni_b, bytes_view nr_b, by
   return hmac(alg, key, {gxy});
 }
 
-secret_bytes skeyid_pre_shared_key(hash_alg alg, bytes_view psk, bytes_view ni_b,
-                                   bytes_view nr_b) {
+secret_bytes skeyid_pre_shared_key(hash_alg alg, bytes_view psk, bytes_view ni_b, bytes_view nr_b) {
   return hmac(alg, psk, {ni_b, nr_b});
 }
 
@@ -87,15 +86,15 @@ std::vector<std::uint8_t> exchange_iv(hash_alg alg, bytes_view phase1_final_iv,
   return cut(hash(alg, {phase1_final_iv, mid}), block_size);
 }
 
-std::vector<std::uint8_t> hash_i(hash_alg alg, bytes_view skeyid, bytes_view gxi,
-                                 bytes_view gxr, bytes_view cky_i, bytes_view cky_r,
-                                 bytes_view sai_b, bytes_view idii_b) {
+std::vector<std::uint8_t> hash_i(hash_alg alg, bytes_view skeyid, bytes_view gxi, bytes_view gxr,
+                                 bytes_view cky_i, bytes_view cky_r, bytes_view sai_b,
+                                 bytes_view idii_b) {
   return to_vector(hmac(alg, skeyid, {gxi, gxr, cky_i, cky_r, sai_b, idii_b}));
 }
 
-std::vector<std::uint8_t> hash_r(hash_alg alg, bytes_view skeyid, bytes_view gxi,
-                                 bytes_view gxr, bytes_view cky_i, bytes_view cky_r,
-                                 bytes_view sai_b, bytes_view idir_b) {
+std::vector<std::uint8_t> hash_r(hash_alg alg, bytes_view skeyid, bytes_view gxi, bytes_view gxr,
+                                 bytes_view cky_i, bytes_view cky_r, bytes_view sai_b,
+                                 bytes_view idir_b) {
   return to_vector(hmac(alg, skeyid, {gxr, gxi, cky_r, cky_i, sai_b, idir_b}));
 }
 
@@ -105,8 +104,8 @@ std::vector<std::uint8_t> qm_hash1(hash_alg alg, bytes_view skeyid_a, std::uint3
   return to_vector(hmac(alg, skeyid_a, {mid, rest}));
 }
 
-std::vector<std::uint8_t> message_hash(hash_alg alg, bytes_view skeyid_a,
-                                       std::uint32_t message_id, bytes_view rest) {
+std::vector<std::uint8_t> message_hash(hash_alg alg, bytes_view skeyid_a, std::uint32_t message_id,
+                                       bytes_view rest) {
   return qm_hash1(alg, skeyid_a, message_id, rest);
 }
 
@@ -123,9 +122,8 @@ std::vector<std::uint8_t> qm_hash3(hash_alg alg, bytes_view skeyid_a, std::uint3
   return to_vector(hmac(alg, skeyid_a, {bytes_view(&zero, 1), mid, ni_b, nr_b}));
 }
 
-secret_bytes keymat(hash_alg alg, bytes_view skeyid_d, bytes_view pfs_gxy,
-                    std::uint8_t protocol, bytes_view spi, bytes_view ni_b, bytes_view nr_b,
-                    std::size_t length) {
+secret_bytes keymat(hash_alg alg, bytes_view skeyid_d, bytes_view pfs_gxy, std::uint8_t protocol,
+                    bytes_view spi, bytes_view ni_b, bytes_view nr_b, std::size_t length) {
   secret_bytes out;
   secret_bytes k;
   while (out.size() < length) {
@@ -143,15 +141,15 @@ ikev1_keys derive_phase1(const phase1_input& in) {
   keys.hash = in.hash;
   keys.cipher = in.cipher;
   switch (in.kind) {
-    case skeyid_kind::pre_shared_key:
-      keys.skeyid = skeyid_pre_shared_key(in.hash, in.psk, in.ni_b, in.nr_b);
-      break;
-    case skeyid_kind::signature:
-      keys.skeyid = skeyid_signature(in.hash, in.ni_b, in.nr_b, in.gxy);
-      break;
-    case skeyid_kind::hybrid:
-      keys.skeyid = skeyid_hybrid(in.hash, in.ni_b, in.nr_b, in.gxy);
-      break;
+  case skeyid_kind::pre_shared_key:
+    keys.skeyid = skeyid_pre_shared_key(in.hash, in.psk, in.ni_b, in.nr_b);
+    break;
+  case skeyid_kind::signature:
+    keys.skeyid = skeyid_signature(in.hash, in.ni_b, in.nr_b, in.gxy);
+    break;
+  case skeyid_kind::hybrid:
+    keys.skeyid = skeyid_hybrid(in.hash, in.ni_b, in.nr_b, in.gxy);
+    break;
   }
   keys.skeyid_d = skeyid_d(in.hash, keys.skeyid, in.gxy, in.cky_i, in.cky_r);
   keys.skeyid_a = skeyid_a(in.hash, keys.skeyid, keys.skeyid_d, in.gxy, in.cky_i, in.cky_r);
@@ -161,14 +159,12 @@ ikev1_keys derive_phase1(const phase1_input& in) {
   return keys;
 }
 
-std::vector<std::uint8_t> exchange_ivs::current(const ikev1_keys& keys,
-                                                std::uint32_t message_id) {
+std::vector<std::uint8_t> exchange_ivs::current(const ikev1_keys& keys, std::uint32_t message_id) {
   auto it = std::find_if(chains_.begin(), chains_.end(),
                          [&](const auto& c) { return c.first == message_id; });
   if (it == chains_.end()) {
-    chains_.insert(chains_.begin(),
-                   {message_id, exchange_iv(keys.hash, keys.iv, message_id,
-                                            block_size(keys.cipher))});
+    chains_.insert(chains_.begin(), {message_id, exchange_iv(keys.hash, keys.iv, message_id,
+                                                             block_size(keys.cipher))});
     if (chains_.size() > capacity_)
       chains_.resize(capacity_);
     return chains_.front().second;

@@ -30,8 +30,7 @@ enum class skeyid_kind : std::uint8_t {
 /// SKEYID = prf(Ni_b | Nr_b, g^xy) (signature and hybrid authentication).
 secret_bytes skeyid_signature(hash_alg alg, bytes_view ni_b, bytes_view nr_b, bytes_view gxy);
 /// SKEYID = prf(pre-shared key, Ni_b | Nr_b).
-secret_bytes skeyid_pre_shared_key(hash_alg alg, bytes_view psk, bytes_view ni_b,
-                                   bytes_view nr_b);
+secret_bytes skeyid_pre_shared_key(hash_alg alg, bytes_view psk, bytes_view ni_b, bytes_view nr_b);
 /// SKEYID for hybrid authentication (same as for signatures; named for readability).
 secret_bytes skeyid_hybrid(hash_alg alg, bytes_view ni_b, bytes_view nr_b, bytes_view gxy);
 
@@ -60,14 +59,14 @@ std::vector<std::uint8_t> exchange_iv(hash_alg alg, bytes_view phase1_final_iv,
                                       std::uint32_t message_id, std::size_t block_size);
 
 /// HASH_I = prf(SKEYID, g^xi | g^xr | CKY-I | CKY-R | SAi_b | IDii_b).
-std::vector<std::uint8_t> hash_i(hash_alg alg, bytes_view skeyid, bytes_view gxi,
-                                 bytes_view gxr, bytes_view cky_i, bytes_view cky_r,
-                                 bytes_view sai_b, bytes_view idii_b);
+std::vector<std::uint8_t> hash_i(hash_alg alg, bytes_view skeyid, bytes_view gxi, bytes_view gxr,
+                                 bytes_view cky_i, bytes_view cky_r, bytes_view sai_b,
+                                 bytes_view idii_b);
 /// HASH_R = prf(SKEYID, g^xr | g^xi | CKY-R | CKY-I | SAi_b | IDir_b). Takes its inputs
 /// in the same order as hash_i (initiator's values first) and swaps them itself.
-std::vector<std::uint8_t> hash_r(hash_alg alg, bytes_view skeyid, bytes_view gxi,
-                                 bytes_view gxr, bytes_view cky_i, bytes_view cky_r,
-                                 bytes_view sai_b, bytes_view idir_b);
+std::vector<std::uint8_t> hash_r(hash_alg alg, bytes_view skeyid, bytes_view gxi, bytes_view gxr,
+                                 bytes_view cky_i, bytes_view cky_r, bytes_view sai_b,
+                                 bytes_view idir_b);
 
 /// Quick mode HASH(1) = prf(SKEYID_a, M-ID | message after HASH(1)). Also the HASH of
 /// informational (Notify, Delete) and transaction (XAuth, Mode Config) messages, and
@@ -75,8 +74,8 @@ std::vector<std::uint8_t> hash_r(hash_alg alg, bytes_view skeyid, bytes_view gxi
 std::vector<std::uint8_t> qm_hash1(hash_alg alg, bytes_view skeyid_a, std::uint32_t message_id,
                                    bytes_view rest);
 /// The hash of informational and transaction messages (the same formula as HASH(1)).
-std::vector<std::uint8_t> message_hash(hash_alg alg, bytes_view skeyid_a,
-                                       std::uint32_t message_id, bytes_view rest);
+std::vector<std::uint8_t> message_hash(hash_alg alg, bytes_view skeyid_a, std::uint32_t message_id,
+                                       bytes_view rest);
 /// Quick mode HASH(2) = prf(SKEYID_a, M-ID | Ni_b | message after HASH(2)).
 std::vector<std::uint8_t> qm_hash2(hash_alg alg, bytes_view skeyid_a, std::uint32_t message_id,
                                    bytes_view ni_b, bytes_view rest);
@@ -90,13 +89,12 @@ std::vector<std::uint8_t> qm_hash3(hash_alg alg, bytes_view skeyid_a, std::uint3
 /// `pfs_gxy` empty = no PFS. `spi` = the SPI as carried in the proposal (4 bytes for
 /// ESP/AH) chosen by the *receiving* end of that SA: inbound SA = my SPI, outbound = the
 /// peer's. Nonces are always the initiator's first. Encryption key first, then auth key.
-secret_bytes keymat(hash_alg alg, bytes_view skeyid_d, bytes_view pfs_gxy,
-                    std::uint8_t protocol, bytes_view spi, bytes_view ni_b, bytes_view nr_b,
-                    std::size_t length);
+secret_bytes keymat(hash_alg alg, bytes_view skeyid_d, bytes_view pfs_gxy, std::uint8_t protocol,
+                    bytes_view spi, bytes_view ni_b, bytes_view nr_b, std::size_t length);
 
 /// What a phase-1 SA's key derivation needs (all views must outlive the call only).
 struct phase1_input {
-  hash_alg hash = hash_alg::sha1;          ///< negotiated hash = prf
+  hash_alg hash = hash_alg::sha1;             ///< negotiated hash = prf
   cipher_alg cipher = cipher_alg::aes128_cbc; ///< negotiated cipher (key size, block size)
   skeyid_kind kind = skeyid_kind::signature;
   bytes_view psk;   ///< pre-shared key, for skeyid_kind::pre_shared_key only

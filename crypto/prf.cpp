@@ -42,65 +42,65 @@ EVP_MAC* hmac_mac() {
 
 std::optional<hash_alg> hash_from_oakley(std::uint16_t id) {
   switch (id) {
-    case 1:
-      return hash_alg::md5;
-    case 2:
-      return hash_alg::sha1;
-    case 4:
-      return hash_alg::sha256;
-    case 5:
-      return hash_alg::sha384;
-    case 6:
-      return hash_alg::sha512;
-    default:
-      return std::nullopt;
+  case 1:
+    return hash_alg::md5;
+  case 2:
+    return hash_alg::sha1;
+  case 4:
+    return hash_alg::sha256;
+  case 5:
+    return hash_alg::sha384;
+  case 6:
+    return hash_alg::sha512;
+  default:
+    return std::nullopt;
   }
 }
 
 std::uint16_t oakley_id(hash_alg alg) {
   switch (alg) {
-    case hash_alg::md5:
-      return 1;
-    case hash_alg::sha1:
-      return 2;
-    case hash_alg::sha256:
-      return 4;
-    case hash_alg::sha384:
-      return 5;
-    case hash_alg::sha512:
-      return 6;
+  case hash_alg::md5:
+    return 1;
+  case hash_alg::sha1:
+    return 2;
+  case hash_alg::sha256:
+    return 4;
+  case hash_alg::sha384:
+    return 5;
+  case hash_alg::sha512:
+    return 6;
   }
   return 0;
 }
 
 std::size_t digest_size(hash_alg alg) {
   switch (alg) {
-    case hash_alg::md5:
-      return 16;
-    case hash_alg::sha1:
-      return 20;
-    case hash_alg::sha256:
-      return 32;
-    case hash_alg::sha384:
-      return 48;
-    case hash_alg::sha512:
-      return 64;
+  case hash_alg::md5:
+    return 16;
+  case hash_alg::sha1:
+    return 20;
+  case hash_alg::sha256:
+    return 32;
+  case hash_alg::sha384:
+    return 48;
+  case hash_alg::sha512:
+    return 64;
   }
   return 0;
 }
 
 const char* openssl_name(hash_alg alg) {
   switch (alg) {
-    case hash_alg::md5:
-      return "MD5";
-    case hash_alg::sha1:
-      return "SHA1";
-    case hash_alg::sha256:
-      return "SHA2-256";
-    case hash_alg::sha384:
-      return "SHA2-384";
-    case hash_alg::sha512:
-      return "SHA2-512";
+  case hash_alg::md5:
+    return "MD5";
+  case hash_alg::sha1:
+    return "SHA1";
+  case hash_alg::sha256:
+    return "SHA2-256";
+  case hash_alg::sha384:
+    return "SHA2-384";
+  case hash_alg::sha512:
+    return "SHA2-512";
   }
   return "";
 }
@@ -131,8 +131,8 @@ hmac_ctx::hmac_ctx(hash_alg alg, bytes_view key) : impl_(std::make_unique<impl>(
   if (impl_->ctx == nullptr)
     throw error("HMAC context allocation failed");
   std::array<OSSL_PARAM, 2> params = {
-      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-                                       const_cast<char*>(openssl_name(alg)), 0),
+      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(openssl_name(alg)),
+                                       0),
       OSSL_PARAM_construct_end()};
   // A zero-length key still needs a valid pointer.
   static const std::uint8_t empty_key = 0;

@@ -134,8 +134,7 @@ bool verify_ikev1(const public_key& key, bytes_view hash, bytes_view signature) 
   if (!ctx || EVP_PKEY_verify_init(ctx.get()) != 1 ||
       EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) != 1)
     throw error("RSA verify init");
-  int ok = EVP_PKEY_verify(ctx.get(), signature.data(), signature.size(), hash.data(),
-                           hash.size());
+  int ok = EVP_PKEY_verify(ctx.get(), signature.data(), signature.size(), hash.data(), hash.size());
   clear_openssl_errors();
   return ok == 1;
 }
@@ -158,8 +157,7 @@ bool verify_digest(const public_key& key, hash_alg alg, bytes_view data, bytes_v
   if (!md || EVP_DigestVerifyInit_ex(md.get(), nullptr, openssl_name(alg), nullptr, nullptr,
                                      pk(key.native()), nullptr) != 1)
     throw error("RSA digest verify init");
-  int ok = EVP_DigestVerify(md.get(), signature.data(), signature.size(), data.data(),
-                            data.size());
+  int ok = EVP_DigestVerify(md.get(), signature.data(), signature.size(), data.data(), data.size());
   clear_openssl_errors();
   return ok == 1;
 }

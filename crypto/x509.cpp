@@ -62,8 +62,7 @@ std::optional<certificate> certificate::from_der(bytes_view der) {
 }
 
 std::optional<certificate> certificate::load_pem_file(const std::string& path) {
-  std::unique_ptr<std::FILE, decltype(&std::fclose)> f(std::fopen(path.c_str(), "r"),
-                                                       &std::fclose);
+  std::unique_ptr<std::FILE, decltype(&std::fclose)> f(std::fopen(path.c_str(), "r"), &std::fclose);
   if (!f)
     return std::nullopt;
   X509* x = PEM_read_X509(f.get(), nullptr, nullptr, nullptr);
@@ -160,7 +159,7 @@ bool cert_store::add_ca_file(const std::string& path) {
 verify_result cert_store::verify(const certificate& cert, const std::vector<certificate>& untrusted,
                                  std::optional<std::time_t> when) const {
   std::unique_ptr<STACK_OF(X509), void (*)(STACK_OF(X509)*)> chain(
-      sk_X509_new_null(), [](STACK_OF(X509)* s) { sk_X509_free(s); });
+      sk_X509_new_null(), [](STACK_OF(X509) * s) { sk_X509_free(s); });
   std::unique_ptr<X509_STORE_CTX, decltype(&X509_STORE_CTX_free)> ctx(X509_STORE_CTX_new(),
                                                                       X509_STORE_CTX_free);
   if (!chain || !ctx)
@@ -198,8 +197,8 @@ std::optional<std::vector<std::uint8_t>> dn_from_text(std::string_view text) {
       return false;
     int type = value == "*" ? V_ASN1_PRINTABLESTRING : MBSTRING_ASC;
     bool ok = X509_NAME_add_entry_by_txt(name.get(), field.c_str(), type,
-                                         reinterpret_cast<const unsigned char*>(value.c_str()),
-                                         -1, -1, 0) == 1;
+                                         reinterpret_cast<const unsigned char*>(value.c_str()), -1,
+                                         -1, 0) == 1;
     field.clear();
     value.clear();
     in_value = false;

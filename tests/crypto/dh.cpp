@@ -4,8 +4,8 @@
 
 #include <sstream>
 
-#include "crypto/dh.hpp"
 #include "cli.hpp"
+#include "crypto/dh.hpp"
 
 using namespace coati::crypto;
 using namespace coati::test;
@@ -51,24 +51,24 @@ bytes left_pad(bytes v, std::size_t n) {
 void openssl_params(const scratch& s, int group) {
   const char* named = nullptr;
   switch (group) {
-    case 5:
-      named = "modp_1536";
-      break;
-    case 14:
-      named = "modp_2048";
-      break;
-    case 15:
-      named = "modp_3072";
-      break;
-    case 16:
-      named = "modp_4096";
-      break;
-    default:
-      break;
+  case 5:
+    named = "modp_1536";
+    break;
+  case 14:
+    named = "modp_2048";
+    break;
+  case 15:
+    named = "modp_3072";
+    break;
+  case 16:
+    named = "modp_4096";
+    break;
+  default:
+    break;
   }
   if (named != nullptr) {
-    sh("openssl genpkey -genparam -algorithm DH -pkeyopt group:" + std::string(named) +
-       " -out " + s.path("dh.pem") + " 2>/dev/null");
+    sh("openssl genpkey -genparam -algorithm DH -pkeyopt group:" + std::string(named) + " -out " +
+       s.path("dh.pem") + " 2>/dev/null");
     return;
   }
   // Groups 1 and 2 have no OpenSSL name: build the DHParameter DER from the RFC prime,
@@ -140,11 +140,11 @@ BOOST_AUTO_TEST_CASE(modp_rejects_bad_peer_values) {
   bytes v(128, 0);
   BOOST_TEST(!a.derive(v)); // 0
   v.back() = 1;
-  BOOST_TEST(!a.derive(v)); // 1
+  BOOST_TEST(!a.derive(v));                // 1
   BOOST_TEST(!a.derive(bytes(128, 0xff))); // >= p
   auto pm1 = from_hex(oakley2);
   pm1.back() -= 1;
-  BOOST_TEST(!a.derive(pm1)); // p - 1
+  BOOST_TEST(!a.derive(pm1));           // p - 1
   BOOST_TEST(!a.derive(bytes(127, 5))); // wrong size
 }
 
@@ -195,8 +195,7 @@ BOOST_AUTO_TEST_CASE(ecp_rfc5903_vectors) {
 BOOST_AUTO_TEST_CASE(ecp521_matches_openssl_cli) {
   scratch s;
   for (const char* k : {"a", "b"}) {
-    sh("openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-521 -out " + s.path(k) +
-       ".pem");
+    sh("openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-521 -out " + s.path(k) + ".pem");
     sh("openssl pkey -in " + s.path(k) + ".pem -pubout -out " + s.path(k) + ".pub");
   }
   sh("openssl pkeyutl -derive -inkey " + s.path("a.pem") + " -peerkey " + s.path("b.pub") +

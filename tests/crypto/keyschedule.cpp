@@ -3,9 +3,9 @@
 #define BOOST_TEST_MODULE crypto_keyschedule
 #include <boost/test/unit_test.hpp>
 
+#include "cli.hpp"
 #include "crypto/keyschedule.hpp"
 #include "crypto/random.hpp"
-#include "cli.hpp"
 
 using namespace coati::crypto;
 using namespace coati::crypto::ikev1;
@@ -45,9 +45,9 @@ struct combo {
 
 BOOST_AUTO_TEST_CASE(phase1_and_phase2_match_openssl_cli) {
   const combo combos[] = {
-      {hash_alg::md5, cipher_alg::des3_cbc, skeyid_kind::signature},      // 16 < 24: expand
+      {hash_alg::md5, cipher_alg::des3_cbc, skeyid_kind::signature},       // 16 < 24: expand
       {hash_alg::sha1, cipher_alg::des3_cbc, skeyid_kind::pre_shared_key}, // 20 < 24: expand
-      {hash_alg::sha1, cipher_alg::aes256_cbc, skeyid_kind::hybrid},      // 20 < 32: expand
+      {hash_alg::sha1, cipher_alg::aes256_cbc, skeyid_kind::hybrid},       // 20 < 32: expand
       {hash_alg::sha256, cipher_alg::aes128_cbc, skeyid_kind::pre_shared_key},
       {hash_alg::sha384, cipher_alg::aes192_cbc, skeyid_kind::signature},
       {hash_alg::sha512, cipher_alg::aes256_cbc, skeyid_kind::signature},
@@ -156,8 +156,17 @@ BOOST_AUTO_TEST_CASE(phase1_and_phase2_match_openssl_cli) {
 BOOST_AUTO_TEST_CASE(both_roles_agree) {
   auto ni = random_bytes(16), nr = random_bytes(16), ci = random_bytes(8), cr = random_bytes(8);
   auto gxi = random_bytes(128), gxr = random_bytes(128), gxy = random_bytes(128);
-  phase1_input in{hash_alg::sha1, cipher_alg::aes128_cbc, skeyid_kind::signature, {}, gxy,
-                  gxi, gxr, ni, nr, ci, cr};
+  phase1_input in{hash_alg::sha1,
+                  cipher_alg::aes128_cbc,
+                  skeyid_kind::signature,
+                  {},
+                  gxy,
+                  gxi,
+                  gxr,
+                  ni,
+                  nr,
+                  ci,
+                  cr};
   auto ki = derive_phase1(in);
   auto kr = derive_phase1(in);
   BOOST_TEST((ki.skeyid_e == kr.skeyid_e));

@@ -6,10 +6,10 @@
 #include <ctime>
 #include <filesystem>
 
+#include "cli.hpp"
 #include "crypto/random.hpp"
 #include "crypto/rsa.hpp"
 #include "crypto/x509.hpp"
-#include "cli.hpp"
 
 using namespace coati::crypto;
 using namespace coati::test;
@@ -60,8 +60,8 @@ BOOST_AUTO_TEST_CASE(rsa_signatures_match_openssl_cli) {
   // The usual form, against `openssl dgst -sign`.
   auto data = random_bytes(300);
   write_file(s.path("d.bin"), data);
-  sh("openssl dgst -sha256 -sign " + s.path("pki/rhum.pem") + " -out " + s.path("dsig.bin") +
-     " " + s.path("d.bin"));
+  sh("openssl dgst -sha256 -sign " + s.path("pki/rhum.pem") + " -out " + s.path("dsig.bin") + " " +
+     s.path("d.bin"));
   auto dsig = sign_digest(*key, hash_alg::sha256, data);
   BOOST_TEST(dsig == read_file(s.path("dsig.bin")));
   BOOST_TEST(verify_digest(*pub, hash_alg::sha256, data, dsig));

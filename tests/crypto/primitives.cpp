@@ -2,13 +2,14 @@
 #define BOOST_TEST_MODULE crypto_primitives
 #include <boost/test/unit_test.hpp>
 
+#include <ostream>
 #include <string>
 
+#include "cli.hpp"
 #include "crypto/cipher.hpp"
 #include "crypto/prf.hpp"
 #include "crypto/random.hpp"
 #include "crypto/secret.hpp"
-#include "cli.hpp"
 
 using namespace coati::crypto;
 using namespace coati::test;
@@ -20,6 +21,14 @@ bytes str(const std::string& s) {
 constexpr hash_alg all_hashes[] = {hash_alg::md5, hash_alg::sha1, hash_alg::sha256,
                                    hash_alg::sha384, hash_alg::sha512};
 } // namespace
+
+// Streaming a secret does not compile.
+template <class T>
+concept streamable = requires(std::ostream& o, const T& t) {
+  o << t;
+};
+static_assert(!streamable<secret_bytes>);
+static_assert(streamable<std::string>);
 
 BOOST_AUTO_TEST_CASE(secret_bytes_behaves) {
   secret_bytes s(from_hex("00112233445566778899"));

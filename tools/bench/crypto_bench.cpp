@@ -50,8 +50,7 @@ std::string run(const std::string& cmd) {
 // `openssl speed -mr` figures: microseconds per operation by name.
 std::map<std::string, double> openssl_speed() {
   std::map<std::string, double> r;
-  std::istringstream in(
-      run("openssl speed -mr -seconds 1 rsa2048 ecdhp256 ffdh2048 2>/dev/null"));
+  std::istringstream in(run("openssl speed -mr -seconds 1 rsa2048 ecdhp256 ffdh2048 2>/dev/null"));
   std::string line;
   while (std::getline(in, line)) {
     std::vector<std::string> f;
@@ -84,18 +83,13 @@ struct row {
 
 int crypto_main(int iterations, bool with_openssl) {
   std::vector<row> rows;
-  auto dh_rows = [&](dh_group g, const std::string& name, dh_exponent e,
-                     const std::string& ossl) {
+  auto dh_rows = [&](dh_group g, const std::string& name, dh_exponent e, const std::string& ossl) {
     auto peer = dh_keypair::generate(g, e);
     auto mine = dh_keypair::generate(g, e);
-    rows.push_back({name + " keygen", time_us(iterations, [&] {
-                      (void)dh_keypair::generate(g, e);
-                    }),
-                    ""});
-    rows.push_back({name + " derive g^xy", time_us(iterations, [&] {
-                      (void)mine.derive(peer.public_value());
-                    }),
-                    ossl});
+    rows.push_back(
+        {name + " keygen", time_us(iterations, [&] { (void)dh_keypair::generate(g, e); }), ""});
+    rows.push_back({name + " derive g^xy",
+                    time_us(iterations, [&] { (void)mine.derive(peer.public_value()); }), ossl});
   };
   dh_rows(dh_group::modp1024, "DH group 2, 256-bit exp", dh_exponent::short_fixed, "");
   dh_rows(dh_group::modp1024, "DH group 2, full exp", dh_exponent::full_length, "");
@@ -131,13 +125,24 @@ int crypto_main(int iterations, bool with_openssl) {
   auto ni = random_bytes(16), nr = random_bytes(16), ci = random_bytes(8), cr = random_bytes(8);
   auto gxi = random_bytes(128), gxr = random_bytes(128), gxy = random_bytes(128);
   auto sa = random_bytes(48), id = random_bytes(60);
-  ikev1::phase1_input in{hash_alg::sha1, cipher_alg::aes128_cbc, ikev1::skeyid_kind::signature,
-                         {}, gxy, gxi, gxr, ni, nr, ci, cr};
-  rows.push_back({"phase-1 key schedule (SHA1, AES-128)", time_us(iterations * 50, [&] {
-                    auto k = ikev1::derive_phase1(in);
-                    (void)ikev1::hash_i(in.hash, k.skeyid, gxi, gxr, ci, cr, sa, id);
-                    (void)ikev1::hash_r(in.hash, k.skeyid, gxi, gxr, ci, cr, sa, id);
-                  }),
+  ikev1::phase1_input in{hash_alg::sha1,
+                         cipher_alg::aes128_cbc,
+                         ikev1::skeyid_kind::signature,
+                         {},
+                         gxy,
+                         gxi,
+                         gxr,
+                         ni,
+                         nr,
+                         ci,
+                         cr};
+  rows.push_back({"phase-1 key schedule (SHA1, AES-128)",
+                  time_us(iterations * 50,
+                          [&] {
+                            auto k = ikev1::derive_phase1(in);
+                            (void)ikev1::hash_i(in.hash, k.skeyid, gxi, gxr, ci, cr, sa, id);
+                            (void)ikev1::hash_r(in.hash, k.skeyid, gxi, gxr, ci, cr, sa, id);
+                          }),
                   ""});
 
   std::map<std::string, double> ossl;
@@ -150,8 +155,8 @@ int crypto_main(int iterations, bool with_openssl) {
             << "coati us/op" << std::setw(16) << "openssl us/op"
             << "  openssl speed test\n";
   for (const auto& r : rows) {
-    std::cout << std::left << std::setw(40) << r.what << std::right << std::setw(14)
-              << std::fixed << std::setprecision(1) << r.coati_us;
+    std::cout << std::left << std::setw(40) << r.what << std::right << std::setw(14) << std::fixed
+              << std::setprecision(1) << r.coati_us;
     auto it = r.openssl_key.empty() ? ossl.end() : ossl.find(r.openssl_key);
     if (it != ossl.end())
       std::cout << std::setw(16) << it->second << "  " << r.openssl_key;
