@@ -63,6 +63,12 @@ void openssl_params(const scratch& s, int group) {
   case 16:
     named = "modp_4096";
     break;
+  case 17:
+    named = "modp_6144";
+    break;
+  case 18:
+    named = "modp_8192";
+    break;
   default:
     break;
   }
@@ -89,7 +95,7 @@ void openssl_params(const scratch& s, int group) {
 // openssl makes two key pairs A and B and derives A x B; coati, given A's private value,
 // must reproduce A's public value, and derive the same secret from B's public value.
 BOOST_AUTO_TEST_CASE(modp_matches_openssl_cli) {
-  for (int id : {1, 2, 5, 14, 15, 16}) {
+  for (int id : {1, 2, 5, 14, 15, 16, 17, 18}) {
     scratch s;
     auto g = *dh_group_from_id(static_cast<std::uint16_t>(id));
     openssl_params(s, id);
