@@ -18,6 +18,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <map>
 #include <string>
 #include <vector>
@@ -71,6 +72,18 @@ struct child_list {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, child_list& x) {
   return f(caf::meta::type_name("child_list"), x.names, x.handles);
+}
+
+/// Turns an exception escaping a handler into the actor's exit reason, keeping what()
+/// so the supervisor's log says what happened. Install with set_exception_handler.
+inline caf::error exit_reason_of(std::exception_ptr& ep) {
+  try {
+    std::rethrow_exception(ep);
+  } catch (const std::exception& e) {
+    return caf::make_error(caf::sec::runtime_error, std::string{e.what()});
+  } catch (...) {
+    return caf::make_error(caf::sec::runtime_error, std::string{"unknown exception"});
+  }
 }
 
 /// Wall-clock time spent in handlers, counted by each actor for `status`.

@@ -238,6 +238,7 @@ listener_state::listener_state() = default;
 listener_state::~listener_state() = default;
 
 caf::behavior listener(caf::stateful_actor<listener_state>* self, listener_options opts) {
+  self->set_exception_handler(exit_reason_of);
   if (opts.bind_sockets) {
     self->state.io = std::make_unique<udp_io>(caf::actor_cast<caf::actor>(self), opts);
     if (self->state.io->bound() == 0) {

@@ -26,6 +26,7 @@ struct merge_job {
 
 caf::behavior stats(caf::stateful_actor<stats_state>* self, caf::actor daemon,
                     std::chrono::milliseconds wait) {
+  self->set_exception_handler(exit_reason_of);
   auto own = [self] {
     counters out;
     out.values["stats.fanouts"] = self->state.fanouts;
