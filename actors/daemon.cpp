@@ -50,6 +50,12 @@ void on_child_down(daemon_actor* self, const caf::down_msg& dm) {
     entry.handle = nullptr;
     if (st.stopping)
       return;
+    if (entry.replacing) {
+      entry.replacing = false;
+      COATI_LOG(notify, "daemon", name, " replaced for the new configuration");
+      spawn_child(self, name);
+      return;
+    }
     if (!dm.reason || dm.reason == caf::exit_reason::normal) {
       COATI_LOG(notify, "daemon", name, " stopped");
       return;
@@ -102,7 +108,28 @@ reload_result reload(daemon_actor* self) {
               st.generation, "\n", text);
     return {false, st.generation, text};
   }
+  auto old = st.snapshot;
   st.snapshot = res.config;
+  auto replace = [&](const std::string& name) {
+    auto i = st.children.find(name);
+    if (i == st.children.end() || !i->second.handle) {
+      if (name == "admin" && st.opts.with_admin)
+        spawn_child(self, name); // a socket that was disabled and is now wanted
+      return;
+    }
+    i->second.replacing = true;
+    self->send_exit(i->second.handle, caf::exit_reason::user_shutdown);
+  };
+  if (old->listen.isakmp != st.snapshot->listen.isakmp ||
+      old->listen.isakmp_natt != st.snapshot->listen.isakmp_natt)
+    replace("listener");
+  const auto& a = old->listen.adminsock;
+  const auto& b = st.snapshot->listen.adminsock;
+  bool same_sock =
+      a.has_value() == b.has_value() && (!a || (a->path == b->path && a->mode == b->mode &&
+                                                a->owner == b->owner && a->group == b->group));
+  if (st.opts.with_admin && !same_sock)
+    replace("admin");
   st.generation += 1;
   st.reloads_ok += 1;
   if (st.opts.apply)

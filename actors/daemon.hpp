@@ -11,6 +11,8 @@
 //   - an exit message to the daemon (SIGTERM) stops the children in order: listener
 //     first (stop reading), then admin, then stats; then the daemon quits with the
 //     same reason.
+//   - a reload whose `listen` block differs stops the listener (and the admin actor when
+//     the socket changed) on purpose and spawns it with the new snapshot.
 
 #include <chrono>
 #include <cstdint>
@@ -47,6 +49,7 @@ struct daemon_options {
 struct child_entry {
   caf::actor handle;
   std::int64_t restarts = 0;
+  bool replacing = false; ///< stopped on purpose (new listen block): spawn again, no count
   std::vector<std::chrono::steady_clock::time_point> recent; ///< restart times in the window
 };
 

@@ -69,16 +69,16 @@ class udp_io {
 public:
   udp_io(caf::actor owner, const listener_options& opts) : owner_(std::move(owner)) {
     stop_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    auto add = [&](const std::vector<config::endpoint>& eps, std::uint16_t dflt, bool natt) {
-      if (eps.empty()) {
-        open_any(dflt, natt);
-        return;
-      }
-      for (const auto& ep : eps)
-        open_one(ep.addr, ep.port != 0 ? ep.port : dflt, natt);
-    };
-    add(opts.isakmp, opts.ike_port, false);
-    add(opts.isakmp_natt, opts.natt_port, true);
+    // Like racoon: without `isakmp` / `isakmp_natt` lines, every address; with them,
+    // exactly those.
+    if (opts.isakmp.empty() && opts.isakmp_natt.empty()) {
+      open_any(opts.ike_port, false);
+      open_any(opts.natt_port, true);
+    }
+    for (const auto& ep : opts.isakmp)
+      open_one(ep.addr, ep.port != 0 ? ep.port : opts.ike_port, false);
+    for (const auto& ep : opts.isakmp_natt)
+      open_one(ep.addr, ep.port != 0 ? ep.port : opts.natt_port, true);
     if (!socks_.empty())
       thread_ = std::thread{[this] { run(); }};
   }

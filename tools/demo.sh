@@ -28,8 +28,9 @@ find "$lab" -maxdepth 3 | sed "s|^$lab|  |" | sort | head -20
 step "network namespace $ns with the hub address 192.0.2.1/24"
 ip netns add "$ns"
 ip -n "$ns" link set lo up
-ip -n "$ns" link add demo0 type dummy
+ip -n "$ns" link add demo0 type veth peer name demo1
 ip -n "$ns" addr add 192.0.2.1/24 dev demo0
+ip -n "$ns" link set demo1 up
 ip -n "$ns" link set demo0 up
 ip -n "$ns" -br addr
 

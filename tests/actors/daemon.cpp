@@ -16,12 +16,16 @@ namespace {
 struct fake_loader {
   std::shared_ptr<bool> valid = std::make_shared<bool>(true);
   std::shared_ptr<int> calls = std::make_shared<int>(0);
+  std::shared_ptr<std::uint16_t> isakmp_port = std::make_shared<std::uint16_t>(0);
 
   config::load_result operator()(const std::string& path) const {
     *calls += 1;
     config::load_result r;
     if (*valid) {
-      r.config = std::make_shared<config::configuration>();
+      auto c = std::make_shared<config::configuration>();
+      if (*isakmp_port != 0)
+        c->listen.isakmp.push_back({*config::ip_address::parse("192.0.2.1"), *isakmp_port});
+      r.config = c;
     } else {
       config::diagnostic d;
       d.file = path;
@@ -132,6 +136,30 @@ BOOST_FIXTURE_TEST_CASE(reload_keeps_old_snapshot_on_error, test::actor_fixture)
   BOOST_TEST(s["daemon.generation"] == 2);
   BOOST_TEST(s["daemon.reloads_ok"] == 1);
   BOOST_TEST(*loader.calls == 2);
+  self->send_exit(d, caf::exit_reason::user_shutdown);
+}
+
+BOOST_FIXTURE_TEST_CASE(reload_with_new_listen_block_replaces_listener, test::actor_fixture) {
+  fake_loader loader;
+  auto d =
+      sys.spawn(actors::daemon, test_options(loader), std::make_shared<config::configuration>());
+  auto before = child_named(self, d, "listener");
+  BOOST_REQUIRE(before);
+  // Same listen block: the listener stays.
+  self->request(d, std::chrono::seconds{5}, reload_atom_v)
+      .receive([](reload_result&) {}, [](caf::error&) {});
+  BOOST_TEST((child_named(self, d, "listener") == before));
+  // New `isakmp` line: the listener is replaced, which is no restart.
+  *loader.isakmp_port = 500;
+  self->request(d, std::chrono::seconds{5}, reload_atom_v)
+      .receive([](reload_result&) {}, [](caf::error&) {});
+  BOOST_TEST(eventually([&] {
+    auto now = child_named(self, d, "listener");
+    return now && now != before;
+  }));
+  auto s = status_of(d).values;
+  BOOST_TEST(s["daemon.generation"] == 3);
+  BOOST_TEST(s["daemon.restarts"] == 0);
   self->send_exit(d, caf::exit_reason::user_shutdown);
 }
 
