@@ -94,6 +94,19 @@ BOOST_AUTO_TEST_CASE(hmac_rfc2202) {
              "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79");
 }
 
+// RFC 2202 test cases 6 and 7: an 80-byte key, longer than the hash block.
+BOOST_AUTO_TEST_CASE(hmac_rfc2202_long_key) {
+  bytes k(80, 0xaa);
+  auto m6 = str("Test Using Larger Than Block-Size Key - Hash Key First");
+  auto m7 = str("Test Using Larger Than Block-Size Key and Larger Than One Block-Size Data");
+  BOOST_TEST(to_hex(hmac(hash_alg::md5, k, {m6}).view()) == "6b1ab7fe4bd7bf8f0b62e6ce61b9d0cd");
+  BOOST_TEST(to_hex(hmac(hash_alg::md5, k, {m7}).view()) == "6f630fad67cda0ee1fb1f562db3aa53e");
+  BOOST_TEST(to_hex(hmac(hash_alg::sha1, k, {m6}).view()) ==
+             "aa4ae5e15272d00e95705637ce8a3b55ed402112");
+  BOOST_TEST(to_hex(hmac(hash_alg::sha1, k, {m7}).view()) ==
+             "e8e99d0f45237d786d6bbaa7965c7808bbff1a91");
+}
+
 // RFC 4231 test cases 1 and 2.
 BOOST_AUTO_TEST_CASE(hmac_rfc4231) {
   auto hi = str("Hi There");
@@ -116,6 +129,56 @@ BOOST_AUTO_TEST_CASE(hmac_rfc4231) {
   BOOST_TEST(to_hex(hmac(hash_alg::sha512, jefe, {q}).view()) ==
              "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea2505549758bf75c05a994a"
              "6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737");
+}
+
+// RFC 4231 test cases 6 and 7: a 131-byte key, longer than every hash block; the data
+// fed in two parts.
+BOOST_AUTO_TEST_CASE(hmac_rfc4231_long_key) {
+  bytes k(131, 0xaa);
+  auto m6 = str("Test Using Larger Than Block-Size Key - Hash Key First");
+  auto m7a = str("This is a test using a larger than block-size key and a larger than block-size "
+                 "data. ");
+  auto m7b = str("The key needs to be hashed before being used by the HMAC algorithm.");
+  BOOST_TEST(to_hex(hmac(hash_alg::sha256, k, {m6}).view()) ==
+             "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  BOOST_TEST(to_hex(hmac(hash_alg::sha256, k, {m7a, m7b}).view()) ==
+             "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2");
+  BOOST_TEST(to_hex(hmac(hash_alg::sha384, k, {m6}).view()) ==
+             "4ece084485813e9088d2c63a041bc5b44f9ef1012a2b588f3cd11f05033ac4c60c2ef6ab4030fe82"
+             "96248df163f44952");
+  BOOST_TEST(to_hex(hmac(hash_alg::sha384, k, {m7a, m7b}).view()) ==
+             "6617178e941f020d351e2f254e8fd32c602420feb0b8fb9adccebb82461e99c5a678cc31e799176d"
+             "3860e6110c46523e");
+  BOOST_TEST(to_hex(hmac(hash_alg::sha512, k, {m6}).view()) ==
+             "80b24263c7c1a3ebb71493c1dd7be8b49b46d1f41b4aeec1121b013783f8f3526b56d037e05f2598"
+             "bd0fd2215d6a1e5295e64f73f63f0aec8b915a985d786598");
+  BOOST_TEST(to_hex(hmac(hash_alg::sha512, k, {m7a, m7b}).view()) ==
+             "e37b6a775dc87dbaa4dfa9f96e5e3ffddebd71f8867289865df5a32d20cdc944b6022cac3c4982b1"
+             "0d5eeb55c3e4de15134676fb6de0446065c97440fa8c6a58");
+}
+
+// NIST SP 800-20 TCBC known-answer tests (keying option 1 with K1 = K2 = K3 = 0101..01
+// and IV 0): variable-plaintext rows 1-3 and variable-key row 1, one block each.
+BOOST_AUTO_TEST_CASE(des3_cbc_sp800_20) {
+  const secret_bytes odd_key(bytes(24, 0x01));
+  const char* plain_rows[][2] = {{"8000000000000000", "95f8a5e5dd31d900"},
+                                 {"4000000000000000", "dd7f121ca5015619"},
+                                 {"2000000000000000", "2e8653104f3834ea"}};
+  for (const auto& row : plain_rows) {
+    bytes iv(8, 0);
+    auto c = cbc_encrypt(cipher_alg::des3_cbc, odd_key, iv, from_hex(row[0]));
+    BOOST_REQUIRE(c);
+    BOOST_TEST(to_hex(*c) == row[1]);
+    BOOST_TEST(to_hex(iv) == row[1]);
+    bytes iv0(8, 0);
+    BOOST_TEST(to_hex(*cbc_decrypt(cipher_alg::des3_cbc, odd_key, iv0, *c)) == row[0]);
+  }
+  auto k = from_hex("8001010101010101");
+  const secret_bytes var_key(cat({k, k, k}));
+  bytes iv(8, 0);
+  auto c = cbc_encrypt(cipher_alg::des3_cbc, var_key, iv, bytes(8, 0));
+  BOOST_REQUIRE(c);
+  BOOST_TEST(to_hex(*c) == "95a8d72813daa94d");
 }
 
 // Random keys and data (long keys, keys longer than a block) against `openssl dgst`.
