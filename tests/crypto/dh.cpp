@@ -2,7 +2,12 @@
 #define BOOST_TEST_MODULE crypto_dh
 #include <boost/test/unit_test.hpp>
 
+#include <openssl/bn.h>
+#include <openssl/crypto.h>
+
+#include <memory>
 #include <sstream>
+#include <utility>
 
 #include "cli.hpp"
 #include "crypto/dh.hpp"
@@ -47,50 +52,99 @@ bytes left_pad(bytes v, std::size_t n) {
   return v;
 }
 
-// Writes DH parameters for `group` to dh.pem with the openssl tools only.
+// The MODP primes computed from their definition, independently of any stored copy:
+// p = 2^N - 2^(N-64) - 1 + 2^64 * (floor(2^(N-130) * pi) + k), with N and k from RFC 2409
+// section 6 and RFC 3526, and pi from Machin's formula in fixed point. Upper-case hex.
+std::string rfc_prime_hex(int group) {
+  struct def {
+    int id, bits;
+    unsigned long k;
+  };
+  const def defs[] = {{1, 768, 149686},   {2, 1024, 129093},   {5, 1536, 741804},
+                      {14, 2048, 124476}, {15, 3072, 1690314}, {16, 4096, 240904},
+                      {17, 6144, 929484}, {18, 8192, 4743158}};
+  const def* d = nullptr;
+  for (const auto& x : defs)
+    if (x.id == group)
+      d = &x;
+  BOOST_REQUIRE(d != nullptr);
+  using bn = std::unique_ptr<BIGNUM, decltype(&BN_free)>;
+  auto make = [] { return bn(BN_new(), BN_free); };
+  const int guard = 64, frac = d->bits - 130 + guard;
+  // atan(1/x) * 2^frac = sum (-1)^i / ((2i+1) x^(2i+1)), each term truncated.
+  auto atan_inv = [&](BN_ULONG x) {
+    bn sum = make(), power = make(), term = make();
+    BN_one(power.get());
+    BN_lshift(power.get(), power.get(), frac);
+    BN_div_word(power.get(), x);
+    BN_zero(sum.get());
+    for (BN_ULONG i = 0; !BN_is_zero(power.get()); ++i) {
+      BN_copy(term.get(), power.get());
+      BN_div_word(term.get(), 2 * i + 1);
+      if (i % 2 == 0)
+        BN_add(sum.get(), sum.get(), term.get());
+      else
+        BN_sub(sum.get(), sum.get(), term.get());
+      BN_div_word(power.get(), x * x);
+    }
+    return sum;
+  };
+  bn pi = atan_inv(5), b = atan_inv(239); // pi = 16 atan(1/5) - 4 atan(1/239)
+  BN_mul_word(pi.get(), 16);
+  BN_mul_word(b.get(), 4);
+  BN_sub(pi.get(), pi.get(), b.get());
+  BN_rshift(pi.get(), pi.get(), guard); // floor(2^(N-130) pi); the truncation error is tiny
+  BN_add_word(pi.get(), d->k);
+  BN_lshift(pi.get(), pi.get(), 64);
+  bn p = make(), low = make();
+  BN_one(p.get());
+  BN_lshift(p.get(), p.get(), d->bits);
+  BN_one(low.get());
+  BN_lshift(low.get(), low.get(), d->bits - 64);
+  BN_sub(p.get(), p.get(), low.get());
+  BN_sub_word(p.get(), 1);
+  BN_add(p.get(), p.get(), pi.get());
+  char* hex = BN_bn2hex(p.get());
+  std::string out(hex);
+  OPENSSL_free(hex);
+  return out;
+}
+
+// Writes DH parameters (p from rfc_prime_hex, g = 2) to dh.pem with the openssl tools.
 void openssl_params(const scratch& s, int group) {
-  const char* named = nullptr;
-  switch (group) {
-  case 5:
-    named = "modp_1536";
-    break;
-  case 14:
-    named = "modp_2048";
-    break;
-  case 15:
-    named = "modp_3072";
-    break;
-  case 16:
-    named = "modp_4096";
-    break;
-  case 17:
-    named = "modp_6144";
-    break;
-  case 18:
-    named = "modp_8192";
-    break;
-  default:
-    break;
-  }
-  if (named != nullptr) {
-    sh("openssl genpkey -genparam -algorithm DH -pkeyopt group:" + std::string(named) + " -out " +
-       s.path("dh.pem") + " 2>/dev/null");
-    return;
-  }
-  // Groups 1 and 2 have no OpenSSL name: build the DHParameter DER from the RFC prime,
-  // after `openssl prime` has confirmed the typed prime.
-  std::string p = group == 1 ? oakley1 : oakley2;
-  BOOST_REQUIRE(sh_out("openssl prime -hex " + p).find("is prime") != std::string::npos);
-  {
-    std::ofstream cnf(s.path("dh.cnf"));
-    cnf << "asn1=SEQUENCE:dh\n[dh]\np=INTEGER:0x" << p << "\ng=INTEGER:2\n";
-  }
+  std::ofstream(s.path("dh.cnf")) << "asn1=SEQUENCE:dh\n[dh]\np=INTEGER:0x" << rfc_prime_hex(group)
+                                  << "\ng=INTEGER:2\n";
   sh("openssl asn1parse -genconf " + s.path("dh.cnf") + " -out " + s.path("dh.der") +
      " -noout && openssl dhparam -inform DER -in " + s.path("dh.der") + " -out " +
      s.path("dh.pem") + " 2>/dev/null");
 }
 
 } // namespace
+
+// The computed primes are the RFC's: groups 1 and 2 against the hex typed from RFC 2409,
+// the RFC 3526 groups against OpenSSL's named groups (as `openssl asn1parse` shows them),
+// and each is a prime by `openssl prime`.
+BOOST_AUTO_TEST_CASE(rfc_formula_primes) {
+  BOOST_TEST(rfc_prime_hex(1) == oakley1);
+  BOOST_TEST(rfc_prime_hex(2) == oakley2);
+  const std::pair<int, const char*> named[] = {{5, "modp_1536"},  {14, "modp_2048"},
+                                               {15, "modp_3072"}, {16, "modp_4096"},
+                                               {17, "modp_6144"}, {18, "modp_8192"}};
+  scratch s;
+  for (const auto& [id, name] : named) {
+    sh("openssl genpkey -genparam -algorithm DH -pkeyopt group:" + std::string(name) + " -out " +
+       s.path("named.pem") + " 2>/dev/null");
+    auto dump = sh_out("openssl asn1parse -in " + s.path("named.pem"));
+    auto at = dump.find("INTEGER");
+    BOOST_REQUIRE(at != std::string::npos);
+    auto colon = dump.find(':', at);
+    auto line_end = dump.find('\n', colon);
+    BOOST_TEST(dump.substr(colon + 1, line_end - colon - 1) == rfc_prime_hex(id), name);
+  }
+  for (int id : {1, 2, 5, 14})
+    BOOST_TEST(sh_out("openssl prime -hex " + rfc_prime_hex(id)).find("is prime") !=
+               std::string::npos);
+}
 
 // openssl makes two key pairs A and B and derives A x B; coati, given A's private value,
 // must reproduce A's public value, and derive the same secret from B's public value.
