@@ -86,9 +86,9 @@ void parser::parse_remote(const token& kw) {
     r.port = port;
   }
   places.header = loc(head);
-  if (accept(tok::semi)) {
+  if (auto semi = peek(); accept(tok::semi)) {
     if (r.inherits.empty())
-      fail(peek(), "a remote without a body must inherit; expected '{'");
+      fail(semi, "a remote without a body must inherit; expected '{'");
   } else {
     remote_body(r, places);
   }
