@@ -5,6 +5,7 @@
 
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 
 #include "cli.hpp"
 #include "crypto/random.hpp"
@@ -129,6 +130,50 @@ BOOST_AUTO_TEST_CASE(store_from_hash_links) {
   BOOST_REQUIRE(again);
   BOOST_TEST(again->der() == good->der());
   BOOST_TEST(!certificate::from_der(bytes(10, 0x30)));
+}
+
+// A three-level chain: the peer sends its intermediate CA with its certificate (the
+// `untrusted` list); a signer that is not a CA (basicConstraints CA:FALSE) is refused.
+BOOST_AUTO_TEST_CASE(chain_through_an_intermediate) {
+  scratch s;
+  const auto dir = s.path("cert");
+  sh(mkpki() + dir);
+  // issue(NAME, ISSUER, EXT): key NAME.key, certificate NAME.crt signed by ISSUER.
+  auto issue = [&](const std::string& name, const std::string& issuer, const std::string& ext) {
+    std::ofstream(s.path(name + ".ext")) << ext << "\n";
+    sh("cd " + s.dir.string() + " && openssl req -newkey rsa:2048 -nodes -keyout " + name +
+       ".key -out " + name + ".csr -subj '/C=FR/O=coati test/CN=" + name +
+       "' 2>/dev/null && openssl x509 -req -in " + name + ".csr -CA " + issuer + ".crt -CAkey " +
+       issuer + ".key -CAcreateserial -days 30 -sha256 -extfile " + name + ".ext -out " + name +
+       ".crt 2>/dev/null");
+  };
+  fs::copy_file(dir + "/ca.crt", s.path("root.crt"));
+  fs::copy_file(dir + "/ca.key", s.path("root.key"));
+  issue("sub", "root", "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign");
+  issue("leaf", "sub", "basicConstraints=CA:FALSE");
+  issue("notca", "root", "basicConstraints=critical,CA:FALSE");
+  issue("forged", "notca", "basicConstraints=CA:FALSE");
+
+  cert_store store;
+  BOOST_REQUIRE(store.add_hash_dir(dir));
+  auto sub = certificate::load_pem_file(s.path("sub.crt"));
+  auto leaf = certificate::load_pem_file(s.path("leaf.crt"));
+  auto notca = certificate::load_pem_file(s.path("notca.crt"));
+  auto forged = certificate::load_pem_file(s.path("forged.crt"));
+  BOOST_REQUIRE((sub && leaf && notca && forged));
+  auto with_sub = store.verify(*leaf, {*sub});
+  BOOST_TEST(with_sub.ok, with_sub.reason);
+  // The same verdict from `openssl verify` with the same inputs.
+  BOOST_TEST(sh_out("openssl verify -CApath " + dir + " -untrusted " + s.path("sub.crt") + " " +
+                    s.path("leaf.crt"))
+                 .find(": OK") != std::string::npos);
+  auto without = store.verify(*leaf);
+  BOOST_TEST(!without.ok);
+  BOOST_TEST(without.code == 20, without.reason); // X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY
+  BOOST_TEST(store.verify(*notca).ok);            // a good end-entity certificate...
+  auto bad = store.verify(*forged, {*notca});     // ...cannot sign others
+  BOOST_TEST(!bad.ok);
+  BOOST_TEST(bad.code == 79, bad.reason); // X509_V_ERR_INVALID_CA
 }
 
 BOOST_AUTO_TEST_CASE(asn1dn_text_compare_and_wildcards) {
