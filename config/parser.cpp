@@ -1,5 +1,6 @@
 // The parser's token helpers, value readers and the load entry points.
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <sys/stat.h>
@@ -235,6 +236,12 @@ load_result finish(detail::parse_state& st) {
 load_result load(std::string_view text, const std::string& name, const load_options& opts) {
   detail::parse_state st;
   st.opts = opts;
+  if (!opts.config_root.empty()) { // rebased paths are absolute even for a relative root
+    std::error_code ec;
+    auto abs = std::filesystem::absolute(opts.config_root, ec);
+    if (!ec)
+      st.opts.config_root = abs.lexically_normal().string();
+  }
   try {
     detail::parse_text(st, name, text, 0);
   } catch (const detail::parse_error& e) {

@@ -19,7 +19,11 @@ struct checker {
   parse_state& st;
 
   void error(const location& l, std::string msg) {
-    st.diags.push_back(make_diag(diagnostic::severity::error, l, std::move(msg)));
+    auto d = make_diag(diagnostic::severity::error, l, std::move(msg));
+    for (const auto& o : st.diags) // an inherited remote repeats its parent's findings
+      if (o.file == d.file && o.line == d.line && o.column == d.column && o.message == d.message)
+        return;
+    st.diags.push_back(std::move(d));
   }
 
   /// Resolves `name` like racoon's getpathname: absolute names are kept (and rebased),
