@@ -251,6 +251,41 @@ BOOST_AUTO_TEST_CASE(ecp_rfc5903_vectors) {
   }
 }
 
+// Group 21 (P-521): the published test data of RFC 5114 appendix A (521-bit random ECP
+// group), the same curve as RFC 5903's group 21, read in IKE's encodings (x | y public
+// values, x as the shared secret). Both directions; the secret has a leading zero byte.
+BOOST_AUTO_TEST_CASE(ecp521_published_vector) {
+  const auto d_a = from_hex("0113f82d a825735e 3d972766 83b2b742 77bad273 35ea7166 4af2430c "
+                            "c4f33459 b9669ee7 8b3ffb9b 8683015d 344dcbfe f6fb9af4 c6c470be "
+                            "254516cd 3c1a1fb4 7362");
+  const auto d_b = from_hex("00cee348 0d8645a1 7d249f27 76d28bae 616952d1 791fdb4b 70f7c337 "
+                            "8732aa1b 22928448 bcd1dc24 96d435b0 1048066e be4f7290 3c361b1a "
+                            "9dc1193d c2c9d089 1b96");
+  const auto q_a = from_hex(
+      "01ebb34d d75721ab f8adc9db ed17889c bb9765d9 0a7c60f2 cef007bb 0f2b26e1 4881fd44 42e689d6 "
+      "1cb2dd04 6ee30e3f fd20f9a4 5bbdf641 3d583a2d bf59924f d35c00f6 b632d194 c0388e22 d8437e55 "
+      "8c552ae1 95adfd15 3f92d749 08351b2f 8c4eda94 edb0916d 1b53c020 b5eecaed 1a5fc38a 233e4830 "
+      "587bb2ee 3489b3b4 2a5a86a4");
+  const auto q_b = from_hex(
+      "010ebfaf c6e85e08 d24bfffc c1a4511d b0e634be eb1b6dec 8c5939ae 44766201 af620043 0ba97c8a "
+      "c6a0e9f0 8b33ce7e 9feeb5ba 4ee5e0d8 1510c242 95b8a08d 023500a4 a6ec300d f9e257b0 372b5e7a "
+      "bfef0934 36719a77 887ebb0b 18cf8099 b9f4212b 6e30a141 9c18e029 d36863cc 9d448f4d ba4d2a0e "
+      "60711be5 72915fbd 4fef2695");
+  const auto z = from_hex("00cdea89 621cfa46 b132f9e4 cfe2261c de2d4368 eb565663 4c7cc98c "
+                          "7a00cde5 4ed1866a 0dd3e612 6c9d2f84 5daff82c eb1da08f 5d87521b "
+                          "b0ebeca7 7911169c 20cc");
+  BOOST_REQUIRE(q_a.size() == 132u && z.size() == 66u);
+  auto a = dh_keypair::from_private(dh_group::ecp521, d_a);
+  auto b = dh_keypair::from_private(dh_group::ecp521, d_b);
+  BOOST_REQUIRE((a && b));
+  BOOST_TEST(a->public_value() == q_a);
+  BOOST_TEST(b->public_value() == q_b);
+  auto za = a->derive(q_b), zb = b->derive(q_a);
+  BOOST_REQUIRE((za && zb));
+  BOOST_TEST(to_bytes(*za) == z); // keeps its leading zero byte: 66 bytes
+  BOOST_TEST(to_bytes(*zb) == z);
+}
+
 // Group 21: the private value and peer come from `openssl genpkey`/`pkeyutl -derive`.
 BOOST_AUTO_TEST_CASE(ecp521_matches_openssl_cli) {
   scratch s;
