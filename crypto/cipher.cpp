@@ -47,8 +47,9 @@ std::optional<std::vector<std::uint8_t>> run(cipher_alg alg, const secret_bytes&
   if (EVP_CipherFinal_ex(ctx.get(), out.data() + len, &tail) != 1 ||
       static_cast<std::size_t>(len + tail) != in.size())
     throw error("cipher final failed");
-  const auto& last = encrypt ? out : std::vector<std::uint8_t>(in.end() - bs, in.end());
-  std::copy(last.end() - static_cast<std::ptrdiff_t>(bs), last.end(), iv.begin());
+  // The next IV is the last ciphertext block: ours when encrypting, the input's otherwise.
+  const std::uint8_t* last = (encrypt ? out.data() : in.data()) + in.size() - bs;
+  std::copy(last, last + bs, iv.begin());
   return out;
 }
 
