@@ -99,7 +99,10 @@ void parser::parse_path() {
                 "'; expected include, pre_shared_key, certificate, script, backupsa or pidfile");
   if (t.text == "backupsa")
     warn_unimplemented(t, "path backupsa");
+  auto vt = peek();
   auto value = path_arg("path " + t.text);
+  if (value[0] != '/')
+    fail(vt, "path " + t.text + " \"" + value + "\" is relative; expected an absolute path");
   while (value.size() > 1 && value.back() == '/')
     value.pop_back();
   *target = rebase(st.opts, value);

@@ -75,7 +75,7 @@ void print_remote(std::ostringstream& o, const remote_block& r) {
   if (!r.inherits.empty())
     o << " inherit " << q(r.inherits);
   o << "\n{\n";
-  if (r.address && !(r.name == "anonymous"))
+  if (r.address)
     o << "\tremote_address " << r.address->to_string() << port(r.port) << ";\n";
   o << "\texchange_mode "
     << join(r.exchange_modes, [](exchange_mode m) { return std::string(name_of(m)); }) << ";\n";

@@ -99,6 +99,8 @@ const error_case cases[] = {
     {"bad path type", "path keys \"/x\";", 1, 6,
      "bad path type 'keys'; expected include, pre_shared_key, certificate, script, backupsa or "
      "pidfile"},
+    {"relative path", "path certificate \"cert\";", 1, 18,
+     "path certificate \"cert\" is relative; expected an absolute path"},
     {"empty path", "path script \"\";", 1, 13, "path script is empty; expected a file name"},
     {"byte lifetime remote",
      "remote anonymous {\n\texchange_mode main;\n\tlifetime byte 10 MB;\n\t" PROP "\n}", 3, 11,
