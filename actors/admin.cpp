@@ -262,7 +262,7 @@ caf::behavior admin(caf::stateful_actor<admin_state>* self, caf::actor daemon, a
         out.values["admin.connections"] = srv.connections.load();
         out.values["admin.requests"] = srv.requests.load();
         out.values["admin.errors"] = srv.errors.load();
-        self->state.clock.add_to(out, "admin", self->mailbox().size());
+        self->state.clock.add_to(out, "admin", mailbox_depth(self));
         return out;
       },
       [](crash_atom) -> counters { throw std::runtime_error("admin: test crash requested"); },

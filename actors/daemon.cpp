@@ -156,7 +156,7 @@ counters status(daemon_actor* self) {
     v["daemon.child." + name + ".restarts"] = e.restarts;
   }
   v["daemon.children"] = alive;
-  st.clock.add_to(out, "daemon", self->mailbox().size());
+  st.clock.add_to(out, "daemon", mailbox_depth(self));
   return out;
 }
 

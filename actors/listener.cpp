@@ -266,7 +266,7 @@ caf::behavior listener(caf::stateful_actor<listener_state>* self, listener_optio
         counters out;
         for (const auto& [k, v] : self->state.counts)
           out.values["listener." + k] = v;
-        self->state.clock.add_to(out, "listener", self->mailbox().size());
+        self->state.clock.add_to(out, "listener", mailbox_depth(self));
         return out;
       },
       [self](crash_atom) {

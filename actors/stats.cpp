@@ -31,7 +31,7 @@ caf::behavior stats(caf::stateful_actor<stats_state>* self, caf::actor daemon,
     counters out;
     out.values["stats.fanouts"] = self->state.fanouts;
     out.values["stats.timeouts"] = self->state.timeouts;
-    self->state.clock.add_to(out, "stats", self->mailbox().size());
+    self->state.clock.add_to(out, "stats", mailbox_depth(self));
     return out;
   };
   return {

@@ -23,10 +23,10 @@ constexpr const char* default_socket = "/var/racoon/racoon.sock";
 
 /// racoonctl's verbs with their short forms; coati does not do these yet.
 const std::map<std::string, std::string> racoonctl_verbs = {
-  {"show-schedule", "sc"}, {"show-sa", "ss"},       {"flush-sa", "fs"},
-  {"delete-sa", "ds"},     {"delete-all-sa", "da"}, {"establish-sa", "es"},
-  {"vpn-connect", "vc"},   {"vpn-disconnect", "vd"}, {"logout-user", "lu"},
-  {"show-event", "se"},
+    {"show-schedule", "sc"}, {"show-sa", "ss"},        {"flush-sa", "fs"},
+    {"delete-sa", "ds"},     {"delete-all-sa", "da"},  {"establish-sa", "es"},
+    {"vpn-connect", "vc"},   {"vpn-disconnect", "vd"}, {"logout-user", "lu"},
+    {"show-event", "se"},
 };
 
 int usage() {
@@ -52,8 +52,7 @@ std::string ask(const std::string& path, const std::string& request) {
   }
   std::memcpy(sa.sun_path, path.c_str(), path.size() + 1);
   if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
-    std::cerr << "coatictl: cannot connect to " << path << ": " << std::strerror(errno)
-              << "\n";
+    std::cerr << "coatictl: cannot connect to " << path << ": " << std::strerror(errno) << "\n";
     std::exit(1);
   }
   std::string answer;
@@ -91,8 +90,7 @@ std::string json_string(const std::string& s) {
 void print_json(const std::vector<std::pair<std::string, std::string>>& kv) {
   std::cout << "{";
   for (std::size_t i = 0; i < kv.size(); ++i)
-    std::cout << (i == 0 ? "\n  " : ",\n  ") << json_string(kv[i].first) << ": "
-              << kv[i].second;
+    std::cout << (i == 0 ? "\n  " : ",\n  ") << json_string(kv[i].first) << ": " << kv[i].second;
   std::cout << "\n}\n";
 }
 
@@ -104,8 +102,8 @@ void print_table(const std::vector<std::pair<std::string, std::string>>& kv) {
     w1 = std::max(w1, dot == std::string::npos ? k.size() : dot);
     w2 = std::max(w2, dot == std::string::npos ? 0 : k.size() - dot - 1);
   }
-  std::printf("%-*s  %-*s  %s\n", static_cast<int>(w1), "ACTOR", static_cast<int>(w2),
-              "COUNTER", "VALUE");
+  std::printf("%-*s  %-*s  %s\n", static_cast<int>(w1), "ACTOR", static_cast<int>(w2), "COUNTER",
+              "VALUE");
   for (const auto& [k, v] : kv) {
     auto dot = k.find('.');
     auto actor = dot == std::string::npos ? k : k.substr(0, dot);

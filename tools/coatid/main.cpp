@@ -100,11 +100,20 @@ int main(int argc, char** argv) {
     } else if (a.size() > 1 && a[0] == '-' && a[1] != '-') {
       for (char c : a.substr(1)) {
         switch (c) {
-          case 'F': o.foreground = true; break;
-          case 'd': o.debug += 1; break;
-          case 'v': o.verbose = true; break;
-          case 'V': std::cout << "coatid " << COATI_VERSION << "\n"; return 0;
-          default: return usage(("unknown option -" + std::string(1, c)).c_str());
+        case 'F':
+          o.foreground = true;
+          break;
+        case 'd':
+          o.debug += 1;
+          break;
+        case 'v':
+          o.verbose = true;
+          break;
+        case 'V':
+          std::cout << "coatid " << COATI_VERSION << "\n";
+          return 0;
+        default:
+          return usage(("unknown option -" + std::string(1, c)).c_str());
         }
       }
     } else {
