@@ -58,6 +58,17 @@ counted() {
 wait_for 5 counted || { cat "$work/stats.json" >&2; fail "datagrams not counted"; }
 [ "$(json_value "$work/stats.json" listener.accepted)" = "" ] || fail "junk was accepted"
 pass "non-ISAKMP datagram counted as listener.dropped.short, keepalive as natt_keepalive"
+
+# A bare IKEv1 main mode header (28 bytes) is accepted; the same as IKEv2 is dropped.
+hdr() { printf '\x01\x02\x03\x04\x05\x06\x07\x08\0\0\0\0\0\0\0\0\0%b\x02\0\0\0\0\0\0\0\0\x1c' "$1"; }
+ip netns exec "$cli" bash -c "$(declare -f hdr); hdr '\x10' >/dev/udp/192.0.2.1/500; hdr '\x20' >/dev/udp/192.0.2.1/500"
+headers() {
+  ctl stats --json >"$work/stats.json"
+  [ "$(json_value "$work/stats.json" listener.accepted)" = 1 ] &&
+    [ "$(json_value "$work/stats.json" listener.dropped.ikev2)" = 1 ]
+}
+wait_for 5 headers || { cat "$work/stats.json" >&2; fail "IKEv1/IKEv2 headers not told apart"; }
+pass "an IKEv1 header accepted, an IKEv2 header counted as listener.dropped.ikev2"
 ctl stats | grep -Eq '^listener +dropped\.short +1$' || fail "stats table lacks the drop"
 
 # SIGHUP with a broken file: the old snapshot stays.
@@ -74,8 +85,10 @@ wait_for 5 failed_reload || { cat "$work/status.json" >&2; fail "broken reload n
 grep -q "reload of .* failed; keeping generation 1" "$log" || fail "no reload error logged"
 pass "SIGHUP with a broken file: reload failed, generation 1 kept"
 
-# SIGHUP with a valid change: taken.
-sed 's/^log notify;/log info;/' "$work/racoon.conf.orig" >"$conf"
+# SIGHUP with a valid change (log notify -> debug): taken, and the new level applies.
+grep -q '^log notify;' "$work/racoon.conf.orig" || fail "the seed no longer says 'log notify;'"
+grep -q 'debug \[admin\] request' "$log" && fail "debug lines logged at level notify"
+sed 's/^log notify;/log debug;/' "$work/racoon.conf.orig" >"$conf"
 kill -HUP "$pid"
 reloaded() {
   ctl status --json >"$work/status.json"
@@ -83,7 +96,9 @@ reloaded() {
 }
 wait_for 5 reloaded || { cat "$work/status.json" >&2; fail "valid reload not taken"; }
 [ "$(json_value "$work/status.json" daemon.reloads_ok)" = 1 ] || fail "reloads_ok not 1"
-pass "SIGHUP with a valid change: generation 2"
+ctl status >/dev/null
+grep -q 'debug \[admin\] request: status' "$log" || fail "log level debug not applied"
+pass "SIGHUP with a valid change: generation 2, log level debug applied"
 
 # Crash the listener through the test hook: restarted, the others keep answering.
 ctl debug-crash listener >/dev/null || fail "debug-crash refused"
@@ -103,7 +118,8 @@ ip netns exec "$cli" bash -c 'echo again >/dev/udp/192.0.2.1/500'
 again() {
   ctl stats --json >"$work/stats.json"
   [ "$(json_value "$work/stats.json" listener.dropped.short)" = 1 ] &&
-    [ "$(json_value "$work/stats.json" listener.received)" = 1 ]
+    [ "$(json_value "$work/stats.json" listener.received)" = 1 ] &&
+    [ "$(json_value "$work/stats.json" listener.accepted)" = "" ]
 }
 wait_for 5 again || { cat "$work/stats.json" >&2; fail "restarted listener does not read"; }
 pass "listener crash contained: restarted, rebound, counting; stats and admin unaffected"
