@@ -124,6 +124,16 @@ again() {
 wait_for 5 again || { cat "$work/stats.json" >&2; fail "restarted listener does not read"; }
 pass "listener crash contained: restarted, rebound, counting; stats and admin unaffected"
 
+# racoonctl's verbs are understood and answered clearly until they are implemented.
+set +e
+ctl show-sa isakmp 2>"$work/ctl.err"
+rc=$?
+set -e
+[ "$rc" = 3 ] && grep -q "'show-sa' is not implemented yet" "$work/ctl.err" ||
+  fail "show-sa: rc $rc, $(cat "$work/ctl.err")"
+ctl rc | grep -q "generation 3" || fail "coatictl rc (reload-config) did not reload"
+pass "coatictl: racoonctl's show-sa answered 'not implemented yet', rc reloads"
+
 # SIGTERM: exit 0, nothing left.
 kill -TERM "$pid"
 set +e

@@ -125,6 +125,8 @@ int main(int argc, char** argv) {
       sock = argv[++i];
     else if (a == "--json")
       json = true;
+    else if (a == "-d" || a == "-l" || a == "-ll")
+      continue; // racoonctl's debug / long-listing flags: nothing to change here yet
     else if (a == "-h" || a == "--help")
       return usage();
     else
