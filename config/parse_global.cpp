@@ -199,10 +199,12 @@ void parser::parse_listen() {
           bool octal = m.kind == tok::word && !m.text.empty() && m.text.size() <= 4;
           for (char c : m.text)
             octal = octal && c >= '0' && c <= '7';
+          if (octal && std::stoul(m.text, nullptr, 8) > 0777)
+            octal = false;
           if (!octal)
             fail(m, "bad adminsock mode " +
                         (m.kind == tok::end ? std::string("(end of file)") : "'" + m.text + "'") +
-                        "; expected octal permission digits such as 0660");
+                        "; expected octal permission bits (0 to 0777) such as 0660");
           a.mode = static_cast<unsigned>(std::stoul(m.text, nullptr, 8));
           next();
         }

@@ -242,9 +242,16 @@ std::string print(const configuration& cfg) {
   o << "}\n\ntimer\n{\n\tcounter " << t.counter << ";\n\tinterval " << secs(t.interval)
     << ";\n\tpersend " << t.persend << ";\n\tphase1 " << secs(t.phase1) << ";\n\tphase2 "
     << secs(t.phase2) << ";\n\tnatt_keepalive " << secs(t.natt_keepalive) << ";\n}\n\n";
-  if (cfg.privsep)
-    o << "privsep\n{\n\tuser " << q(cfg.privsep->user) << ";\n\tgroup " << q(cfg.privsep->group)
-      << ";\n\tchroot " << q(cfg.privsep->chroot) << ";\n}\n\n";
+  if (const auto& ps = cfg.privsep) {
+    o << "privsep\n{\n";
+    if (!ps->user.empty())
+      o << "\tuser " << q(ps->user) << ";\n";
+    if (!ps->group.empty())
+      o << "\tgroup " << q(ps->group) << ";\n";
+    if (!ps->chroot.empty())
+      o << "\tchroot " << q(ps->chroot) << ";\n";
+    o << "}\n\n";
+  }
   for (const auto& r : cfg.remotes)
     print_remote(o, r);
   for (const auto& s : cfg.sainfos)

@@ -95,7 +95,9 @@ const error_case cases[] = {
     {"port range", "listen { isakmp 192.0.2.1 [70000]; }", 1, 28,
      "port 70000 is out of range; expected 0 to 65535"},
     {"adminsock mode", "listen { adminsock \"/s\" \"root\" \"wheel\" 0999; }", 1, 40,
-     "bad adminsock mode '0999'; expected octal permission digits such as 0660"},
+     "bad adminsock mode '0999'; expected octal permission bits (0 to 0777) such as 0660"},
+    {"adminsock sticky", "listen { adminsock \"/s\" \"\" \"\" 1660; }", 1, 34,
+     "bad adminsock mode '1660'; expected octal permission bits (0 to 0777) such as 0660"},
     {"bad path type", "path keys \"/x\";", 1, 6,
      "bad path type 'keys'; expected include, pre_shared_key, certificate, script, backupsa or "
      "pidfile"},
