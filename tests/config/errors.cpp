@@ -96,7 +96,7 @@ const error_case cases[] = {
      "port 70000 is out of range; expected 0 to 65535"},
     {"adminsock mode", "listen { adminsock \"/s\" \"root\" \"wheel\" 0999; }", 1, 40,
      "bad adminsock mode '0999'; expected octal permission bits (0 to 0777) such as 0660"},
-    {"adminsock sticky", "listen { adminsock \"/s\" \"\" \"\" 1660; }", 1, 34,
+    {"adminsock sticky", "listen { adminsock \"/s\" \"\" \"\" 1660; }", 1, 31,
      "bad adminsock mode '1660'; expected octal permission bits (0 to 0777) such as 0660"},
     {"bad path type", "path keys \"/x\";", 1, 6,
      "bad path type 'keys'; expected include, pre_shared_key, certificate, script, backupsa or "
