@@ -210,6 +210,20 @@ BOOST_AUTO_TEST_CASE(asn1dn_text_compare_and_wildcards) {
   BOOST_TEST(!dn_match(*dn_from_text("C=FR, O=coati test, CN=*, OU=*"), rhum->subject_der()));
   BOOST_TEST(dn_match(*conf, rhum->subject_der())); // no wildcard = dn_equal
 
+  // Characters RFC 2253 escapes (, + ; = " < > # and a trailing space), two CNs.
+  sh("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -keyout " + s.path("odd.key") + " -out " +
+     s.path("odd.crt") +
+     " -subj '/C=FR/O=Smith, Jones \\+ Co/OU=a=b;c/CN=#hash \"q\" <x> /CN=second' 2>/dev/null");
+  auto odd = certificate::load_pem_file(s.path("odd.crt"));
+  BOOST_REQUIRE(odd);
+  BOOST_TEST(odd->subject_text() == cli_subject(s.path("odd.crt")));
+  auto odd_conf = dn_from_text("C=FR, O=Smith\\, Jones + Co, OU=a=b;c, CN=#hash \"q\" <x>, "
+                               "CN=second");
+  BOOST_REQUIRE(odd_conf);
+  BOOST_TEST(dn_equal(*odd_conf, odd->subject_der()));
+  BOOST_TEST(!dn_equal(*odd_conf, rhum->subject_der()));
+  BOOST_TEST(dn_match(*dn_from_text("C=FR, O=*, OU=a=b;c, CN=*, CN=second"), odd->subject_der()));
+
   BOOST_TEST(!dn_from_text("C=FR, nonsense"));
   BOOST_TEST(!dn_from_text("XX=1"));
   BOOST_TEST(dn_to_text(bytes{1, 2, 3}).empty());
