@@ -51,11 +51,13 @@ std::optional<public_key> public_key::load_pem_file(const std::string& path) {
 
 public_key::public_key(void* evp_pkey) : key_(evp_pkey) {}
 public_key::public_key(const public_key& o) : key_(o.key_) {
-  EVP_PKEY_up_ref(pk(key_));
+  if (key_ != nullptr)
+    EVP_PKEY_up_ref(pk(key_));
 }
 public_key& public_key::operator=(const public_key& o) {
   if (this != &o) {
-    EVP_PKEY_up_ref(pk(o.key_));
+    if (o.key_ != nullptr)
+      EVP_PKEY_up_ref(pk(o.key_));
     EVP_PKEY_free(pk(key_));
     key_ = o.key_;
   }

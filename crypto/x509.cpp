@@ -74,11 +74,13 @@ std::optional<certificate> certificate::load_pem_file(const std::string& path) {
 }
 
 certificate::certificate(const certificate& o) : x_(o.x_) {
-  X509_up_ref(xp(x_));
+  if (x_ != nullptr)
+    X509_up_ref(xp(x_));
 }
 certificate& certificate::operator=(const certificate& o) {
   if (this != &o) {
-    X509_up_ref(xp(o.x_));
+    if (o.x_ != nullptr)
+      X509_up_ref(xp(o.x_));
     X509_free(xp(x_));
     x_ = o.x_;
   }

@@ -125,6 +125,14 @@ BOOST_AUTO_TEST_CASE(store_from_hash_links) {
   BOOST_TEST(by_file.verify(*stranger).ok);
   BOOST_TEST(!by_file.verify(*good).ok);
 
+  // Copies share the certificate; a moved-from one can still be copied and destroyed.
+  certificate shared = *good;
+  BOOST_TEST(shared.der() == good->der());
+  certificate taken = std::move(shared);
+  certificate empty_copy = shared; // NOLINT(bugprone-use-after-move): on purpose
+  BOOST_TEST(empty_copy.native() == nullptr);
+  BOOST_TEST(taken.subject_der() == good->subject_der());
+
   // DER round trip.
   auto again = certificate::from_der(good->der());
   BOOST_REQUIRE(again);
