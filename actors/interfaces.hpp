@@ -4,14 +4,20 @@
 //
 //   daemon   <- (reload_atom)                      -> reload_result   re-read the config
 //            <- (status_atom)                      -> counters        daemon.* counters
+//            <- (stats_atom)                       -> counters        delegated to stats
 //            <- (crash_atom, name)                 -> bool            test hook: crash a child
-//            <- (children_atom)                    -> child_list      the live children
+//            <- (children_atom)                    -> child_list      itself + live children
 //   listener <- (datagram)                                            one UDP datagram read
 //            <- (status_atom)                      -> counters        listener.* counters
 //            <- (crash_atom)                                          test hook: throw
 //   stats    <- (stats_atom)                       -> counters        every actor's counters
 //            <- (status_atom)                      -> counters        stats.* counters
+//            <- (crash_atom)                                          test hook: throw
 //   admin    <- (status_atom)                      -> counters        admin.* counters
+//            <- (crash_atom)                                          test hook: throw
+// Senders: the listener's I/O thread sends `datagram`; coatid's signal thread sends
+// `reload_atom` (SIGHUP) and an exit message (SIGTERM) to the daemon; the admin
+// socket's thread asks the daemon for everything else.
 //
 // Actors are dynamically typed (caf::actor) on CAF 0.17.6: the table above is the
 // contract, and each behavior handles exactly these messages.
