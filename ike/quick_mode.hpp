@@ -104,6 +104,8 @@ public:
   child_step receive(std::span<const std::uint8_t> datagram);
   /// The result, once established.
   const child_established* established() const { return done_ ? &child_ : nullptr; }
+  /// What is agreed so far (the responder knows everything once it has sent QM2).
+  const child_established& negotiated() const { return child_; }
   const bytes& last_sent() const { return last_sent_; }
 
 private:
