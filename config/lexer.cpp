@@ -51,13 +51,13 @@ namespace {
 
 bool word_char(char c) {
   auto u = static_cast<unsigned char>(c);
-  return std::isalnum(u) || c == '_' || c == '.' || c == ':' || c == '%' || c == '-' ||
-         c == '*' || c == '@';
+  return std::isalnum(u) || c == '_' || c == '.' || c == ':' || c == '%' || c == '-' || c == '*' ||
+         c == '@';
 }
 
 [[noreturn]] void lex_fail(const source& src, unsigned line, unsigned col, std::string msg) {
-  throw parse_error{make_diag(diagnostic::severity::error, location{&src, line, col},
-                              std::move(msg))};
+  throw parse_error{
+      make_diag(diagnostic::severity::error, location{&src, line, col}, std::move(msg))};
 }
 
 } // namespace

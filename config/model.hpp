@@ -116,7 +116,14 @@ enum class esp_cipher : std::uint8_t {
   camellia
 };
 /// ESP/AH authentication algorithms.
-enum class esp_auth : std::uint8_t { hmac_md5, hmac_sha1, hmac_sha256, hmac_sha384, hmac_sha512, non_auth };
+enum class esp_auth : std::uint8_t {
+  hmac_md5,
+  hmac_sha1,
+  hmac_sha256,
+  hmac_sha384,
+  hmac_sha512,
+  non_auth
+};
 /// IPComp algorithms.
 enum class ipcomp_alg : std::uint8_t { oui, deflate, lzs };
 
@@ -297,8 +304,8 @@ struct configuration {
   gss_id_encoding gss_id_enc = gss_id_encoding::utf16le;
   unsigned pfkey_buffer = 0; ///< KiB, 0 = OS default
   bool complex_bundle = true;
-  std::vector<remote_block> remotes;  ///< in file order
-  std::vector<sainfo_block> sainfos;  ///< in file order
+  std::vector<remote_block> remotes; ///< in file order
+  std::vector<sainfo_block> sainfos; ///< in file order
   std::optional<mode_cfg_block> mode_cfg;
   std::optional<ldapcfg_block> ldapcfg;
   std::optional<radiuscfg_block> radiuscfg;

@@ -20,8 +20,8 @@ std::string_view name_of(exchange_mode v) {
   return pick(n, static_cast<unsigned>(v));
 }
 std::string_view name_of(ike_cipher v) {
-  static const std::string_view n[] = {"des",    "3des",     "blowfish", "cast128",
-                                       "aes",    "camellia", "idea",     "rc5"};
+  static const std::string_view n[] = {"des", "3des",     "blowfish", "cast128",
+                                       "aes", "camellia", "idea",     "rc5"};
   return pick(n, static_cast<unsigned>(v));
 }
 std::string_view name_of(ike_hash v) {
@@ -29,9 +29,10 @@ std::string_view name_of(ike_hash v) {
   return pick(n, static_cast<unsigned>(v));
 }
 std::string_view name_of(auth_method v) {
-  static const std::string_view n[] = {"pre_shared_key",    "rsasig",           "gssapi_krb",
-                                       "hybrid_rsa_server", "hybrid_rsa_client", "xauth_rsa_server",
-                                       "xauth_rsa_client",  "xauth_psk_server",  "xauth_psk_client"};
+  static const std::string_view n[] = {
+      "pre_shared_key",    "rsasig",           "gssapi_krb",       "hybrid_rsa_server",
+      "hybrid_rsa_client", "xauth_rsa_server", "xauth_rsa_client", "xauth_psk_server",
+      "xauth_psk_client"};
   return pick(n, static_cast<unsigned>(v));
 }
 std::string_view name_of(dh_group v) {
@@ -56,8 +57,8 @@ std::string_view name_of(dh_group v) {
   return "?";
 }
 std::string_view name_of(esp_cipher v) {
-  static const std::string_view n[] = {"des",     "3des",     "des_iv64", "des_iv32", "rc5",
-                                       "rc4",     "idea",     "3idea",    "cast128",  "blowfish",
+  static const std::string_view n[] = {"des",      "3des",    "des_iv64", "des_iv32", "rc5",
+                                       "rc4",      "idea",    "3idea",    "cast128",  "blowfish",
                                        "null_enc", "twofish", "aes",      "camellia"};
   return pick(n, static_cast<unsigned>(v));
 }

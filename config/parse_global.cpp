@@ -137,7 +137,7 @@ void parser::parse_include(const token& kw) {
                        "'; expected an existing file (relative names are taken from "
                        "'path include')");
   for (const auto& f : files) {
-    struct stat sb{};
+    struct stat sb {};
     std::ifstream in(f, std::ios::binary);
     if (::stat(f.c_str(), &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size > (1 << 20) || !in)
       fail(name_tok, "include \"" + name + "\": cannot read '" + f +
@@ -240,10 +240,11 @@ void parser::parse_timer() {
     else if (t.text == "natt_keepalive")
       tm.natt_keepalive = time_value("natt_keepalive");
     else
-      unknown(t, "the timer block",
-              "counter, interval, persend, phase1, phase2 or natt_keepalive");
+      unknown(t, "the timer block", "counter, interval, persend, phase1, phase2 or natt_keepalive");
     if ((t.text == "interval" || t.text == "phase1" || t.text == "phase2") &&
-        (t.text == "interval" ? tm.interval : t.text == "phase1" ? tm.phase1 : tm.phase2)
+        (t.text == "interval" ? tm.interval
+         : t.text == "phase1" ? tm.phase1
+                              : tm.phase2)
                 .count() == 0)
       fail(t, t.text + " is 0 seconds; expected a time of at least 1 sec");
     expect_semi(t);

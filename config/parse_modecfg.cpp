@@ -11,7 +11,8 @@ void parser::parse_mode_cfg() {
     auto t = peek();
     auto a = address(what);
     if (a.fam != ip_address::family::v4)
-      fail(t, "bad address '" + t.text + "' for " + std::string(what) + "; expected an IPv4 address");
+      fail(t,
+           "bad address '" + t.text + "' for " + std::string(what) + "; expected an IPv4 address");
     return a;
   };
   while (!accept(tok::rbrace)) {
@@ -32,8 +33,8 @@ void parser::parse_mode_cfg() {
         auto at = peek();
         list.push_back(v4(w));
         if (list.size() > max)
-          fail(at, "too many " + std::string(w == "dns4" ? "dns4" : "wins4") + " servers; expected at most " +
-                       std::to_string(max));
+          fail(at, "too many " + std::string(w == "dns4" ? "dns4" : "wins4") +
+                       " servers; expected at most " + std::to_string(max));
       } while (accept(tok::comma));
     } else if (w == "split_network") {
       auto ty = expect_word("include or local_lan");
@@ -45,8 +46,9 @@ void parser::parse_mode_cfg() {
       else
         fail(ty, "bad split_network type '" + ty.text + "'; expected include or local_lan");
       if (m.split_network_type && *m.split_network_type != s)
-        fail(ty, "split_network " + ty.text + " conflicts with the earlier split_network type; "
-                 "expected one type only");
+        fail(ty, "split_network " + ty.text +
+                     " conflicts with the earlier split_network type; "
+                     "expected one type only");
       m.split_network_type = s;
       do {
         prefix p;

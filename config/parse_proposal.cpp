@@ -56,11 +56,12 @@ proposal parser::parse_proposal(remote_places& pl) {
       auto v = expect_word("an encryption algorithm");
       auto e = enum_from<ike_cipher>(v.text, 8);
       if (!e)
-        fail(v, "bad phase 1 encryption_algorithm '" + v.text +
-                    "'; expected " + enum_list<ike_cipher>(8));
+        fail(v, "bad phase 1 encryption_algorithm '" + v.text + "'; expected " +
+                    enum_list<ike_cipher>(8));
       p.encryption = *e;
       p.key_bits = 0;
-      if (peek().kind == tok::word && !peek().text.empty() && std::isdigit(static_cast<unsigned char>(peek().text[0]))) {
+      if (peek().kind == tok::word && !peek().text.empty() &&
+          std::isdigit(static_cast<unsigned char>(peek().text[0]))) {
         auto bt = peek();
         p.key_bits = number("key length", 1, 1024);
         if (auto msg = ike_key_bits_error(p.encryption, p.key_bits); !msg.empty())
@@ -83,8 +84,8 @@ proposal parser::parse_proposal(remote_places& pl) {
                     "' is not supported (racoon never implemented it); expected " +
                     enum_list<auth_method>(9));
       if (!e)
-        fail(v, "bad authentication_method '" + v.text + "'; expected " +
-                    enum_list<auth_method>(9));
+        fail(v,
+             "bad authentication_method '" + v.text + "'; expected " + enum_list<auth_method>(9));
       if (*e == auth_method::gssapi_krb)
         warn_unimplemented(v, "gssapi_krb");
       p.auth = *e;

@@ -41,8 +41,8 @@ void parser::parse_remote(const token& kw) {
     port = optional_port();
   } else {
     fail(head, "expected a remote name (quoted), an IP address or anonymous after 'remote', "
-               "found " + (head.kind == tok::end ? std::string("end of file")
-                                                 : "'" + head.text + "'"));
+               "found " +
+                   (head.kind == tok::end ? std::string("end of file") : "'" + head.text + "'"));
   }
   for (std::size_t i = 0; i < st.cfg.remotes.size(); ++i)
     if (st.cfg.remotes[i].name == r.name)
@@ -58,8 +58,7 @@ void parser::parse_remote(const token& kw) {
     } else if (pt.kind == tok::word && pt.text == "anonymous") {
       parent = next().text;
     } else if (pt.kind == tok::word && ip_address::parse(pt.text)) {
-      parent = address("inherit")
-                   .to_string();
+      parent = address("inherit").to_string();
     } else {
       fail(pt, "expected the name of a remote to inherit from, found " +
                    (pt.kind == tok::end ? std::string("end of file") : "'" + pt.text + "'"));
@@ -93,7 +92,8 @@ void parser::parse_remote(const token& kw) {
     remote_body(r, places);
   }
   if (r.exchange_modes.empty())
-    fail(head, "remote \"" + r.name + "\" has no exchange_mode; expected e.g. 'exchange_mode main;'");
+    fail(head,
+         "remote \"" + r.name + "\" has no exchange_mode; expected e.g. 'exchange_mode main;'");
   if (r.proposals.empty())
     fail(head, "remote \"" + r.name +
                    "\" has no proposal; expected at least one 'proposal { ... }' block");
@@ -270,9 +270,13 @@ void parser::remote_body(remote_block& r, remote_places& pl) {
       auto at = loc(peek());
       auto file = path_arg("script file");
       auto ev = expect_word("phase1_up, phase1_down or phase1_dead");
-      int i = ev.text == "phase1_up" ? 0 : ev.text == "phase1_down" ? 1 : ev.text == "phase1_dead" ? 2 : -1;
+      int i = ev.text == "phase1_up"     ? 0
+              : ev.text == "phase1_down" ? 1
+              : ev.text == "phase1_dead" ? 2
+                                         : -1;
       if (i < 0)
-        fail(ev, "bad script event '" + ev.text + "'; expected phase1_up, phase1_down or phase1_dead");
+        fail(ev,
+             "bad script event '" + ev.text + "'; expected phase1_up, phase1_down or phase1_dead");
       pl.scripts[i] = at;
       (i == 0 ? r.script_phase1_up : i == 1 ? r.script_phase1_down : r.script_phase1_dead) = file;
     } else if (w == "mode_cfg") {
@@ -301,7 +305,8 @@ identifier parser::parse_identifier(const token& kw, bool peers) {
     if (v.kind == tok::string || (v.kind == tok::word && v.kind != tok::semi)) {
       auto a = ip_address::parse(v.text);
       if (!a)
-        fail(v, "bad IP address '" + v.text + "' for " + kw.text + "; expected an IPv4 or IPv6 address");
+        fail(v, "bad IP address '" + v.text + "' for " + kw.text +
+                    "; expected an IPv4 or IPv6 address");
       id.addr = a;
       next();
     } else if (peers) {

@@ -12,9 +12,9 @@ struct proto_name {
   std::string_view name;
   std::uint16_t number;
 };
-constexpr proto_name protos[] = {{"any", 255}, {"icmp", 1},   {"tcp", 6},     {"udp", 17},
-                                 {"gre", 47},  {"esp", 50},   {"ah", 51},     {"icmp6", 58},
-                                 {"ipcomp", 108}};
+constexpr proto_name protos[] = {{"any", 255}, {"icmp", 1},   {"tcp", 6},
+                                 {"udp", 17},  {"gre", 47},   {"esp", 50},
+                                 {"ah", 51},   {"icmp6", 58}, {"ipcomp", 108}};
 
 bool all_digits(const std::string& s) {
   if (s.empty())
@@ -146,8 +146,8 @@ void parser::parse_sainfo(const token& kw) {
   sainfo_block s;
   bool dummy = false;
   if (at_word("anonymous") &&
-      (peek(1).kind == tok::lbrace || (peek(1).kind == tok::word &&
-                                       (peek(1).text == "from" || peek(1).text == "group")))) {
+      (peek(1).kind == tok::lbrace ||
+       (peek(1).kind == tok::word && (peek(1).text == "from" || peek(1).text == "group")))) {
     next();
   } else {
     s.local = parse_sainfo_id(dummy, false);
@@ -197,7 +197,8 @@ void parser::parse_sainfo(const token& kw) {
         std::string n = v.text == "rijndael" ? "aes" : v.text == "null" ? "null_enc" : v.text;
         auto e = enum_from<esp_cipher>(n, 14);
         if (!e)
-          fail(v, "bad encryption_algorithm '" + v.text + "'; expected " + enum_list<esp_cipher>(14));
+          fail(v,
+               "bad encryption_algorithm '" + v.text + "'; expected " + enum_list<esp_cipher>(14));
         sainfo_block::cipher c{*e, 0};
         if (peek().kind == tok::word && all_digits(peek().text)) {
           auto bt = peek();
@@ -214,7 +215,8 @@ void parser::parse_sainfo(const token& kw) {
         auto v = expect_word("an authentication algorithm");
         auto e = enum_from<esp_auth>(v.text, 6);
         if (!e)
-          fail(v, "bad authentication_algorithm '" + v.text + "'; expected " + enum_list<esp_auth>(6));
+          fail(v,
+               "bad authentication_algorithm '" + v.text + "'; expected " + enum_list<esp_auth>(6));
         s.authentication.push_back(*e);
       } while (accept(tok::comma));
       have_auth = true;

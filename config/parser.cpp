@@ -79,8 +79,7 @@ void parser::error(const token& t, std::string message) {
 }
 
 void parser::warn_unimplemented(const token& t, std::string_view name) {
-  st.diags.push_back(
-      make_diag(diagnostic::severity::warning, loc(t), unimplemented_message(name)));
+  st.diags.push_back(make_diag(diagnostic::severity::warning, loc(t), unimplemented_message(name)));
 }
 
 token parser::expect(tok k, std::string_view what) {
@@ -99,8 +98,8 @@ std::string parser::expect_string(std::string_view what) {
 
 void parser::expect_semi(const token& after) {
   if (peek().kind != tok::semi)
-    fail(peek(), "expected ';' to end the '" + after.text + "' statement, found " +
-                     describe(peek()));
+    fail(peek(),
+         "expected ';' to end the '" + after.text + "' statement, found " + describe(peek()));
   next();
 }
 
@@ -127,8 +126,8 @@ unsigned parser::number(std::string_view what, unsigned lo, unsigned hi) {
     fail(t, "expected a decimal number for " + std::string(what) + ", found " + describe(t));
   unsigned long long v = std::stoull(t.text);
   if (v < lo || v > hi)
-    fail(t, std::string(what) + " " + t.text + " is out of range; expected " +
-                std::to_string(lo) + " to " + std::to_string(hi));
+    fail(t, std::string(what) + " " + t.text + " is out of range; expected " + std::to_string(lo) +
+                " to " + std::to_string(hi));
   next();
   return static_cast<unsigned>(v);
 }
@@ -252,13 +251,12 @@ load_result load(std::string_view text, const std::string& name, const load_opti
 
 } // namespace
 
-load_result load_string(std::string_view text, const std::string& name,
-                        const load_options& opts) {
+load_result load_string(std::string_view text, const std::string& name, const load_options& opts) {
   return load(text, name, opts);
 }
 
 load_result load_file(const std::string& path, const load_options& opts) {
-  struct stat sb{};
+  struct stat sb {};
   std::ifstream in(path, std::ios::binary);
   if (::stat(path.c_str(), &sb) != 0 || !S_ISREG(sb.st_mode) || !in) {
     load_result r;

@@ -16,7 +16,18 @@
 namespace coati::config::detail {
 
 /// Token kinds of racoon.conf.
-enum class tok : std::uint8_t { word, string, lbrace, rbrace, semi, lbracket, rbracket, comma, slash, end };
+enum class tok : std::uint8_t {
+  word,
+  string,
+  lbrace,
+  rbrace,
+  semi,
+  lbracket,
+  rbracket,
+  comma,
+  slash,
+  end
+};
 
 /// One token with its place (1-based line and column).
 struct token {
@@ -109,7 +120,7 @@ public:
   std::string path_arg(std::string_view what);
 
   // --- blocks ---
-  void statement();                 // parse_global.cpp
+  void statement(); // parse_global.cpp
   void parse_path();
   void parse_include(const token& kw);
   void parse_listen();
@@ -122,7 +133,7 @@ public:
   identifier parse_identifier(const token& kw, bool peers);
   void parse_sainfo(const token& kw); // parse_sainfo.cpp
   std::optional<sainfo_id> parse_sainfo_id(bool& clientaddr, bool allow_clientaddr);
-  void parse_mode_cfg();              // parse_modecfg.cpp
+  void parse_mode_cfg(); // parse_modecfg.cpp
   void parse_ldapcfg();
   void parse_radiuscfg();
 

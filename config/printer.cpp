@@ -124,8 +124,8 @@ void print_remote(std::ostringstream& o, const remote_block& r) {
     o << "\tscript " << q(r.script_phase1_down) << " phase1_down;\n";
   if (!r.script_phase1_dead.empty())
     o << "\tscript " << q(r.script_phase1_dead) << " phase1_dead;\n";
-  o << "\tmode_cfg " << onoff(r.mode_cfg) << ";\n\tweak_phase1_check "
-    << onoff(r.weak_phase1_check) << ";\n\tph1id " << r.ph1id << ";\n";
+  o << "\tmode_cfg " << onoff(r.mode_cfg) << ";\n\tweak_phase1_check " << onoff(r.weak_phase1_check)
+    << ";\n\tph1id " << r.ph1id << ";\n";
   for (const auto& p : r.proposals) {
     o << "\tproposal {\n\t\tencryption_algorithm " << name_of(p.encryption);
     if (p.key_bits)
@@ -201,9 +201,9 @@ std::string print(const configuration& cfg) {
   std::ostringstream o;
   const auto& p = cfg.paths;
   const std::pair<const char*, const std::string*> paths[] = {
-      {"include", &p.include}, {"pre_shared_key", &p.pre_shared_key},
+      {"include", &p.include},         {"pre_shared_key", &p.pre_shared_key},
       {"certificate", &p.certificate}, {"script", &p.script},
-      {"backupsa", &p.backupsa}, {"pidfile", &p.pidfile}};
+      {"backupsa", &p.backupsa},       {"pidfile", &p.pidfile}};
   for (const auto& [name, value] : paths)
     if (!value->empty())
       o << "path " << name << " " << q(*value) << ";\n";
@@ -261,10 +261,10 @@ std::string print(const configuration& cfg) {
   if (const auto& ld = cfg.ldapcfg) {
     o << "ldapcfg\n{\n\tversion " << ld->version << ";\n\thost " << q(ld->host) << ";\n\tport "
       << ld->port << ";\n\tbase " << q(ld->base) << ";\n\tsubtree " << onoff(ld->subtree)
-      << ";\n\tbind_dn " << q(ld->bind_dn) << ";\n\tbind_pw " << q(ld->bind_pw)
-      << ";\n\tattr_user " << q(ld->attr_user) << ";\n\tattr_addr " << q(ld->attr_addr)
-      << ";\n\tattr_mask " << q(ld->attr_mask) << ";\n\tattr_group " << q(ld->attr_group)
-      << ";\n\tattr_member " << q(ld->attr_member) << ";\n}\n\n";
+      << ";\n\tbind_dn " << q(ld->bind_dn) << ";\n\tbind_pw " << q(ld->bind_pw) << ";\n\tattr_user "
+      << q(ld->attr_user) << ";\n\tattr_addr " << q(ld->attr_addr) << ";\n\tattr_mask "
+      << q(ld->attr_mask) << ";\n\tattr_group " << q(ld->attr_group) << ";\n\tattr_member "
+      << q(ld->attr_member) << ";\n}\n\n";
   }
   if (const auto& rc = cfg.radiuscfg) {
     o << "radiuscfg\n{\n";

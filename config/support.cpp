@@ -8,11 +8,22 @@
 namespace coati::config::detail {
 
 namespace {
-constexpr std::array<std::string_view, 16> unimplemented = {
-    "privsep",           "gss_id_enc",        "pfkey_buffer",          "complex_bundle",
-    "radiuscfg",         "gssapi_krb",        "gss_id",                "esp_frag",
-    "path backupsa",     "peers_certfile dnssec", "plain_rsa",         "rekey force",
-    "auth_source radius", "accounting radius", "accounting pam",       "conf_source radius"};
+constexpr std::array<std::string_view, 16> unimplemented = {"privsep",
+                                                            "gss_id_enc",
+                                                            "pfkey_buffer",
+                                                            "complex_bundle",
+                                                            "radiuscfg",
+                                                            "gssapi_krb",
+                                                            "gss_id",
+                                                            "esp_frag",
+                                                            "path backupsa",
+                                                            "peers_certfile dnssec",
+                                                            "plain_rsa",
+                                                            "rekey force",
+                                                            "auth_source radius",
+                                                            "accounting radius",
+                                                            "accounting pam",
+                                                            "conf_source radius"};
 } // namespace
 
 bool is_unimplemented(std::string_view name) {

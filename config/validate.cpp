@@ -11,7 +11,7 @@ namespace coati::config::detail {
 namespace {
 
 bool regular_file(const std::string& p) {
-  struct stat sb{};
+  struct stat sb {};
   return ::stat(p.c_str(), &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
@@ -45,13 +45,15 @@ struct checker {
     name = resolve(name, base);
     if (!st.opts.check_files)
       return;
-    std::string hint = path_kind.empty()
-                           ? std::string()
-                           : " (relative names are taken from 'path " + std::string(path_kind) + "')";
+    std::string hint = path_kind.empty() ? std::string()
+                                         : " (relative names are taken from 'path " +
+                                               std::string(path_kind) + "')";
     if (!regular_file(name))
-      error(l, std::string(what) + " '" + name + "' does not exist; expected a readable file" + hint);
+      error(l,
+            std::string(what) + " '" + name + "' does not exist; expected a readable file" + hint);
     else if (executable && ::access(name.c_str(), X_OK) != 0)
-      error(l, std::string(what) + " '" + name + "' is not executable; expected an executable file");
+      error(l,
+            std::string(what) + " '" + name + "' is not executable; expected an executable file");
   }
 };
 
@@ -71,8 +73,8 @@ void validate(parse_state& st) {
   checker c{st};
   auto& cfg = st.cfg;
   const auto& paths = cfg.paths;
-  std::string psk_file = paths.pre_shared_key.empty() ? rebase(st.opts, "/etc/racoon/psk.txt")
-                                                      : paths.pre_shared_key;
+  std::string psk_file =
+      paths.pre_shared_key.empty() ? rebase(st.opts, "/etc/racoon/psk.txt") : paths.pre_shared_key;
   bool psk_checked = false;
   for (std::size_t i = 0; i < cfg.remotes.size(); ++i) {
     auto& r = cfg.remotes[i];
@@ -80,8 +82,7 @@ void validate(parse_state& st) {
     if (r.certificate_type) {
       c.file(r.certificate_type->cert, paths.certificate, pl.cert, "certificate file",
              "certificate");
-      c.file(r.certificate_type->key, paths.certificate, pl.key, "private key file",
-             "certificate");
+      c.file(r.certificate_type->key, paths.certificate, pl.key, "private key file", "certificate");
     }
     c.file(r.ca_file, paths.certificate, pl.ca, "CA certificate file", "certificate");
     if (r.peers_certfile)
@@ -100,19 +101,22 @@ void validate(parse_state& st) {
       const auto& pr = r.proposals[p];
       if (aggressive && pr.dh != r.proposals[0].dh)
         c.error(pl.proposal_dh[p], "aggressive mode needs one DH group in every proposal of "
-                                   "remote \"" + r.name + "\": this proposal uses " +
+                                   "remote \"" +
+                                       r.name + "\": this proposal uses " +
                                        std::string(name_of(pr.dh)) + " but the first uses " +
                                        std::string(name_of(r.proposals[0].dh)));
       if (needs_cert(pr.auth) && !r.certificate_type)
         c.error(pl.proposal_auth[p], "authentication_method " + std::string(name_of(pr.auth)) +
                                          " needs a certificate; expected 'certificate_type x509 "
-                                         "\"cert\" \"key\";' in remote \"" + r.name + "\"");
+                                         "\"cert\" \"key\";' in remote \"" +
+                                         r.name + "\"");
       if (uses_psk(pr.auth) && st.opts.check_files && !psk_checked && !regular_file(psk_file)) {
         psk_checked = true;
         c.error(pl.proposal_auth[p],
                 "authentication_method " + std::string(name_of(pr.auth)) + " needs the psk file '" +
-                    psk_file + "', which does not exist; expected an existing file ('path "
-                               "pre_shared_key')");
+                    psk_file +
+                    "', which does not exist; expected an existing file ('path "
+                    "pre_shared_key')");
       }
     }
     if (r.my_identifier && r.my_identifier->type == identifier::kind::asn1dn &&

@@ -39,8 +39,9 @@ struct root_fixture {
 };
 
 // A valid remote body head and proposal, to make remote cases short.
-#define PROP "proposal { encryption_algorithm aes; hash_algorithm sha1; "                     \
-             "authentication_method rsasig; dh_group modp2048; }"
+#define PROP                                                                                       \
+  "proposal { encryption_algorithm aes; hash_algorithm sha1; "                                     \
+  "authentication_method rsasig; dh_group modp2048; }"
 #define CERT "certificate_type x509 \"a.crt\" \"a.pem\";"
 
 struct error_case {
@@ -80,7 +81,8 @@ const error_case cases[] = {
      "bad log level 'loud'; expected error, warning, notify, info, debug or debug2"},
     {"unterminated block", "timer {\n  counter 5;\n", 1, 7,
      "unterminated timer block; expected '}' to close this '{'"},
-    {"counter range", "timer { counter 0; }", 1, 17, "counter 0 is out of range; expected 1 to 1000"},
+    {"counter range", "timer { counter 0; }", 1, 17,
+     "counter 0 is out of range; expected 1 to 1000"},
     {"missing unit", "timer { interval 20; }", 1, 20,
      "expected a time unit (sec, min or hour) after interval, found ';'"},
     {"days unit", "timer { phase1 1 day; }", 1, 18,
@@ -89,7 +91,8 @@ const error_case cases[] = {
      "phase2 is 0 seconds; expected a time of at least 1 sec"},
     {"padding range", "padding { maximum_length 300; }", 1, 26,
      "maximum_length 300 is out of range; expected 0 to 255"},
-    {"bad on off", "padding { randomize yes; }", 1, 21, "expected on or off for randomize, found 'yes'"},
+    {"bad on off", "padding { randomize yes; }", 1, 21,
+     "expected on or off for randomize, found 'yes'"},
     {"bad listen address", "listen { isakmp 300.1.1.1; }", 1, 17,
      "bad IP address '300.1.1.1' for isakmp; expected an IPv4 or IPv6 address"},
     {"port range", "listen { isakmp 192.0.2.1 [70000]; }", 1, 28,
@@ -117,10 +120,12 @@ const error_case cases[] = {
      "remote 192.0.2.1 { exchange_mode main; " PROP
      " }\nremote 192.0.2.1 [500] { exchange_mode main; " PROP " }",
      2, 8,
-     "duplicate remote \"192.0.2.1\" (first defined at t.conf:1:8); expected each remote name once"},
+     "duplicate remote \"192.0.2.1\" (first defined at t.conf:1:8); expected each remote name "
+     "once"},
     {"inherit undefined", "remote \"b\" inherit \"a\";", 1, 20,
      "inherit: no remote \"a\" is defined before this one; expected the name of an earlier remote"},
-    {"bodiless remote", "remote \"b\";", 1, 11, "a remote without a body must inherit; expected '{'"},
+    {"bodiless remote", "remote \"b\";", 1, 11,
+     "a remote without a body must inherit; expected '{'"},
     {"aggressive dh",
      "remote anonymous {\n exchange_mode aggressive;\n " PROP
      "\n proposal { encryption_algorithm aes; hash_algorithm sha1;\n"
@@ -334,13 +339,22 @@ mode_cfg { accounting pam; }
   auto w = [](const char* place, const char* name) {
     return std::string(place) + " '" + name + "' is parsed but not implemented yet; ignored";
   };
-  std::vector<std::string> want = {
-      w("1:1", "privsep"),         w("2:1", "gss_id_enc"),          w("3:1", "pfkey_buffer"),
-      w("4:1", "complex_bundle"),  w("5:6", "path backupsa"),       w("6:1", "radiuscfg"),
-      w("9:2", "esp_frag"),        w("10:8", "rekey force"),        w("11:17", "peers_certfile dnssec"),
-      w("12:19", "plain_rsa"),     w("13:82", "gssapi_krb"),        w("14:16", "gss_id"),
-      w("16:24", "auth_source radius"), w("16:43", "accounting radius"),
-      w("16:63", "conf_source radius"), w("17:23", "accounting pam")};
+  std::vector<std::string> want = {w("1:1", "privsep"),
+                                   w("2:1", "gss_id_enc"),
+                                   w("3:1", "pfkey_buffer"),
+                                   w("4:1", "complex_bundle"),
+                                   w("5:6", "path backupsa"),
+                                   w("6:1", "radiuscfg"),
+                                   w("9:2", "esp_frag"),
+                                   w("10:8", "rekey force"),
+                                   w("11:17", "peers_certfile dnssec"),
+                                   w("12:19", "plain_rsa"),
+                                   w("13:82", "gssapi_krb"),
+                                   w("14:16", "gss_id"),
+                                   w("16:24", "auth_source radius"),
+                                   w("16:43", "accounting radius"),
+                                   w("16:63", "conf_source radius"),
+                                   w("17:23", "accounting pam")};
   BOOST_TEST(got == want, boost::test_tools::per_element());
   // The seed-like parts give nothing.
   auto quiet = load_string("mode_cfg { auth_source pam; accounting system; conf_source local; }",

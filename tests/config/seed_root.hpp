@@ -16,8 +16,8 @@ struct seed_root {
     if (!::mkdtemp(tmpl.data()))
       throw std::runtime_error("mkdtemp failed");
     root = tmpl;
-    std::string cmd = "bash " COATI_SOURCE_DIR "/tests/lib/seedroot.sh '" + root.string() +
-                      "' " + site + " >/dev/null 2>&1";
+    std::string cmd = "bash " COATI_SOURCE_DIR "/tests/lib/seedroot.sh '" + root.string() + "' " +
+                      site + " >/dev/null 2>&1";
     if (std::system(cmd.c_str()) != 0)
       throw std::runtime_error("seedroot.sh failed for " + site);
   }
