@@ -386,7 +386,15 @@ std::optional<secret_bytes> dh_keypair::derive(bytes_view peer_public) const {
     std::vector<std::uint8_t> point(1 + peer_public.size());
     point[0] = 0x04;
     std::copy(peer_public.begin(), peer_public.end(), point.begin() + 1);
-    peer = ec_pkey(group_, point, nullptr);
+    // The peer key takes our curve (no group lookup by name); setting the point decodes
+    // it and rejects one that is not on the curve.
+    peer.reset(EVP_PKEY_new());
+    if (!peer || EVP_PKEY_copy_parameters(peer.get(), static_cast<EVP_PKEY*>(key_.get())) != 1)
+      throw error("EC peer key");
+    if (EVP_PKEY_set1_encoded_public_key(peer.get(), point.data(), point.size()) != 1) {
+      clear_openssl_errors();
+      return std::nullopt;
+    }
   } else {
     bn_ptr y(BN_bin2bn(peer_public.data(), static_cast<int>(peer_public.size()), nullptr));
     if (!y)

@@ -318,5 +318,12 @@ BOOST_AUTO_TEST_CASE(group_table) {
     auto a = dh_keypair::generate(g), b = dh_keypair::generate(g);
     BOOST_TEST(a.public_value().size() == public_value_size(g));
     BOOST_TEST((*a.derive(b.public_value()) == *b.derive(a.public_value())));
+    const auto n = public_value_size(g);
+    BOOST_TEST(!a.derive(bytes(n, 0)));     // (0, 0): not a point (nor infinity)
+    BOOST_TEST(!a.derive(bytes(n, 0xff)));  // coordinates beyond the field
+    BOOST_TEST(!a.derive(bytes(n - 1, 1))); // wrong size
+    auto swapped = cat(
+        {bytes_view(b.public_value()).subspan(n / 2), bytes_view(b.public_value()).first(n / 2)});
+    BOOST_TEST(!a.derive(swapped)); // (y, x) is off the curve
   }
 }
