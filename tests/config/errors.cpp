@@ -361,3 +361,29 @@ mode_cfg { accounting pam; }
                            "q.conf", load_options{{}, false});
   BOOST_TEST(quiet.diagnostics.empty());
 }
+
+BOOST_AUTO_TEST_CASE(include_depth_ten_is_fine_eleven_is_not) {
+  root_fixture fx;
+  // chain/1.conf includes 2.conf ... up to `last`, which sets the log level.
+  auto chain = [&](int last) {
+    std::error_code ec;
+    fs::remove_all(fx.root / "chain", ec);
+    fs::create_directories(fx.root / "chain");
+    for (int i = 1; i < last; ++i)
+      fx.write("chain/" + std::to_string(i) + ".conf",
+               "include \"" + std::to_string(i + 1) + ".conf\";\n");
+    fx.write("chain/" + std::to_string(last) + ".conf", "log debug;\n");
+    return load_string("path include \"/chain\";\ninclude \"1.conf\";\n", "top.conf",
+                       load_options{fx.root.string(), true});
+  };
+  auto ten = chain(10);
+  BOOST_TEST_INFO(ten.render());
+  BOOST_REQUIRE(ten.ok());
+  BOOST_TEST((*ten.config->log == log_level::debug));
+  auto eleven = chain(11);
+  BOOST_TEST(!eleven.ok());
+  BOOST_REQUIRE(eleven.diagnostics.size() == 1u);
+  BOOST_TEST(eleven.diagnostics[0].file == (fx.root / "chain/10.conf").string());
+  BOOST_TEST(eleven.diagnostics[0].line == 1u);
+  BOOST_TEST(eleven.diagnostics[0].column == 9u);
+}
