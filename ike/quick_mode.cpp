@@ -541,7 +541,8 @@ bool quick_mode::derive_keys(std::string& why) {
     }
     gxy = std::move(*d);
   }
-  auto [enc, auth] = esp_key_lengths(child_.agreed);
+  const auto lengths = esp_key_lengths(child_.agreed);
+  const std::size_t enc = lengths.first, auth = lengths.second;
   auto make = [&](child_sa_keys& sa) {
     auto km =
         ks::keymat(k.hash, k.skeyid_d, gxy.view(), static_cast<std::uint8_t>(protocol_id::esp),
