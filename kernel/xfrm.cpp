@@ -223,7 +223,9 @@ result<done> xfrm_socket::transact(nl_msg* msg, const std::string& what,
   answer a;
   a.on_valid = valid;
   a.valid_arg = arg;
-  nl_cb* cb = nl_cb_clone(nl_socket_get_cb(sock_));
+  nl_cb* base = nl_socket_get_cb(sock_); // a new reference
+  nl_cb* cb = nl_cb_clone(base);
+  nl_cb_put(base);
   if (cb == nullptr)
     return error{-NLE_NOMEM, what + ": out of memory"};
   nl_cb_err(cb, NL_CB_CUSTOM, on_error, &a);

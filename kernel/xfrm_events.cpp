@@ -108,7 +108,9 @@ int xfrm_events::fd() const {
 
 result<std::vector<xfrm_event>> xfrm_events::drain() {
   std::vector<xfrm_event> events;
-  nl_cb* cb = nl_cb_clone(nl_socket_get_cb(sock_));
+  nl_cb* base = nl_socket_get_cb(sock_); // a new reference
+  nl_cb* cb = nl_cb_clone(base);
+  nl_cb_put(base);
   if (cb == nullptr)
     return error{-NLE_NOMEM, "XFRM events: out of memory"};
   nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_event, &events);

@@ -55,6 +55,7 @@ charon {
       default = 1
       ike = 2
       knl = 2
+      cfg = 2
     }
   }
   syslog { daemon { default = -1 } }
