@@ -52,6 +52,7 @@ charon {
   filelog {
     log {
       path = $d/charon.log
+      flush_line = yes
       default = 1
       ike = 2
       knl = 2
