@@ -101,4 +101,8 @@ std::vector<std::uint8_t> from_hex(std::string_view hex) {
   return out;
 }
 
+bool constant_time_equal(bytes_view a, bytes_view b) noexcept {
+  return a.size() == b.size() && (a.empty() || CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0);
+}
+
 } // namespace coati::crypto

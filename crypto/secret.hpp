@@ -96,6 +96,10 @@ std::ostream& operator<<(std::ostream&, const secret_bytes&) = delete;
 /// What a log may say about a secret: "<secret: N bytes>".
 std::string redacted(const secret_bytes& s);
 
+/// Constant-time comparison of two byte strings (lengths are not secret), for hashes
+/// and MACs received from a peer.
+bool constant_time_equal(bytes_view a, bytes_view b) noexcept;
+
 /// Lower-case hex of public bytes (cookies, nonces, hashes, public values).
 std::string to_hex(bytes_view b);
 /// Parses hex (upper or lower case; spaces and colons are skipped); empty on odd length or

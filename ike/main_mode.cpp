@@ -10,15 +10,6 @@ namespace {
 
 namespace ks = crypto::ikev1;
 
-bool equal_ct(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b) {
-  if (a.size() != b.size())
-    return false;
-  std::uint8_t diff = 0;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    diff |= static_cast<std::uint8_t>(a[i] ^ b[i]);
-  return diff == 0;
-}
-
 bool uses_signatures(std::uint16_t auth) {
   return auth == ike_attr::auth_rsa_sig;
 }
@@ -395,7 +386,7 @@ std::optional<std::string> main_mode::check_proof(const std::vector<payload>& ch
     const auto* hp = message::find_in<hash_payload>(chain);
     if (hp == nullptr)
       return std::string{"no HASH payload"};
-    if (!equal_ct(hp->data, h))
+    if (!crypto::constant_time_equal(hp->data, h))
       return std::string{"hash mismatch: wrong pre-shared key?"};
   } else {
     const auto* sig = message::find_in<sig_payload>(chain);

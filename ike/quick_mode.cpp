@@ -21,15 +21,6 @@ std::uint32_t spi_value(const bytes& b) {
   return v;
 }
 
-bool equal_ct(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b) {
-  if (a.size() != b.size())
-    return false;
-  std::uint8_t d = 0;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    d |= static_cast<std::uint8_t>(a[i] ^ b[i]);
-  return d == 0;
-}
-
 transform esp_transform(std::uint8_t number, const esp_offer& o, const phase2_policy& p,
                         std::optional<std::uint16_t> group) {
   transform t;
@@ -204,8 +195,7 @@ child_step quick_mode::send_chain(std::vector<payload> after_hash, int which) {
   auto ct = crypto::cbc_encrypt(k.cipher, k.enc_key, iv_, *plain);
   if (!ct)
     return fail("cannot encrypt QM" + std::to_string(which));
-  message m{
-      header::make(exchange_type::quick, p1_.icookie, p1_.rcookie, mid, flags::encryption)};
+  message m{header::make(exchange_type::quick, p1_.icookie, p1_.rcookie, mid, flags::encryption)};
   m.hdr.next_payload = payload_type::hash;
   m.encrypted_body = std::move(*ct);
   auto wire = encode(m);
@@ -320,8 +310,9 @@ child_step quick_mode::on_qm1(const std::vector<payload>& chain) {
   const auto& k = *p1_.keys;
   std::vector<payload> after(chain.begin() + 1, chain.end());
   auto rest = encode_payloads(after);
-  if (!rest || !equal_ct(std::get<hash_payload>(chain.front()).data,
-                         ks::qm_hash1(k.hash, k.skeyid_a, child_.message_id, *rest)))
+  if (!rest ||
+      !crypto::constant_time_equal(std::get<hash_payload>(chain.front()).data,
+                                   ks::qm_hash1(k.hash, k.skeyid_a, child_.message_id, *rest)))
     return fail("QM1: HASH(1) does not verify", notify_type::invalid_hash_information);
   const auto* sa = find<sa_payload>(after);
   const auto* ni = find<nonce_payload>(after);
@@ -459,8 +450,9 @@ child_step quick_mode::on_qm2(const std::vector<payload>& chain) {
     return fail("QM2 without a nonce", notify_type::payload_malformed);
   std::vector<payload> after(chain.begin() + 1, chain.end());
   auto rest = encode_payloads(after);
-  if (!rest || !equal_ct(std::get<hash_payload>(chain.front()).data,
-                         ks::qm_hash2(k.hash, k.skeyid_a, child_.message_id, ni_b_, *rest)))
+  if (!rest || !crypto::constant_time_equal(
+                   std::get<hash_payload>(chain.front()).data,
+                   ks::qm_hash2(k.hash, k.skeyid_a, child_.message_id, ni_b_, *rest)))
     return fail("QM2: HASH(2) does not verify", notify_type::invalid_hash_information);
   nr_b_ = nr->data;
   const auto* sa = find<sa_payload>(after);
@@ -519,9 +511,9 @@ child_step quick_mode::on_qm2(const std::vector<payload>& chain) {
 // QM3 -->  (responder)
 child_step quick_mode::on_qm3(const std::vector<payload>& chain) {
   const auto& k = *p1_.keys;
-  if (chain.size() != 1 ||
-      !equal_ct(std::get<hash_payload>(chain.front()).data,
-                ks::qm_hash3(k.hash, k.skeyid_a, child_.message_id, ni_b_, nr_b_)))
+  if (chain.size() != 1 || !crypto::constant_time_equal(
+                               std::get<hash_payload>(chain.front()).data,
+                               ks::qm_hash3(k.hash, k.skeyid_a, child_.message_id, ni_b_, nr_b_)))
     return fail("QM3: HASH(3) does not verify", notify_type::invalid_hash_information);
   done_ = true;
   last_ = 3;
