@@ -24,7 +24,10 @@ std::string rebase(const load_options& opts, const std::string& path) {
     root.pop_back();
   if (root == "/")
     return path;
-  return root + path;
+  std::string out = root + path;
+  while (out.size() > 1 && out.back() == '/') // "/" under a root is the root itself
+    out.pop_back();
+  return out;
 }
 
 parser::parser(parse_state& s, const source& source_, std::vector<token> toks, int depth)
