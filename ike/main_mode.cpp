@@ -4,6 +4,7 @@
 
 #include "crypto/dh.hpp"
 #include "crypto/random.hpp"
+#include "ike/encrypted.hpp"
 
 namespace coati::ike {
 namespace {
@@ -311,46 +312,11 @@ phase1_step main_mode::on_mm6(const message& m) {
 }
 
 std::optional<bytes> main_mode::seal(const header& h, const std::vector<payload>& chain) {
-  auto plain = encode_payloads(chain);
-  if (!plain || chain.empty())
-    return std::nullopt;
-  std::size_t block = crypto::block_size(sa_.keys.cipher);
-  plain->resize((plain->size() + block - 1) / block * block, 0); // zero padding
-  auto ct = crypto::cbc_encrypt(sa_.keys.cipher, sa_.keys.enc_key, sa_.keys.iv, *plain);
-  if (!ct)
-    return std::nullopt;
-  message m{h};
-  m.hdr.flags |= flags::encryption;
-  m.hdr.next_payload = type_of(chain.front());
-  m.encrypted_body = std::move(*ct);
-  auto wire = encode(m);
-  if (!wire)
-    return std::nullopt;
-  return *wire;
+  return ike::seal(h, chain, sa_.keys.cipher, sa_.keys.enc_key, sa_.keys.iv);
 }
 
 std::optional<std::vector<payload>> main_mode::open(const message& m, std::string& why) {
-  if (!m.hdr.encrypted()) {
-    why = "not encrypted";
-    return std::nullopt;
-  }
-  std::size_t block = crypto::block_size(sa_.keys.cipher);
-  if (m.encrypted_body.empty() || m.encrypted_body.size() % block != 0) {
-    why = "encrypted body is not a whole number of cipher blocks";
-    return std::nullopt;
-  }
-  auto plain =
-      crypto::cbc_decrypt(sa_.keys.cipher, sa_.keys.enc_key, sa_.keys.iv, m.encrypted_body);
-  if (!plain) {
-    why = "decryption failed";
-    return std::nullopt;
-  }
-  auto chain = decode_payloads(*plain, m.hdr.next_payload);
-  if (!chain) {
-    why = "decrypted payloads do not decode (wrong key?): " + chain.error().text;
-    return std::nullopt;
-  }
-  return std::move(*chain);
+  return ike::open(m, sa_.keys.cipher, sa_.keys.enc_key, sa_.keys.iv, why);
 }
 
 std::vector<payload> main_mode::prove(bool as_initiator) {

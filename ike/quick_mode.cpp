@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "crypto/random.hpp"
+#include "ike/encrypted.hpp"
 
 namespace coati::ike {
 namespace {
@@ -187,18 +188,8 @@ child_step quick_mode::send_chain(std::vector<payload> after_hash, int which) {
     h = ks::qm_hash3(k.hash, k.skeyid_a, mid, ni_b_, nr_b_);
   std::vector<payload> chain{hash_payload{h}};
   chain.insert(chain.end(), after_hash.begin(), after_hash.end());
-  auto plain = encode_payloads(chain);
-  if (!plain)
-    return fail("cannot encode QM" + std::to_string(which));
-  std::size_t block = crypto::block_size(k.cipher);
-  plain->resize((plain->size() + block - 1) / block * block, 0);
-  auto ct = crypto::cbc_encrypt(k.cipher, k.enc_key, iv_, *plain);
-  if (!ct)
-    return fail("cannot encrypt QM" + std::to_string(which));
-  message m{header::make(exchange_type::quick, p1_.icookie, p1_.rcookie, mid, flags::encryption)};
-  m.hdr.next_payload = payload_type::hash;
-  m.encrypted_body = std::move(*ct);
-  auto wire = encode(m);
+  auto wire = seal(header::make(exchange_type::quick, p1_.icookie, p1_.rcookie, mid), chain,
+                   k.cipher, k.enc_key, iv_);
   if (!wire)
     return fail("cannot encode QM" + std::to_string(which));
   last_sent_ = *wire;
@@ -210,24 +201,14 @@ child_step quick_mode::send_chain(std::vector<payload> after_hash, int which) {
 
 std::optional<std::vector<payload>> quick_mode::open(const message& m, std::string& why) {
   const auto& k = *p1_.keys;
-  std::size_t block = crypto::block_size(k.cipher);
-  if (!m.hdr.encrypted() || m.encrypted_body.empty() || m.encrypted_body.size() % block != 0) {
-    why = "quick mode message not encrypted or not whole cipher blocks";
-    return std::nullopt;
-  }
   auto saved = iv_;
-  auto plain = crypto::cbc_decrypt(k.cipher, k.enc_key, iv_, m.encrypted_body);
-  if (!plain) {
-    why = "decryption failed";
-    return std::nullopt;
-  }
-  auto chain = decode_payloads(*plain, m.hdr.next_payload);
-  if (!chain || chain->empty() || !std::holds_alternative<hash_payload>(chain->front())) {
+  auto chain = ike::open(m, k.cipher, k.enc_key, iv_, why);
+  if (chain && (chain->empty() || !std::holds_alternative<hash_payload>(chain->front()))) {
     iv_ = saved; // not ours or damaged: leave the chain as it was
-    why = chain ? "first payload is not HASH" : "payloads do not decode: " + chain.error().text;
+    why = "first payload is not HASH";
     return std::nullopt;
   }
-  return std::move(*chain);
+  return chain;
 }
 
 child_step quick_mode::start() {
