@@ -219,6 +219,23 @@ private:
               [&](caf::error& e) { out = "error\n" + sys_.render(e) + "\n"; });
       return out;
     }
+    if (verb == "show-sa" || verb == "vpn-connect") {
+      if (verb == "show-sa" && !arg.empty() && arg != "isakmp" && arg != "esp" && arg != "ipsec")
+        return "error\nshow-sa: unknown SA class '" + arg + "' (isakmp, esp or ipsec)\n";
+      std::string out;
+      auto answer = [&](std::string& text) {
+        if (text.starts_with("error: "))
+          out = "error\n" + text.substr(7) + "\n";
+        else
+          out = "ok\n" + text + (text.empty() || text.back() == '\n' ? "" : "\n");
+      };
+      auto failed = [&](caf::error& e) { out = "error\n" + sys_.render(e) + "\n"; };
+      if (verb == "show-sa")
+        s->request(daemon_, std::chrono::seconds{5}, show_sa_atom_v, arg).receive(answer, failed);
+      else
+        s->request(daemon_, std::chrono::seconds{5}, connect_atom_v, arg).receive(answer, failed);
+      return out;
+    }
     if (verb == "debug-crash") {
       if (!opts_.test_hooks)
         return "error\ntest hooks are off (start coatid with COATI_TEST_HOOKS=1)\n";

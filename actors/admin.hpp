@@ -9,6 +9,9 @@
 //                "stats"             every actor's counters, merged
 //                "reload-config"     re-read the configuration file (like SIGHUP)
 //                "debug-crash NAME"  crash child NAME (only with COATI_TEST_HOOKS=1)
+//                "show-sa [CLASS]"   ISAKMP-SAs and/or IPsec-SAs, one per line (isakmp,
+//                                    esp, ipsec; none = both)
+//                "vpn-connect ADDR"  start phase 1 with ADDR
 //   answer   = "ok\n" or "error\n", then the body:
 //                counters: one "key value" line each, sorted by key
 //                otherwise: free text (diagnostics, messages)

@@ -1,6 +1,7 @@
 #include "actors/daemon.hpp"
 
 #include "actors/admin.hpp"
+#include "actors/kernel.hpp"
 #include "actors/stats.hpp"
 #include "util/log.hpp"
 
@@ -21,6 +22,30 @@ namespace {
 
 using daemon_actor = caf::stateful_actor<daemon_state>;
 
+caf::actor child_handle(daemon_actor* self, const std::string& name) {
+  auto i = self->state.children.find(name);
+  return i == self->state.children.end() ? caf::actor{} : i->second.handle;
+}
+
+/// Reads the snapshot's certificates, keys and psk.txt (problems are logged).
+void load_creds(daemon_actor* self) {
+  std::vector<std::string> problems;
+  self->state.creds = load_credentials(*self->state.snapshot, problems);
+  for (const auto& p : problems)
+    COATI_LOG(warning, "daemon", p);
+}
+
+/// Tells the listener the current snapshot and service handles.
+void brief_listener(daemon_actor* self) {
+  auto l = child_handle(self, "listener");
+  if (!l)
+    return;
+  auto& st = self->state;
+  self->send(l, snapshot{st.snapshot, st.creds, st.generation});
+  self->send(l, services{child_handle(self, "kernel"), child_handle(self, "policy"),
+                         child_handle(self, "script")});
+}
+
 /// Spawns child `name` afresh and monitors it.
 void spawn_child(daemon_actor* self, const std::string& name) {
   auto& st = self->state;
@@ -28,6 +53,12 @@ void spawn_child(daemon_actor* self, const std::string& name) {
   caf::actor child;
   if (name == "listener") {
     child = self->spawn(listener, listener_options_for(*st.snapshot, st.opts));
+  } else if (name == "kernel") {
+    child = self->spawn<caf::detached>(kernel_actor);
+  } else if (name == "policy") {
+    child = self->spawn(policy_actor, child_handle(self, "kernel"));
+  } else if (name == "script") {
+    child = self->spawn(script_actor);
   } else if (name == "stats") {
     child = self->spawn(stats, me, std::chrono::milliseconds{2000});
   } else if (name == "admin") {
@@ -39,6 +70,8 @@ void spawn_child(daemon_actor* self, const std::string& name) {
   }
   self->monitor(child);
   st.children[name].handle = child;
+  if (name != "stats" && name != "admin")
+    brief_listener(self);
 }
 
 /// A child went down: restart it unless it stopped normally or we are stopping.
@@ -86,7 +119,7 @@ void shut_down(daemon_actor* self, const caf::error& reason) {
   auto& st = self->state;
   st.stopping = true;
   COATI_LOG(notify, "daemon", "stopping: ", self->system().render(reason));
-  for (const char* name : {"listener", "admin", "stats"}) {
+  for (const char* name : {"listener", "admin", "stats", "script", "policy", "kernel"}) {
     auto i = st.children.find(name);
     if (i != st.children.end() && i->second.handle)
       self->send_exit(i->second.handle, reason);
@@ -110,6 +143,7 @@ reload_result reload(daemon_actor* self) {
   }
   auto old = st.snapshot;
   st.snapshot = res.config;
+  load_creds(self);
   auto replace = [&](const std::string& name) {
     auto i = st.children.find(name);
     if (i == st.children.end() || !i->second.handle) {
@@ -132,6 +166,7 @@ reload_result reload(daemon_actor* self) {
     replace("admin");
   st.generation += 1;
   st.reloads_ok += 1;
+  brief_listener(self);
   if (st.opts.apply)
     st.opts.apply(*st.snapshot);
   COATI_LOG(notify, "daemon", "configuration reloaded: generation ", st.generation);
@@ -168,7 +203,11 @@ caf::behavior daemon(daemon_actor* self, daemon_options opts,
   self->state.snapshot = std::move(initial);
   self->set_down_handler([self](caf::down_msg& dm) { on_child_down(self, dm); });
   self->set_exit_handler([self](caf::exit_msg& em) { shut_down(self, em.reason); });
+  load_creds(self);
   spawn_child(self, "stats");
+  spawn_child(self, "kernel");
+  spawn_child(self, "policy");
+  spawn_child(self, "script");
   spawn_child(self, "listener");
   if (self->state.opts.with_admin)
     spawn_child(self, "admin");
@@ -199,6 +238,20 @@ caf::behavior daemon(daemon_actor* self, daemon_options opts,
         if (i == self->state.children.end() || !i->second.handle)
           return caf::make_error(caf::sec::invalid_argument, "stats actor is down");
         return self->delegate(i->second.handle, s);
+      },
+      [self](show_sa_atom a, const std::string& kind) -> caf::result<caf::message> {
+        handler_clock::scope timing{self->state.clock};
+        auto l = child_handle(self, "listener");
+        if (!l)
+          return caf::make_error(caf::sec::invalid_argument, "listener is down");
+        return self->delegate(l, a, kind);
+      },
+      [self](connect_atom a, const std::string& address) -> caf::result<caf::message> {
+        handler_clock::scope timing{self->state.clock};
+        auto l = child_handle(self, "listener");
+        if (!l)
+          return caf::make_error(caf::sec::invalid_argument, "listener is down");
+        return self->delegate(l, a, address);
       },
       [self](crash_atom, const std::string& name) {
         handler_clock::scope timing{self->state.clock};

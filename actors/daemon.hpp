@@ -3,14 +3,19 @@
 // and monitors its children (listener, stats, admin), restarts a child that exits
 // abnormally, and reloads the configuration on request (SIGHUP, coatictl).
 //
+// Its children: stats, kernel (detached: netlink), policy, script, listener (which
+// spawns the peers), admin. The listener gets the snapshot with its credentials and the
+// service handles (kernel, policy, script) whenever they change.
+//
 // Supervision, written out:
 //   - daemon monitors every child; a child's down message with a reason other than
 //     normal is logged with that reason and the child is spawned again (the listener
 //     binds its sockets again). More than `max_restarts` restarts of one child within
 //     10 s make the daemon give up and stop everything with that child's reason.
 //   - an exit message to the daemon (SIGTERM) stops the children in order: listener
-//     first (stop reading), then admin, then stats; then the daemon quits with the
-//     same reason.
+//     first (stop reading; it stops its peers), then admin, stats, script, policy and
+//     kernel last (which removes every SA and policy coati installed); then the daemon
+//     quits with the same reason.
 //   - a reload whose `listen` block differs stops the listener (and the admin actor when
 //     the socket changed) on purpose and spawns it with the new snapshot.
 
@@ -26,6 +31,7 @@
 
 #include "actors/interfaces.hpp"
 #include "actors/listener.hpp"
+#include "actors/setup.hpp"
 #include "config/config.hpp"
 
 namespace coati::actors {
@@ -58,6 +64,7 @@ struct daemon_state {
   static inline const char* name = "daemon";
   daemon_options opts;
   std::shared_ptr<const config::configuration> snapshot;
+  std::shared_ptr<const credentials> creds; ///< read from the snapshot's files
   std::int64_t generation = 1;
   std::int64_t reloads_ok = 0;
   std::int64_t reloads_failed = 0;

@@ -15,6 +15,21 @@
 //            <- (crash_atom)                                          test hook: throw
 //   admin    <- (status_atom)                      -> counters        admin.* counters
 //            <- (crash_atom)                                          test hook: throw
+//   listener <- (outgoing)                                            send one datagram
+//            <- (connect_atom, address)            -> std::string     vpn-connect: start phase 1
+//            <- (show_sa_atom, kind)               -> std::string     rows of every peer
+//            <- (sa_rows_atom, isakmp, esp)                           a peer's rows changed
+//            <- (snapshot)                                            new config for new peers
+//            <- (services)                                            kernel/policy/script handles
+//            <- (event_atom, counter)                                 count ike.<counter>
+//            <- (initial_contact_atom, remote)                        stop the remote's older peers
+//   peer     <- (datagram)                                            one of its exchanges
+//            <- (sa_rows_atom, isakmp, esp)                           from a child (esp only)
+//   kernel   <- (kernel_request)                   -> kernel_reply    one netlink operation
+//   policy   <- (policy_set)                       -> kernel_reply    install; removed when
+//                                                                     the owner goes down
+//            <- (policy_remove_atom, owner)                           remove the owner's now
+//   script   <- (script_atom, path, env)                              run a hook (own thread)
 // Senders: the listener's I/O thread sends `datagram`; coatid's signal thread sends
 // `reload_atom` (SIGHUP) and an exit message (SIGTERM) to the daemon; the admin
 // socket's thread asks the daemon for everything else.
@@ -31,7 +46,15 @@
 
 #include <caf/all.hpp>
 
+#include "kernel/xfrm.hpp"
+
+namespace coati::config {
+struct configuration;
+}
+
 namespace coati::actors {
+
+struct credentials;
 
 /// Flat counters "actor.key" -> value, as every `status` answer carries them.
 struct counters {
@@ -55,6 +78,87 @@ struct datagram {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, datagram& x) {
   return f(caf::meta::type_name("datagram"), x.local_port, x.natt, x.from, x.to, x.bytes);
+}
+
+/// One UDP datagram a peer wants sent, from our `local` address and port.
+struct outgoing {
+  std::string local;             ///< our address (the one the peer talks to)
+  std::uint16_t local_port = 500;
+  std::string remote;            ///< the peer's address
+  std::uint16_t remote_port = 500;
+  bool natt = false;             ///< prepend the non-ESP marker (port 4500)
+  std::vector<std::uint8_t> bytes;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, outgoing& x) {
+  return f(caf::meta::type_name("outgoing"), x.local, x.local_port, x.remote, x.remote_port, x.natt,
+           x.bytes);
+}
+
+/// A configuration snapshot with its credentials, for the peers spawned from now on.
+/// Local only: shared, immutable, never serialized.
+struct snapshot {
+  std::shared_ptr<const config::configuration> cfg;
+  std::shared_ptr<const credentials> creds;
+  std::int64_t generation = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, snapshot& x) {
+  return f(caf::meta::type_name("snapshot"), x.generation);
+}
+
+/// The service actors peers talk to.
+struct services {
+  caf::actor kernel, policy, script;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, services& x) {
+  return f(caf::meta::type_name("services"), x.kernel, x.policy, x.script);
+}
+
+/// One operation for the kernel actor (the only one that speaks netlink).
+struct kernel_request {
+  enum class op : std::uint8_t { alloc_spi, add_sa, delete_sa, add_policy, delete_policy };
+  op what = op::alloc_spi;
+  std::shared_ptr<const kernel::sa_spec> sa;         ///< add_sa
+  std::shared_ptr<const kernel::policy_spec> policy; ///< add_policy, delete_policy
+  config::ip_address src, dst;                       ///< alloc_spi, delete_sa (dst)
+  std::uint32_t spi = 0;                             ///< delete_sa
+  kernel::xfrm_proto proto = kernel::xfrm_proto::esp;
+  std::uint32_t reqid = 0; ///< alloc_spi
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, kernel_request& x) {
+  return f(caf::meta::type_name("kernel_request"), x.spi, x.reqid);
+}
+
+/// The kernel actor's answer.
+struct kernel_reply {
+  bool ok = false;
+  std::uint32_t value = 0;  ///< alloc_spi: the SPI
+  std::string error;        ///< what the kernel said
+  bool unsupported = false; ///< the kernel lacks the transform (no ESP on this host)
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, kernel_reply& x) {
+  return f(caf::meta::type_name("kernel_reply"), x.ok, x.value, x.error, x.unsupported);
+}
+
+/// Policies one owner (a child actor) wants installed; the policy actor removes them when
+/// the owner goes down or asks.
+struct policy_set {
+  caf::actor_addr owner;
+  std::shared_ptr<const std::vector<kernel::policy_spec>> specs;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, policy_set& x) {
+  return f(caf::meta::type_name("policy_set"), x.owner);
 }
 
 /// The answer to a reload: whether the new snapshot was taken, and why not.
@@ -140,9 +244,25 @@ CAF_ADD_TYPE_ID(coati, (coati::actors::counters))
 CAF_ADD_TYPE_ID(coati, (coati::actors::datagram))
 CAF_ADD_TYPE_ID(coati, (coati::actors::reload_result))
 CAF_ADD_TYPE_ID(coati, (coati::actors::child_list))
+CAF_ADD_TYPE_ID(coati, (coati::actors::outgoing))
+CAF_ADD_TYPE_ID(coati, (coati::actors::snapshot))
+CAF_ADD_TYPE_ID(coati, (coati::actors::services))
+CAF_ADD_TYPE_ID(coati, (coati::actors::kernel_request))
+CAF_ADD_TYPE_ID(coati, (coati::actors::kernel_reply))
+CAF_ADD_TYPE_ID(coati, (coati::actors::policy_set))
+CAF_ADD_TYPE_ID(coati, (std::vector<std::string>))
 CAF_ADD_ATOM(coati, coati::actors, status_atom, "status")
 CAF_ADD_ATOM(coati, coati::actors, stats_atom, "stats")
 CAF_ADD_ATOM(coati, coati::actors, reload_atom, "reload")
 CAF_ADD_ATOM(coati, coati::actors, crash_atom, "crash")
 CAF_ADD_ATOM(coati, coati::actors, children_atom, "children")
+CAF_ADD_ATOM(coati, coati::actors, connect_atom, "connect")
+CAF_ADD_ATOM(coati, coati::actors, show_sa_atom, "showsa")
+CAF_ADD_ATOM(coati, coati::actors, sa_rows_atom, "sarows")
+CAF_ADD_ATOM(coati, coati::actors, policy_remove_atom, "polrm")
+CAF_ADD_ATOM(coati, coati::actors, script_atom, "script")
+CAF_ADD_ATOM(coati, coati::actors, tick_atom, "tick")
+CAF_ADD_ATOM(coati, coati::actors, expire_atom, "expire")
+CAF_ADD_ATOM(coati, coati::actors, event_atom, "event")
+CAF_ADD_ATOM(coati, coati::actors, initial_contact_atom, "initcont")
 CAF_END_TYPE_ID_BLOCK(coati)

@@ -11,7 +11,11 @@
 #include <thread>
 #include <unistd.h>
 
+#include "actors/peer.hpp"
+#include "actors/setup.hpp"
+#include "crypto/random.hpp"
 #include "ike/constants.hpp"
+#include "ike/message.hpp"
 #include "util/log.hpp"
 
 namespace coati::actors {
@@ -99,12 +103,93 @@ public:
 
   std::size_t bound() const { return socks_.size(); }
 
+  /// Sends from our address `o.local` and port `o.local_port` (a socket bound to exactly
+  /// that address, else a wildcard one with the source set by IP_PKTINFO). Never blocks:
+  /// a full socket buffer drops the datagram, and the exchange's retransmission covers it.
+  /// Returns "" or why it was not sent.
+  std::string send(const outgoing& o) {
+    auto local = config::ip_address::parse(o.local);
+    auto remote = config::ip_address::parse(o.remote);
+    if (!local || !remote)
+      return "bad address";
+    bool v6 = remote->fam == config::ip_address::family::v6;
+    const sock* pick = nullptr;
+    for (const auto& s : socks_) {
+      if (s.port != o.local_port || s.family != (v6 ? AF_INET6 : AF_INET))
+        continue;
+      if (s.addr == *local) {
+        pick = &s;
+        break;
+      }
+      if (s.any && pick == nullptr)
+        pick = &s;
+    }
+    if (pick == nullptr)
+      return "no socket for " + o.local + " port " + std::to_string(o.local_port);
+    std::vector<std::uint8_t> wire;
+    const std::vector<std::uint8_t>* body = &o.bytes;
+    if (o.natt) {
+      wire.assign(4, 0);
+      wire.insert(wire.end(), o.bytes.begin(), o.bytes.end());
+      body = &wire;
+    }
+    sockaddr_storage ss{};
+    socklen_t len = 0;
+    alignas(cmsghdr) char control[64] = {};
+    msghdr msg{};
+    if (v6) {
+      auto* s6 = reinterpret_cast<sockaddr_in6*>(&ss);
+      s6->sin6_family = AF_INET6;
+      s6->sin6_port = htons(o.remote_port);
+      std::memcpy(&s6->sin6_addr, remote->bytes.data(), 16);
+      len = sizeof *s6;
+      if (pick->any) {
+        msg.msg_control = control;
+        msg.msg_controllen = CMSG_SPACE(sizeof(in6_pktinfo));
+        auto* c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = IPPROTO_IPV6;
+        c->cmsg_type = IPV6_PKTINFO;
+        c->cmsg_len = CMSG_LEN(sizeof(in6_pktinfo));
+        in6_pktinfo pi{};
+        std::memcpy(&pi.ipi6_addr, local->bytes.data(), 16);
+        std::memcpy(CMSG_DATA(c), &pi, sizeof pi);
+      }
+    } else {
+      auto* s4 = reinterpret_cast<sockaddr_in*>(&ss);
+      s4->sin_family = AF_INET;
+      s4->sin_port = htons(o.remote_port);
+      std::memcpy(&s4->sin_addr, remote->bytes.data(), 4);
+      len = sizeof *s4;
+      if (pick->any) {
+        msg.msg_control = control;
+        msg.msg_controllen = CMSG_SPACE(sizeof(in_pktinfo));
+        auto* c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = IPPROTO_IP;
+        c->cmsg_type = IP_PKTINFO;
+        c->cmsg_len = CMSG_LEN(sizeof(in_pktinfo));
+        in_pktinfo pi{};
+        std::memcpy(&pi.ipi_spec_dst, local->bytes.data(), 4);
+        std::memcpy(CMSG_DATA(c), &pi, sizeof pi);
+      }
+    }
+    iovec iov{const_cast<std::uint8_t*>(body->data()), body->size()};
+    msg.msg_name = &ss;
+    msg.msg_namelen = len;
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    if (::sendmsg(pick->fd, &msg, MSG_DONTWAIT) < 0)
+      return std::string{"sendmsg: "} + std::strerror(errno);
+    return {};
+  }
+
 private:
   struct sock {
     int fd;
     int family;
     std::uint16_t port;
     bool natt;
+    config::ip_address addr;
+    bool any;
   };
 
   void open_any(std::uint16_t port, bool natt) {
@@ -154,7 +239,8 @@ private:
     }
     COATI_LOG(notify, "listener", "listening on ", a.to_string(), " port ", port,
               natt ? " (NAT-T)" : "");
-    socks_.push_back(sock{fd, v6 ? AF_INET6 : AF_INET, port, natt});
+    bool any = std::all_of(a.bytes.begin(), a.bytes.end(), [](auto b) { return b == 0; });
+    socks_.push_back(sock{fd, v6 ? AF_INET6 : AF_INET, port, natt, a, any});
   }
 
   static std::string peer_text(const sockaddr_storage& ss) {
@@ -234,11 +320,197 @@ private:
 
 // ---------------------------------------------------------------- the actor
 
+namespace {
+
+using listener_actor = caf::stateful_actor<listener_state>;
+
+/// "192.0.2.1:500" or "[2001:db8::1]:500" -> address and port.
+std::optional<std::pair<config::ip_address, std::uint16_t>> split_host_port(const std::string& t) {
+  auto colon = t.rfind(':');
+  if (colon == std::string::npos)
+    return std::nullopt;
+  auto host = t.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  auto addr = config::ip_address::parse(host);
+  if (!addr)
+    return std::nullopt;
+  int port = 0;
+  try {
+    port = std::stoi(t.substr(colon + 1));
+  } catch (...) {
+    return std::nullopt;
+  }
+  if (port <= 0 || port > 65535)
+    return std::nullopt;
+  return std::make_pair(*addr, static_cast<std::uint16_t>(port));
+}
+
+/// Our source address towards `to` (the kernel's route choice, by connecting a UDP socket).
+std::optional<config::ip_address> source_for(const config::ip_address& to) {
+  bool v6 = to.fam == config::ip_address::family::v6;
+  int fd = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return std::nullopt;
+  sockaddr_storage ss{};
+  socklen_t len = 0;
+  if (v6) {
+    auto* s6 = reinterpret_cast<sockaddr_in6*>(&ss);
+    s6->sin6_family = AF_INET6;
+    s6->sin6_port = htons(500);
+    std::memcpy(&s6->sin6_addr, to.bytes.data(), 16);
+    len = sizeof *s6;
+  } else {
+    auto* s4 = reinterpret_cast<sockaddr_in*>(&ss);
+    s4->sin_family = AF_INET;
+    s4->sin_port = htons(500);
+    std::memcpy(&s4->sin_addr, to.bytes.data(), 4);
+    len = sizeof *s4;
+  }
+  std::optional<config::ip_address> out;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&ss), len) == 0) {
+    sockaddr_storage me{};
+    socklen_t mlen = sizeof me;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&me), &mlen) == 0) {
+      config::ip_address a;
+      if (v6) {
+        a.fam = config::ip_address::family::v6;
+        std::memcpy(a.bytes.data(), &reinterpret_cast<sockaddr_in6*>(&me)->sin6_addr, 16);
+      } else {
+        std::memcpy(a.bytes.data(), &reinterpret_cast<sockaddr_in*>(&me)->sin_addr, 4);
+      }
+      out = a;
+    }
+  }
+  ::close(fd);
+  return out;
+}
+
+ike::cookie fresh_cookie(const listener_state& st) {
+  ike::cookie c{};
+  do
+    crypto::random_fill(c);
+  while (st.by_cookie.contains(c) || c == ike::cookie{});
+  return c;
+}
+
+void start_peer(listener_actor* self, peer_args pa, const ike::cookie& icookie) {
+  auto& st = self->state;
+  pa.snap = st.snap;
+  pa.svc = st.svc;
+  pa.listener = caf::actor_cast<caf::actor>(self);
+  peer_entry e;
+  e.icookie = icookie;
+  e.remote = pa.ends.remote.to_string();
+  e.initiator = pa.initiator;
+  auto peer = self->spawn<caf::monitored>(peer_actor, std::move(pa));
+  st.by_cookie[icookie] = peer;
+  st.peers[peer.address()] = std::move(e);
+}
+
+/// An accepted datagram: to its peer, or a new responder for a first main mode message.
+void dispatch(listener_actor* self, datagram& d) {
+  auto& st = self->state;
+  auto& c = st.counts;
+  std::span<const std::uint8_t> body{d.bytes};
+  if (d.natt)
+    body = body.subspan(4);
+  auto h = ike::decode_header(body);
+  if (!h) {
+    c["dropped.header"] += 1;
+    return;
+  }
+  const auto& hdr = h.value();
+  if (auto i = st.by_cookie.find(hdr.icookie); i != st.by_cookie.end()) {
+    self->send(i->second, std::move(d));
+    return;
+  }
+  if (hdr.rcookie != ike::cookie{}) {
+    c["unknown_cookie"] += 1;
+    return;
+  }
+  if (hdr.exchange != ike::exchange_type::identity_protection) {
+    c[hdr.exchange == ike::exchange_type::aggressive ? "aggressive_unsupported"
+                                                     : "unknown_cookie"] += 1;
+    return;
+  }
+  if (!st.snap.cfg || !st.svc.kernel) {
+    c["not_ready"] += 1;
+    return;
+  }
+  auto from = split_host_port(d.from);
+  auto to = config::ip_address::parse(d.to);
+  if (!from || !to) {
+    c["dropped.address"] += 1;
+    return;
+  }
+  auto remote = find_remote(*st.snap.cfg, from->first, from->second);
+  if (!remote) {
+    c["no_remote"] += 1;
+    COATI_LOG(warning, "listener", "no remote block for ", d.from, ": phase 1 refused");
+    return;
+  }
+  peer_args pa;
+  pa.remote = *remote;
+  pa.ends.local = *to;
+  pa.ends.local_port = d.local_port;
+  pa.ends.remote = from->first;
+  pa.ends.remote_port = from->second;
+  pa.initiator = false;
+  pa.cookie = fresh_cookie(st);
+  auto icookie = hdr.icookie;
+  pa.first = std::move(d);
+  c["peers_started"] += 1;
+  start_peer(self, std::move(pa), icookie);
+}
+
+std::string connect(listener_actor* self, const std::string& address,
+                    std::optional<kernel::selector> acquire = std::nullopt) {
+  auto& st = self->state;
+  if (!st.snap.cfg || !st.svc.kernel)
+    return "error: not ready";
+  auto addr = config::ip_address::parse(address);
+  if (!addr)
+    return "error: not an address: " + address;
+  auto text = addr->to_string();
+  for (const auto& [a, e] : st.peers)
+    if (e.remote == text && e.initiator)
+      return "ok: a negotiation with " + text + " is already under way";
+  auto remote = find_remote(*st.snap.cfg, *addr, 0);
+  if (!remote)
+    return "error: no remote block for " + text;
+  const auto& r = st.snap.cfg->remotes[*remote];
+  auto local = source_for(*addr);
+  if (!local)
+    return "error: no route to " + text;
+  peer_args pa;
+  pa.remote = *remote;
+  pa.ends.local = *local;
+  pa.ends.local_port = st.ike_port;
+  pa.ends.remote = *addr;
+  pa.ends.remote_port = r.port != 0 ? r.port : 500;
+  pa.initiator = true;
+  pa.cookie = fresh_cookie(st);
+  pa.acquire = acquire;
+  auto icookie = pa.cookie;
+  start_peer(self, std::move(pa), icookie);
+  st.counts["peers_initiated"] += 1;
+  return "ok: phase 1 started with " + text;
+}
+
+} // namespace
+
 listener_state::listener_state() = default;
-listener_state::~listener_state() = default;
+listener_state::~listener_state() {
+  io.reset(); // stop reading first
+  for (const auto& [c, peer] : by_cookie)
+    caf::anon_send_exit(peer, caf::exit_reason::user_shutdown);
+}
 
 caf::behavior listener(caf::stateful_actor<listener_state>* self, listener_options opts) {
   self->set_exception_handler(exit_reason_of);
+  self->state.ike_port = opts.ike_port;
+  self->state.natt_port = opts.natt_port;
   if (opts.bind_sockets) {
     self->state.io = std::make_unique<udp_io>(caf::actor_cast<caf::actor>(self), opts);
     if (self->state.io->bound() == 0) {
@@ -248,6 +520,22 @@ caf::behavior listener(caf::stateful_actor<listener_state>* self, listener_optio
     }
     self->state.counts["sockets"] = static_cast<std::int64_t>(self->state.io->bound());
   }
+  self->set_down_handler([self](caf::down_msg& dm) {
+    auto& st = self->state;
+    auto i = st.peers.find(dm.source);
+    if (i == st.peers.end())
+      return;
+    auto j = st.by_cookie.find(i->second.icookie);
+    if (j != st.by_cookie.end() && j->second.address() == dm.source)
+      st.by_cookie.erase(j);
+    if (dm.reason && dm.reason != caf::exit_reason::normal &&
+        dm.reason != caf::exit_reason::user_shutdown) {
+      st.counts["peers_crashed"] += 1;
+      COATI_LOG(error, "listener", "peer actor for ", i->second.remote, " crashed: ",
+                self->system().render(dm.reason));
+    }
+    st.peers.erase(i);
+  });
   return {
       [self](datagram& d) {
         handler_clock::scope timing{self->state.clock};
@@ -257,15 +545,90 @@ caf::behavior listener(caf::stateful_actor<listener_state>* self, listener_optio
         c[verdict] += 1;
         if (verdict.starts_with("dropped."))
           c["dropped"] += 1;
-        if (verdict != "accepted")
+        if (verdict != "accepted") {
           COATI_LOG(debug, "listener", "from ", d.from, " to ", d.to, " port ", d.local_port, ": ",
                     d.bytes.size(), " bytes, ", verdict);
+          return;
+        }
+        dispatch(self, d);
+      },
+      [self](const outgoing& o) {
+        handler_clock::scope timing{self->state.clock};
+        auto& c = self->state.counts;
+        if (!self->state.io) {
+          c["send_no_socket"] += 1;
+          return;
+        }
+        auto why = self->state.io->send(o);
+        if (why.empty()) {
+          c["sent"] += 1;
+        } else {
+          c["send_failed"] += 1;
+          COATI_LOG(warning, "listener", "cannot send to ", o.remote, ": ", why);
+        }
+      },
+      [self](snapshot& snap) {
+        handler_clock::scope timing{self->state.clock};
+        self->state.snap = std::move(snap);
+      },
+      [self](services& svc) {
+        handler_clock::scope timing{self->state.clock};
+        self->state.svc = std::move(svc);
+      },
+      [self](event_atom, const std::string& what) {
+        handler_clock::scope timing{self->state.clock};
+        self->state.ike_counts[what] += 1;
+      },
+      [self](sa_rows_atom, std::vector<std::string>& isakmp, std::vector<std::string>& esp) {
+        handler_clock::scope timing{self->state.clock};
+        auto sender = self->current_sender();
+        if (!sender)
+          return;
+        auto i = self->state.peers.find(caf::actor_cast<caf::actor_addr>(sender));
+        if (i == self->state.peers.end())
+          return;
+        i->second.isakmp_rows = std::move(isakmp);
+        i->second.esp_rows = std::move(esp);
+      },
+      [self](initial_contact_atom, const std::string& remote) {
+        handler_clock::scope timing{self->state.clock};
+        auto sender = caf::actor_cast<caf::actor_addr>(self->current_sender());
+        for (const auto& [addr, e] : self->state.peers) {
+          if (addr == sender || e.remote != remote)
+            continue;
+          if (auto h = caf::actor_cast<caf::actor>(addr)) {
+            COATI_LOG(notify, "listener", "INITIAL-CONTACT from ", remote,
+                      ": removing an older ISAKMP-SA and its IPsec-SAs");
+            self->state.counts["initial_contact_purged"] += 1;
+            self->send_exit(h, caf::exit_reason::user_shutdown);
+          }
+        }
+      },
+      [self](connect_atom, const std::string& address) {
+        handler_clock::scope timing{self->state.clock};
+        return connect(self, address);
+      },
+      [self](show_sa_atom, const std::string& kind) {
+        handler_clock::scope timing{self->state.clock};
+        std::string out;
+        for (const auto& [addr, e] : self->state.peers) {
+          if (kind != "esp" && kind != "ipsec")
+            for (const auto& r : e.isakmp_rows)
+              out += r + "\n";
+          if (kind != "isakmp")
+            for (const auto& r : e.esp_rows)
+              out += r + "\n";
+        }
+        return out;
       },
       [self](status_atom) {
         handler_clock::scope timing{self->state.clock};
         counters out;
         for (const auto& [k, v] : self->state.counts)
           out.values["listener." + k] = v;
+        for (const auto& [k, v] : self->state.ike_counts)
+          out.values["ike." + k] = v;
+        out.values["listener.peers"] = static_cast<std::int64_t>(self->state.peers.size());
         self->state.clock.add_to(out, "listener", mailbox_depth(self));
         return out;
       },

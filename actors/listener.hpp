@@ -14,6 +14,7 @@
 
 #include "actors/interfaces.hpp"
 #include "config/address.hpp"
+#include "ike/payloads.hpp"
 
 namespace coati::actors {
 
@@ -34,6 +35,14 @@ std::string classify(const datagram& d);
 class udp_io;
 
 /// The listener actor's state: its sockets' thread and its counters.
+/// A peer actor as the listener knows it.
+struct peer_entry {
+  ike::cookie icookie{};
+  std::string remote; ///< the peer's address
+  bool initiator = false;
+  std::vector<std::string> isakmp_rows, esp_rows;
+};
+
 struct listener_state {
   listener_state();
   ~listener_state(); ///< stops and joins the I/O thread, closing the sockets
@@ -42,10 +51,19 @@ struct listener_state {
   static inline const char* name = "listener";
   std::unique_ptr<udp_io> io;
   std::map<std::string, std::int64_t> counts;
+  std::map<std::string, std::int64_t> ike_counts; ///< events the peers report: ike.*
+  snapshot snap;                                  ///< for the peers spawned from now on
+  services svc;
+  std::map<ike::cookie, caf::actor> by_cookie; ///< every live peer, by initiator cookie
+  std::map<caf::actor_addr, peer_entry> peers;
+  std::uint16_t ike_port = 500, natt_port = 4500;
   handler_clock clock;
 };
 
-/// Spawns the I/O thread (unless opts.bind_sockets is false) and checks each datagram.
+/// Spawns the I/O thread (unless opts.bind_sockets is false) and checks each datagram;
+/// accepted ones go to the peer actor of their initiator cookie, and a main mode's first
+/// message from a peer a `remote` block accepts starts a responder peer. Peers send
+/// through it (`outgoing`). Until it has a `snapshot` and `services`, it starts no peer.
 /// Fails to start (quits with an error) when no socket could be bound.
 caf::behavior listener(caf::stateful_actor<listener_state>* self, listener_options opts);
 

@@ -126,13 +126,18 @@ pass "listener crash contained: restarted, rebound, counting; stats and admin un
 
 # racoonctl's verbs are understood and answered clearly until they are implemented.
 set +e
-ctl show-sa isakmp 2>"$work/ctl.err"
+ctl flush-sa isakmp 2>"$work/ctl.err"
 rc=$?
+ctl show-sa bogus 2>"$work/ctl2.err"
+rc2=$?
 set -e
-[ "$rc" = 3 ] && grep -q "'show-sa' is not implemented yet" "$work/ctl.err" ||
-  fail "show-sa: rc $rc, $(cat "$work/ctl.err")"
+[ "$rc" = 3 ] && grep -q "'flush-sa' is not implemented yet" "$work/ctl.err" ||
+  fail "flush-sa: rc $rc, $(cat "$work/ctl.err")"
+[ "$rc2" = 1 ] && grep -q "unknown SA class 'bogus'" "$work/ctl2.err" ||
+  fail "show-sa bogus: rc $rc2, $(cat "$work/ctl2.err")"
+[ -z "$(ctl show-sa isakmp)" ] || fail "show-sa lists an SA nobody negotiated"
 ctl rc | grep -q "generation 3" || fail "coatictl rc (reload-config) did not reload"
-pass "coatictl: racoonctl's show-sa answered 'not implemented yet', rc reloads"
+pass "coatictl: flush-sa answered 'not implemented yet', show-sa empty and checks its class, rc reloads"
 
 # SIGTERM: exit 0, nothing left.
 kill -TERM "$pid"

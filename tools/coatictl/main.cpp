@@ -2,6 +2,8 @@
 //   coatictl [-s SOCKET] status [--json]
 //   coatictl [-s SOCKET] stats [--json]
 //   coatictl [-s SOCKET] reload-config | rc
+//   coatictl [-s SOCKET] show-sa | ss [isakmp|esp|ipsec]
+//   coatictl [-s SOCKET] vpn-connect | vc ADDRESS
 // racoonctl's other verbs are recognised and answered "not implemented yet".
 
 #include <cstdio>
@@ -23,10 +25,9 @@ constexpr const char* default_socket = "/var/racoon/racoon.sock";
 
 /// racoonctl's verbs with their short forms; coati does not do these yet.
 const std::map<std::string, std::string> racoonctl_verbs = {
-    {"show-schedule", "sc"}, {"show-sa", "ss"},        {"flush-sa", "fs"},
-    {"delete-sa", "ds"},     {"delete-all-sa", "da"},  {"establish-sa", "es"},
-    {"vpn-connect", "vc"},   {"vpn-disconnect", "vd"}, {"logout-user", "lu"},
-    {"show-event", "se"},
+    {"show-schedule", "sc"}, {"flush-sa", "fs"},       {"delete-sa", "ds"},
+    {"delete-all-sa", "da"}, {"establish-sa", "es"},   {"vpn-disconnect", "vd"},
+    {"logout-user", "lu"},   {"show-event", "se"},
 };
 
 int usage() {
@@ -35,6 +36,10 @@ int usage() {
                "  status [--json]       the daemon's state (configuration generation, reloads)\n"
                "  stats [--json]        every actor's counters\n"
                "  reload-config | rc    re-read the configuration file (like SIGHUP)\n"
+               "  show-sa | ss [isakmp|esp|ipsec]\n"
+               "                        the ISAKMP-SAs and IPsec-SAs coatid holds\n"
+               "  vpn-connect | vc ADDRESS\n"
+               "                        start phase 1 with ADDRESS (a configured remote)\n"
                "racoonctl's verbs (show-sa, flush-sa, delete-sa, establish-sa, vpn-connect,\n"
                "vpn-disconnect, logout-user, show-event, ...) are accepted; most are not\n"
                "implemented yet.\n";
@@ -137,10 +142,19 @@ int main(int argc, char** argv) {
   auto verb = args[0];
   if (verb == "rc")
     verb = "reload-config";
+  if (verb == "ss")
+    verb = "show-sa";
+  if (verb == "vc")
+    verb = "vpn-connect";
+  if (verb == "vpn-connect" && args.size() != 2) {
+    std::cerr << "coatictl: vpn-connect needs one ADDRESS\n";
+    return 2;
+  }
   std::string request = verb;
-  if (verb == "debug-crash" && args.size() > 1)
+  if ((verb == "debug-crash" || verb == "show-sa" || verb == "vpn-connect") && args.size() > 1)
     request += " " + args[1];
-  if (verb != "status" && verb != "stats" && verb != "reload-config" && verb != "debug-crash") {
+  if (verb != "status" && verb != "stats" && verb != "reload-config" && verb != "debug-crash" &&
+      verb != "show-sa" && verb != "vpn-connect") {
     for (const auto& [name, short_name] : racoonctl_verbs)
       if (verb == name || verb == short_name) {
         std::cerr << "coatictl: '" << name << "' is not implemented yet\n";

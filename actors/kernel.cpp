@@ -1,0 +1,281 @@
+#include "actors/kernel.hpp"
+
+#include <algorithm>
+
+#include "util/log.hpp"
+#include "util/process.hpp"
+
+namespace coati::actors {
+
+namespace {
+
+bool same_selector(const kernel::selector& a, const kernel::selector& b) {
+  return a.src == b.src && a.src_prefix == b.src_prefix && a.dst == b.dst &&
+         a.dst_prefix == b.dst_prefix && a.proto == b.proto && a.sport == b.sport &&
+         a.dport == b.dport;
+}
+
+bool same_policy(const kernel::policy_spec& a, const kernel::policy_spec& b) {
+  return a.dir == b.dir && same_selector(a.sel, b.sel);
+}
+
+kernel_reply failed(const kernel::error& e) {
+  kernel_reply r;
+  r.error = e.text;
+  r.unsupported = e.unsupported();
+  return r;
+}
+
+kernel_reply serve(kernel_state& st, const kernel_request& rq) {
+  auto& c = st.counts;
+  if (!st.sock) {
+    kernel_reply r;
+    r.error = "no XFRM socket: " + st.open_error;
+    return r;
+  }
+  auto& s = *st.sock;
+  using op = kernel_request::op;
+  switch (rq.what) {
+  case op::alloc_spi: {
+    auto res = s.alloc_spi(rq.src, rq.dst, rq.proto, rq.reqid,
+                           rq.proto == kernel::xfrm_proto::comp ? 0x100 : 0x100,
+                           rq.proto == kernel::xfrm_proto::comp ? 0xffff : 0x0fffffff);
+    if (!res) {
+      c["spi_failed"] += 1;
+      return failed(res.err());
+    }
+    c["spi_allocated"] += 1;
+    st.sas.emplace_back(rq.dst, res.value(), rq.proto);
+    return kernel_reply{true, res.value(), {}, false};
+  }
+  case op::add_sa: {
+    if (!rq.sa)
+      return kernel_reply{false, 0, "add_sa without an SA", false};
+    const auto& sa = *rq.sa;
+    bool larval = std::any_of(st.sas.begin(), st.sas.end(), [&](const auto& t) {
+      return std::get<0>(t) == sa.dst && std::get<1>(t) == sa.spi && std::get<2>(t) == sa.proto;
+    });
+    auto res = s.add_sa(sa, larval);
+    if (!res) {
+      c["sa_add_failed"] += 1;
+      if (res.err().unsupported())
+        c["sa_unsupported"] += 1;
+      COATI_LOG(error, "kernel", "SA ", sa.src.to_string(), "->", sa.dst.to_string(), " spi 0x",
+                std::hex, sa.spi, std::dec, " not installed: ", res.err().text);
+      return failed(res.err());
+    }
+    c["sa_added"] += 1;
+    if (!larval)
+      st.sas.emplace_back(sa.dst, sa.spi, sa.proto);
+    return kernel_reply{true, sa.spi, {}, false};
+  }
+  case op::delete_sa: {
+    auto i = std::find_if(st.sas.begin(), st.sas.end(), [&](const auto& t) {
+      return std::get<0>(t) == rq.dst && std::get<1>(t) == rq.spi && std::get<2>(t) == rq.proto;
+    });
+    if (i == st.sas.end())
+      return kernel_reply{false, 0, "not installed by coati", false};
+    st.sas.erase(i);
+    auto res = s.delete_sa(rq.dst, rq.spi, rq.proto);
+    if (!res)
+      return failed(res.err()); // a larval SPI that expired, or already gone
+    c["sa_deleted"] += 1;
+    return kernel_reply{true, rq.spi, {}, false};
+  }
+  case op::add_policy: {
+    if (!rq.policy)
+      return kernel_reply{false, 0, "add_policy without a policy", false};
+    bool known = std::any_of(st.policies.begin(), st.policies.end(),
+                             [&](const auto& p) { return same_policy(p, *rq.policy); });
+    auto res = s.add_policy(*rq.policy, known);
+    if (!res) {
+      c["policy_add_failed"] += 1;
+      COATI_LOG(error, "kernel", "policy not installed: ", res.err().text);
+      return failed(res.err());
+    }
+    c["policy_added"] += 1;
+    if (!known)
+      st.policies.push_back(*rq.policy);
+    return kernel_reply{true, 0, {}, false};
+  }
+  case op::delete_policy: {
+    if (!rq.policy)
+      return kernel_reply{false, 0, "delete_policy without a policy", false};
+    auto i = std::find_if(st.policies.begin(), st.policies.end(),
+                          [&](const auto& p) { return same_policy(p, *rq.policy); });
+    if (i == st.policies.end())
+      return kernel_reply{false, 0, "not installed by coati", false};
+    st.policies.erase(i);
+    auto res = s.delete_policy(rq.policy->sel, rq.policy->dir);
+    if (!res)
+      return failed(res.err());
+    c["policy_deleted"] += 1;
+    return kernel_reply{true, 0, {}, false};
+  }
+  }
+  return kernel_reply{false, 0, "unknown operation", false};
+}
+
+} // namespace
+
+kernel_state::~kernel_state() {
+  if (!sock)
+    return;
+  std::size_t n = 0;
+  for (const auto& p : policies)
+    n += sock->delete_policy(p.sel, p.dir) ? 1 : 0;
+  for (const auto& [dst, spi, proto] : sas)
+    n += sock->delete_sa(dst, spi, proto) ? 1 : 0;
+  if (!policies.empty() || !sas.empty())
+    COATI_LOG(notify, "kernel", "removed ", n, " of coati's ", policies.size(), " policies and ",
+              sas.size(), " SAs at exit");
+}
+
+caf::behavior kernel_actor(caf::stateful_actor<kernel_state>* self) {
+  self->set_exception_handler(exit_reason_of);
+  auto s = kernel::xfrm_socket::open();
+  if (s)
+    self->state.sock.emplace(std::move(s.value()));
+  else {
+    self->state.open_error = s.err().text;
+    COATI_LOG(error, "kernel", "cannot open the XFRM netlink socket: ", s.err().text);
+  }
+  return {
+      [self](const kernel_request& rq) {
+        handler_clock::scope timing{self->state.clock};
+        return serve(self->state, rq);
+      },
+      [self](status_atom) {
+        handler_clock::scope timing{self->state.clock};
+        counters out;
+        for (const auto& [k, v] : self->state.counts)
+          out.values["kernel." + k] = v;
+        out.values["kernel.installed_sas"] = static_cast<std::int64_t>(self->state.sas.size());
+        out.values["kernel.installed_policies"] =
+            static_cast<std::int64_t>(self->state.policies.size());
+        self->state.clock.add_to(out, "kernel", mailbox_depth(self));
+        return out;
+      },
+  };
+}
+
+// ---------------------------------------------------------------- policy
+
+namespace {
+
+void remove_owned(caf::stateful_actor<policy_state>* self, const caf::actor_addr& owner) {
+  auto i = self->state.owned.find(owner);
+  if (i == self->state.owned.end())
+    return;
+  for (const auto& p : i->second) {
+    kernel_request rq;
+    rq.what = kernel_request::op::delete_policy;
+    rq.policy = std::make_shared<const kernel::policy_spec>(p);
+    self->send(self->state.kernel, std::move(rq));
+    self->state.counts["removed"] += 1;
+  }
+  self->state.owned.erase(i);
+}
+
+} // namespace
+
+caf::behavior policy_actor(caf::stateful_actor<policy_state>* self, caf::actor kernel) {
+  self->set_exception_handler(exit_reason_of);
+  self->state.kernel = std::move(kernel);
+  self->set_down_handler([self](caf::down_msg& dm) { remove_owned(self, dm.source); });
+  return {
+      [self](const policy_set& ps) -> caf::result<kernel_reply> {
+        handler_clock::scope timing{self->state.clock};
+        if (!ps.specs)
+          return kernel_reply{false, 0, "no policies", false};
+        auto rp = self->make_response_promise<kernel_reply>();
+        auto& mine = self->state.owned[ps.owner];
+        if (mine.empty())
+          if (auto h = caf::actor_cast<caf::actor>(ps.owner))
+            self->monitor(h);
+        auto remaining = std::make_shared<std::size_t>(ps.specs->size());
+        auto first_error = std::make_shared<kernel_reply>(kernel_reply{true, 0, {}, false});
+        for (const auto& p : *ps.specs) {
+          mine.push_back(p);
+          kernel_request rq;
+          rq.what = kernel_request::op::add_policy;
+          rq.policy = std::make_shared<const kernel::policy_spec>(p);
+          self->request(self->state.kernel, std::chrono::seconds{10}, std::move(rq))
+              .then(
+                  [self, rp, remaining, first_error](kernel_reply& r) mutable {
+                    self->state.counts[r.ok ? "installed" : "failed"] += 1;
+                    if (!r.ok && first_error->ok)
+                      *first_error = r;
+                    if (--*remaining == 0)
+                      rp.deliver(*first_error);
+                  },
+                  [self, rp, remaining, first_error](caf::error& e) mutable {
+                    self->state.counts["failed"] += 1;
+                    if (first_error->ok)
+                      *first_error = kernel_reply{false, 0, self->system().render(e), false};
+                    if (--*remaining == 0)
+                      rp.deliver(*first_error);
+                  });
+        }
+        return rp;
+      },
+      [self](policy_remove_atom, const caf::actor_addr& owner) {
+        handler_clock::scope timing{self->state.clock};
+        remove_owned(self, owner);
+      },
+      [self](status_atom) {
+        handler_clock::scope timing{self->state.clock};
+        counters out;
+        for (const auto& [k, v] : self->state.counts)
+          out.values["policy." + k] = v;
+        std::int64_t n = 0;
+        for (const auto& [o, v] : self->state.owned)
+          n += static_cast<std::int64_t>(v.size());
+        out.values["policy.owned"] = n;
+        self->state.clock.add_to(out, "policy", mailbox_depth(self));
+        return out;
+      },
+  };
+}
+
+// ---------------------------------------------------------------- script
+
+caf::behavior script_actor(caf::stateful_actor<script_state>* self) {
+  self->set_exception_handler(exit_reason_of);
+  return {
+      [self](script_atom, const std::string& path, const std::vector<std::string>& env) {
+        handler_clock::scope timing{self->state.clock};
+        self->state.counts["started"] += 1;
+        auto me = caf::actor_cast<caf::actor>(self);
+        self->spawn<caf::detached>([me, path, env](caf::event_based_actor* worker) {
+          process::spec sp;
+          sp.path = path;
+          sp.env = env;
+          auto res = process::run(sp);
+          auto text = res.describe();
+          if (res.success())
+            COATI_LOG(notify, "script", path, ": ", text);
+          else
+            COATI_LOG(error, "script", path, ": ", text);
+          if (!res.output.empty())
+            COATI_LOG(info, "script", path, " said: ", res.output);
+          worker->send(me, script_atom_v, path, res.success());
+          worker->quit();
+        });
+      },
+      [self](script_atom, const std::string&, bool ok) {
+        handler_clock::scope timing{self->state.clock};
+        self->state.counts[ok ? "succeeded" : "failed"] += 1;
+      },
+      [self](status_atom) {
+        handler_clock::scope timing{self->state.clock};
+        counters out;
+        for (const auto& [k, v] : self->state.counts)
+          out.values["script." + k] = v;
+        self->state.clock.add_to(out, "script", mailbox_depth(self));
+        return out;
+      },
+  };
+}
+
+} // namespace coati::actors

@@ -1,0 +1,64 @@
+#pragma once
+// The kernel actor: coati's only netlink speaker. It runs detached (its own thread), since
+// every XFRM call is a blocking netlink round trip, and keeps a list of what it installed
+// so that a shutdown removes exactly that, and nothing of anyone else's.
+//
+// Counters: kernel.spi_allocated, kernel.sa_added, kernel.sa_add_failed,
+// kernel.sa_unsupported (the kernel has no such transform), kernel.sa_deleted,
+// kernel.policy_added, kernel.policy_add_failed, kernel.policy_deleted, kernel.installed_sas,
+// kernel.installed_policies.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "actors/interfaces.hpp"
+#include "kernel/xfrm.hpp"
+
+namespace coati::actors {
+
+/// The kernel actor's state.
+struct kernel_state {
+  static inline const char* name = "kernel";
+  std::optional<kernel::xfrm_socket> sock;
+  std::string open_error;
+  /// Installed SAs: (dst, spi, proto); larval SPIs are tracked from allocation.
+  std::vector<std::tuple<config::ip_address, std::uint32_t, kernel::xfrm_proto>> sas;
+  /// Installed policies.
+  std::vector<kernel::policy_spec> policies;
+  std::map<std::string, std::int64_t> counts;
+  handler_clock clock;
+  ~kernel_state(); ///< removes everything still installed
+};
+
+/// Opens the XFRM socket in the caller's network namespace. Spawn it detached.
+caf::behavior kernel_actor(caf::stateful_actor<kernel_state>* self);
+
+/// The policy actor: keeps each owner's generated policies and removes them (through the
+/// kernel actor) when the owner goes down or asks.
+struct policy_state {
+  static inline const char* name = "policy";
+  caf::actor kernel;
+  std::map<caf::actor_addr, std::vector<kernel::policy_spec>> owned;
+  std::map<std::string, std::int64_t> counts;
+  handler_clock clock;
+};
+
+caf::behavior policy_actor(caf::stateful_actor<policy_state>* self, caf::actor kernel);
+
+/// The script actor: runs each hook on a detached worker of its own, so a slow script
+/// blocks nobody; logs the exit status and the output.
+struct script_state {
+  static inline const char* name = "script";
+  std::map<std::string, std::int64_t> counts;
+  handler_clock clock;
+};
+
+caf::behavior script_actor(caf::stateful_actor<script_state>* self);
+
+} // namespace coati::actors

@@ -1,0 +1,427 @@
+#include "actors/setup.hpp"
+
+#include <fstream>
+#include <sys/stat.h>
+
+#include "ike/constants.hpp"
+
+namespace coati::actors {
+
+namespace {
+
+using config::ip_address;
+
+std::uint16_t enc_of(config::ike_cipher c) {
+  using config::ike_cipher;
+  switch (c) {
+  case ike_cipher::des:
+    return ike::ike_attr::enc_des;
+  case ike_cipher::des3:
+    return ike::ike_attr::enc_3des;
+  case ike_cipher::blowfish:
+    return ike::ike_attr::enc_blowfish;
+  case ike_cipher::cast128:
+    return ike::ike_attr::enc_cast;
+  case ike_cipher::aes:
+    return ike::ike_attr::enc_aes;
+  case ike_cipher::camellia:
+    return ike::ike_attr::enc_camellia;
+  case ike_cipher::idea:
+    return ike::ike_attr::enc_idea;
+  case ike_cipher::rc5:
+    return ike::ike_attr::enc_rc5;
+  }
+  return 0;
+}
+
+std::uint16_t hash_of(config::ike_hash h) {
+  using config::ike_hash;
+  switch (h) {
+  case ike_hash::md5:
+    return ike::ike_attr::hash_md5;
+  case ike_hash::sha1:
+    return ike::ike_attr::hash_sha1;
+  case ike_hash::sha256:
+    return ike::ike_attr::hash_sha256;
+  case ike_hash::sha384:
+    return ike::ike_attr::hash_sha384;
+  case ike_hash::sha512:
+    return ike::ike_attr::hash_sha512;
+  }
+  return 0;
+}
+
+ike::proposal_check check_of(config::proposal_check_mode m) {
+  switch (m) {
+  case config::proposal_check_mode::obey:
+    return ike::proposal_check::obey;
+  case config::proposal_check_mode::strict:
+    return ike::proposal_check::strict;
+  case config::proposal_check_mode::claim:
+    return ike::proposal_check::claim;
+  case config::proposal_check_mode::exact:
+    return ike::proposal_check::exact;
+  }
+  return ike::proposal_check::strict;
+}
+
+std::optional<std::uint8_t> esp_enc_of(config::esp_cipher c) {
+  using config::esp_cipher;
+  switch (c) {
+  case esp_cipher::des:
+    return ike::transform_id::esp_des;
+  case esp_cipher::des3:
+    return ike::transform_id::esp_3des;
+  case esp_cipher::aes:
+    return ike::transform_id::esp_aes_cbc;
+  case esp_cipher::blowfish:
+    return ike::transform_id::esp_blowfish;
+  case esp_cipher::cast128:
+    return ike::transform_id::esp_cast;
+  case esp_cipher::null_enc:
+    return ike::transform_id::esp_null;
+  case esp_cipher::camellia:
+    return ike::transform_id::esp_camellia;
+  case esp_cipher::twofish:
+    return ike::transform_id::esp_twofish;
+  default:
+    return std::nullopt; // DES IV variants, RC4/RC5, IDEA: no Linux ESP transform
+  }
+}
+
+std::optional<std::uint16_t> esp_auth_of(config::esp_auth a) {
+  using config::esp_auth;
+  switch (a) {
+  case esp_auth::hmac_md5:
+    return ike::ipsec_attr::auth_hmac_md5;
+  case esp_auth::hmac_sha1:
+    return ike::ipsec_attr::auth_hmac_sha1;
+  case esp_auth::hmac_sha256:
+    return ike::ipsec_attr::auth_hmac_sha2_256;
+  case esp_auth::hmac_sha384:
+    return ike::ipsec_attr::auth_hmac_sha2_384;
+  case esp_auth::hmac_sha512:
+    return ike::ipsec_attr::auth_hmac_sha2_512;
+  case esp_auth::non_auth:
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+std::string trim(const std::string& s) {
+  auto b = s.find_first_not_of(" \t\r");
+  if (b == std::string::npos)
+    return {};
+  auto e = s.find_last_not_of(" \t\r");
+  return s.substr(b, e - b + 1);
+}
+
+ike::id_payload address_id(const ip_address& a, std::uint8_t proto = 0, std::uint16_t port = 0) {
+  if (a.fam == ip_address::family::v4) {
+    ike::ipv4_address v4{};
+    std::copy_n(a.bytes.begin(), 4, v4.begin());
+    return ike::id_payload::ipv4(v4, proto, port);
+  }
+  ike::ipv6_address v6{};
+  std::copy_n(a.bytes.begin(), 16, v6.begin());
+  return ike::id_payload::ipv6(v6, proto, port);
+}
+
+} // namespace
+
+std::map<std::string, crypto::secret_bytes> read_psk_file(const std::string& path,
+                                                          std::vector<std::string>& problems) {
+  std::map<std::string, crypto::secret_bytes> out;
+  if (path.empty())
+    return out;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    problems.push_back(path + ": cannot read the pre-shared key file");
+    return out;
+  }
+  if ((st.st_mode & 077) != 0)
+    problems.push_back(path + ": readable by group or others; keys are used, but fix its mode");
+  std::ifstream in{path};
+  std::string line;
+  unsigned n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    auto hash = line.find('#');
+    if (hash != std::string::npos)
+      line.erase(hash);
+    line = trim(line);
+    if (line.empty())
+      continue;
+    auto sep = line.find_first_of(" \t");
+    if (sep == std::string::npos) {
+      problems.push_back(path + ":" + std::to_string(n) + ": an identifier without a key");
+      continue;
+    }
+    auto id = line.substr(0, sep);
+    auto key = trim(line.substr(sep));
+    if (key.size() > 2 && key[0] == '0' && (key[1] == 'x' || key[1] == 'X')) {
+      auto raw = crypto::from_hex(std::string_view{key}.substr(2));
+      if (raw.empty()) {
+        problems.push_back(path + ":" + std::to_string(n) + ": a 0x key that is not hex");
+        continue;
+      }
+      out.insert_or_assign(id, crypto::secret_bytes{raw});
+      crypto::detail::wipe(raw.data(), raw.size());
+    } else {
+      out.insert_or_assign(id, crypto::secret_bytes::from_string(key));
+    }
+    crypto::detail::wipe(key.data(), key.size());
+    crypto::detail::wipe(line.data(), line.size());
+  }
+  return out;
+}
+
+std::shared_ptr<const credentials> load_credentials(const config::configuration& cfg,
+                                                    std::vector<std::string>& problems) {
+  auto out = std::make_shared<credentials>();
+  auto cas = std::make_shared<crypto::cert_store>();
+  if (!cfg.paths.certificate.empty() && !cas->add_hash_dir(cfg.paths.certificate))
+    problems.push_back(cfg.paths.certificate + ": cannot use as the CA folder");
+  for (const auto& r : cfg.remotes) {
+    remote_credentials rc;
+    if (!r.ca_file.empty() && !cas->add_ca_file(r.ca_file))
+      problems.push_back("remote " + r.name + ": cannot read CA file " + r.ca_file);
+    if (r.certificate_type && r.certificate_type->type == config::cert_type::x509) {
+      rc.cert = crypto::certificate::load_pem_file(r.certificate_type->cert);
+      auto key = crypto::private_key::load_pem_file(r.certificate_type->key);
+      if (!rc.cert)
+        rc.problem = "cannot read certificate " + r.certificate_type->cert;
+      else if (!key)
+        rc.problem = "cannot read private key " + r.certificate_type->key;
+      else
+        rc.key = std::make_shared<const crypto::private_key>(std::move(*key));
+      if (!rc.problem.empty())
+        problems.push_back("remote " + r.name + ": " + rc.problem);
+    }
+    out->remotes.push_back(std::move(rc));
+  }
+  out->cas = std::move(cas);
+  out->psk = read_psk_file(cfg.paths.pre_shared_key, problems);
+  return out;
+}
+
+std::optional<std::size_t> find_remote(const config::configuration& cfg, const ip_address& peer,
+                                       std::uint16_t port) {
+  std::optional<std::size_t> anonymous;
+  for (std::size_t i = 0; i < cfg.remotes.size(); ++i) {
+    const auto& r = cfg.remotes[i];
+    if (!r.address) {
+      if (!anonymous && r.name == "anonymous")
+        anonymous = i;
+      continue;
+    }
+    if (*r.address == peer && (r.port == 0 || r.port == port))
+      return i;
+  }
+  return anonymous;
+}
+
+std::vector<ike::phase1_offer> phase1_offers(const config::remote_block& r,
+                                             std::vector<std::string>* skipped) {
+  std::vector<ike::phase1_offer> out;
+  for (const auto& p : r.proposals) {
+    ike::phase1_offer o;
+    o.enc = enc_of(p.encryption);
+    o.key_bits = static_cast<std::uint16_t>(p.key_bits);
+    if (p.encryption == config::ike_cipher::aes && o.key_bits == 0)
+      o.key_bits = 128;
+    o.hash = hash_of(p.hash);
+    o.group = static_cast<std::uint16_t>(p.dh);
+    o.lifetime = static_cast<std::uint32_t>(p.lifetime.value_or(r.lifetime).count());
+    switch (p.auth) {
+    case config::auth_method::pre_shared_key:
+      o.auth = ike::ike_attr::auth_psk;
+      break;
+    case config::auth_method::rsasig:
+      o.auth = ike::ike_attr::auth_rsa_sig;
+      break;
+    default:
+      if (skipped != nullptr)
+        skipped->push_back("proposal " + std::to_string(&p - r.proposals.data() + 1) +
+                           ": this authentication method is not available yet");
+      continue;
+    }
+    out.push_back(o);
+  }
+  return out;
+}
+
+std::optional<phase1_setup> make_phase1(const config::configuration& cfg, std::size_t remote,
+                                        const credentials& creds, const ip_address& local,
+                                        const ip_address& peer, std::string& why) {
+  const auto& r = cfg.remotes.at(remote);
+  phase1_setup s;
+  s.policy.offers = phase1_offers(r);
+  if (s.policy.offers.empty()) {
+    why = "remote " + r.name + " has no proposal coati can use";
+    return std::nullopt;
+  }
+  bool rsa = false;
+  bool psk = false;
+  for (const auto& o : s.policy.offers) {
+    rsa = rsa || o.auth == ike::ike_attr::auth_rsa_sig;
+    psk = psk || o.auth == ike::ike_attr::auth_psk;
+  }
+  const auto& rc = creds.remotes.at(remote);
+  if (rsa) {
+    if (!rc.cert || !rc.key) {
+      why = "remote " + r.name + ": " +
+            (rc.problem.empty() ? std::string{"rsasig needs certificate_type x509"} : rc.problem);
+      if (!psk)
+        return std::nullopt;
+      std::erase_if(s.policy.offers,
+                    [](const ike::phase1_offer& o) { return o.auth == ike::ike_attr::auth_rsa_sig; });
+    } else {
+      s.me.cert = rc.cert;
+      s.me.key = rc.key;
+    }
+  }
+  s.me.send_cert = r.send_cert;
+  s.me.send_cr = r.send_cr;
+  // Our identity: racoon's default is the address.
+  config::identifier mine;
+  if (r.my_identifier)
+    mine = *r.my_identifier;
+  switch (mine.type) {
+  case config::identifier::kind::asn1dn:
+    if (mine.value.empty()) {
+      if (!s.me.cert) {
+        why = "remote " + r.name + ": my_identifier asn1dn needs a certificate";
+        return std::nullopt;
+      }
+      s.me.id = ike::id_payload::der_asn1_dn(s.me.cert->subject_der());
+    } else {
+      auto der = crypto::dn_from_text(mine.value);
+      if (!der) {
+        why = "remote " + r.name + ": my_identifier is not a distinguished name";
+        return std::nullopt;
+      }
+      s.me.id = ike::id_payload::der_asn1_dn(*der);
+    }
+    break;
+  case config::identifier::kind::fqdn:
+    s.me.id = ike::id_payload::fqdn(mine.value);
+    break;
+  case config::identifier::kind::user_fqdn:
+    s.me.id = ike::id_payload::user_fqdn(mine.value);
+    break;
+  case config::identifier::kind::keyid_tag:
+    s.me.id = ike::id_payload::key_id(std::span{
+        reinterpret_cast<const std::uint8_t*>(mine.value.data()), mine.value.size()});
+    break;
+  default:
+    s.me.id = address_id(mine.addr.value_or(local));
+    break;
+  }
+  // What we accept.
+  s.policy.check = check_of(r.proposal_check);
+  if (psk) {
+    auto i = creds.psk.find(peer.to_string());
+    if (i != creds.psk.end())
+      s.policy.psk = i->second;
+  }
+  s.policy.cas = creds.cas;
+  s.policy.verify_cert = r.verify_cert;
+  s.policy.verify_identifier = r.verify_identifier;
+  for (const auto& id : r.peers_identifiers)
+    if (id.type == config::identifier::kind::asn1dn && !id.value.empty())
+      if (auto der = crypto::dn_from_text(id.value))
+        s.policy.peers_identifier.push_back(std::move(*der));
+  s.policy.nonce_size = r.nonce_size;
+  s.policy.initial_contact = r.initial_contact;
+  return s;
+}
+
+std::optional<ike::id_payload> id_of(const config::sainfo_id& s) {
+  if (s.type != config::sainfo_id::kind::address && s.type != config::sainfo_id::kind::subnet)
+    return std::nullopt;
+  auto proto = static_cast<std::uint8_t>(s.ulproto == 255 ? 0 : s.ulproto);
+  bool v4 = s.addr.fam == ip_address::family::v4;
+  unsigned host = v4 ? 32 : 128;
+  if (s.range_end) {
+    if (v4) {
+      ike::ipv4_address a{}, b{};
+      std::copy_n(s.addr.bytes.begin(), 4, a.begin());
+      std::copy_n(s.range_end->bytes.begin(), 4, b.begin());
+      return ike::id_payload::ipv4_range(a, b, proto, s.port);
+    }
+    ike::ipv6_address a{}, b{};
+    std::copy_n(s.addr.bytes.begin(), 16, a.begin());
+    std::copy_n(s.range_end->bytes.begin(), 16, b.begin());
+    return ike::id_payload::ipv6_range(a, b, proto, s.port);
+  }
+  unsigned len = s.prefix == 0 && s.type == config::sainfo_id::kind::address ? host : s.prefix;
+  if (len >= host)
+    return address_id(s.addr, proto, s.port);
+  std::array<std::uint8_t, 16> mask{};
+  for (unsigned i = 0; i < len; ++i)
+    mask[i / 8] |= static_cast<std::uint8_t>(0x80u >> (i % 8));
+  if (v4) {
+    ike::ipv4_address a{}, m{};
+    std::copy_n(s.addr.bytes.begin(), 4, a.begin());
+    std::copy_n(mask.begin(), 4, m.begin());
+    return ike::id_payload::ipv4_subnet(a, m, proto, s.port);
+  }
+  ike::ipv6_address a{}, m{};
+  std::copy_n(s.addr.bytes.begin(), 16, a.begin());
+  std::copy_n(mask.begin(), 16, m.begin());
+  return ike::id_payload::ipv6_subnet(a, m, proto, s.port);
+}
+
+ike::phase2_policy phase2_of(const config::sainfo_block& s, const config::remote_block& r) {
+  ike::phase2_policy p;
+  for (const auto& c : s.encryption) {
+    auto enc = esp_enc_of(c.alg);
+    if (!enc)
+      continue;
+    for (auto a : s.authentication) {
+      auto auth = esp_auth_of(a);
+      if (!auth)
+        continue;
+      auto bits = static_cast<std::uint16_t>(c.key_bits);
+      if (c.alg == config::esp_cipher::aes && bits == 0)
+        bits = 128;
+      p.offers.push_back(ike::esp_offer{*enc, bits, *auth});
+    }
+  }
+  if (s.pfs_group)
+    p.pfs_group = static_cast<std::uint16_t>(*s.pfs_group);
+  p.lifetime = static_cast<std::uint32_t>(s.lifetime.count());
+  for (auto c : s.compression)
+    p.ipcomp = p.ipcomp || c == config::ipcomp_alg::deflate;
+  p.check = check_of(r.proposal_check);
+  p.nonce_size = r.nonce_size;
+  return p;
+}
+
+const config::sainfo_block* find_sainfo(const config::configuration& cfg,
+                                        const ike::id_payload& idci, const ike::id_payload& idcr) {
+  const config::sainfo_block* anonymous = nullptr;
+  for (const auto& s : cfg.sainfos) {
+    if (!s.local && !s.remote) {
+      if (anonymous == nullptr)
+        anonymous = &s;
+      continue;
+    }
+    bool local_ok = !s.local || id_of(*s.local) == std::optional{idcr};
+    bool remote_ok = !s.remote || id_of(*s.remote) == std::optional{idci};
+    if (local_ok && remote_ok)
+      return &s;
+  }
+  return anonymous;
+}
+
+std::vector<const config::sainfo_block*> initiator_sainfos(const config::configuration& cfg) {
+  std::vector<const config::sainfo_block*> out;
+  for (const auto& s : cfg.sainfos)
+    if (s.local && s.remote && id_of(*s.local) && id_of(*s.remote))
+      out.push_back(&s);
+  return out;
+}
+
+} // namespace coati::actors
