@@ -5,17 +5,11 @@
 #include "crypto/dh.hpp"
 #include "crypto/random.hpp"
 #include "ike/encrypted.hpp"
+#include "ike/phase1_proof.hpp"
 
 namespace coati::ike {
-namespace {
 
-namespace ks = crypto::ikev1;
-
-bool uses_signatures(std::uint16_t auth) {
-  return auth == ike_attr::auth_rsa_sig;
-}
-
-} // namespace
+using detail::uses_signatures;
 
 main_mode::main_mode(bool initiator, phase1_identity me, phase1_policy policy)
     : initiator_(initiator), me_(std::move(me)), pol_(std::move(policy)) {}
@@ -37,25 +31,15 @@ header main_mode::hdr() const {
 }
 
 phase1_step main_mode::fail(std::string why, std::optional<notify_type> n) {
-  phase1_step s;
-  s.status = phase1_status::failed;
-  s.problem = std::move(why);
-  s.notify = n;
-  return s;
+  return detail::failed(std::move(why), n);
 }
 
 phase1_step main_mode::ignore(std::string why) {
-  phase1_step s;
-  s.problem = std::move(why);
-  return s;
+  return detail::ignored(std::move(why));
 }
 
 phase1_step main_mode::send(bytes wire, phase1_status st) {
-  last_sent_ = wire;
-  phase1_step s;
-  s.status = st;
-  s.send.push_back(std::move(wire));
-  return s;
+  return detail::sending(last_sent_, std::move(wire), st);
 }
 
 phase1_step main_mode::start() {
@@ -183,43 +167,7 @@ phase1_step main_mode::on_mm2(const message& m) {
 }
 
 bool main_mode::derive(const bytes& peer_ke, std::string& why) {
-  auto cipher = crypto::cipher_from_oakley(sa_.agreed.enc, sa_.agreed.key_bits);
-  auto hash = crypto::hash_from_oakley(sa_.agreed.hash);
-  if (!cipher || !hash) {
-    why = "negotiated cipher or hash is not supported";
-    return false;
-  }
-  auto gxy = dh_->derive(peer_ke);
-  if (!gxy) {
-    why = "the peer's KE is not a valid public value of the group";
-    return false;
-  }
-  ks::phase1_input in;
-  in.hash = *hash;
-  in.cipher = *cipher;
-  if (sa_.agreed.auth == ike_attr::auth_psk) {
-    if (!pol_.psk) {
-      why = "no pre-shared key for this peer";
-      return false;
-    }
-    in.kind = ks::skeyid_kind::pre_shared_key;
-    in.psk = pol_.psk->view();
-  } else if (uses_signatures(sa_.agreed.auth)) {
-    in.kind = ks::skeyid_kind::signature;
-  } else {
-    why = "authentication method " + std::to_string(sa_.agreed.auth) +
-          " is not supported in main mode yet";
-    return false;
-  }
-  in.gxy = gxy->view();
-  in.gxi = gxi_;
-  in.gxr = gxr_;
-  in.ni_b = sa_.ni_b;
-  in.nr_b = sa_.nr_b;
-  in.cky_i = sa_.icookie;
-  in.cky_r = sa_.rcookie;
-  sa_.keys = ks::derive_phase1(in);
-  return true;
+  return detail::derive_keys(sa_, *dh_, peer_ke, gxi_, gxr_, pol_.psk ? &*pol_.psk : nullptr, why);
 }
 
 // MM3 -->  (responder)
@@ -284,10 +232,8 @@ phase1_step main_mode::on_mm5(const message& m) {
     return fail("MM5: " + why, notify_type::payload_malformed);
   if (auto problem = check_proof(*chain, true))
     return fail("MM5: " + *problem, notify_type::authentication_failed);
-  for (const auto& p : *chain)
-    if (const auto* n = std::get_if<notify_payload>(&p);
-        n != nullptr && n->message == notify_type::initial_contact)
-      sa_.initial_contact = true;
+  if (detail::has_initial_contact(*chain))
+    sa_.initial_contact = true;
   auto wire = seal(hdr(), prove(false));
   if (!wire)
     return fail("cannot encode MM6");
@@ -320,20 +266,9 @@ std::optional<std::vector<payload>> main_mode::open(const message& m, std::strin
 }
 
 std::vector<payload> main_mode::prove(bool as_initiator) {
-  bytes idb = *encode_body(payload{me_.id});
-  const auto& k = sa_.keys;
-  bytes h = as_initiator
-                ? ks::hash_i(k.hash, k.skeyid, gxi_, gxr_, sa_.icookie, sa_.rcookie, sai_b_, idb)
-                : ks::hash_r(k.hash, k.skeyid, gxi_, gxr_, sa_.icookie, sa_.rcookie, sai_b_, idb);
   std::vector<payload> chain{me_.id};
-  if (!uses_signatures(sa_.agreed.auth)) {
-    chain.emplace_back(hash_payload{h});
-    return chain;
-  }
-  if (me_.send_cert && me_.cert)
-    chain.emplace_back(cert_payload{cert_encoding::x509_sig, me_.cert->der()});
-  bytes sig = me_.key ? crypto::sign_ikev1(*me_.key, h) : bytes{};
-  chain.emplace_back(sig_payload{sig});
+  for (auto& p : detail::prove(me_, sa_, {gxi_, gxr_, sai_b_}, as_initiator))
+    chain.push_back(std::move(p));
   return chain;
 }
 
@@ -342,52 +277,7 @@ std::optional<std::string> main_mode::check_proof(const std::vector<payload>& ch
   const auto* id = message::find_in<id_payload>(chain);
   if (id == nullptr)
     return "no ID payload";
-  bytes idb = *encode_body(payload{*id});
-  const auto& k = sa_.keys;
-  bytes h = from_initiator
-                ? ks::hash_i(k.hash, k.skeyid, gxi_, gxr_, sa_.icookie, sa_.rcookie, sai_b_, idb)
-                : ks::hash_r(k.hash, k.skeyid, gxi_, gxr_, sa_.icookie, sa_.rcookie, sai_b_, idb);
-  sa_.peer_id = *id;
-  if (!uses_signatures(sa_.agreed.auth)) {
-    const auto* hp = message::find_in<hash_payload>(chain);
-    if (hp == nullptr)
-      return std::string{"no HASH payload"};
-    if (!crypto::constant_time_equal(hp->data, h))
-      return std::string{"hash mismatch: wrong pre-shared key?"};
-  } else {
-    const auto* sig = message::find_in<sig_payload>(chain);
-    if (sig == nullptr)
-      return std::string{"no SIG payload"};
-    const auto* cp = message::find_in<cert_payload>(chain);
-    if (cp == nullptr || cp->encoding != cert_encoding::x509_sig)
-      return std::string{
-          "the peer sent no X.509 certificate (peers_certfile is not supported yet)"};
-    auto cert = crypto::certificate::from_der(cp->data);
-    if (!cert)
-      return std::string{"the peer's certificate does not parse"};
-    if (pol_.verify_cert) {
-      if (!pol_.cas)
-        return std::string{"no CA store to check the peer's certificate"};
-      auto v = pol_.cas->verify(*cert);
-      if (!v.ok)
-        return "certificate " + cert->subject_text() + " not trusted: " + v.reason;
-    }
-    auto pub = cert->public_key();
-    if (!pub || !crypto::verify_ikev1(*pub, h, sig->data))
-      return "signature by " + cert->subject_text() + " does not verify";
-    if (id->kind == id_type::der_asn1_dn && !crypto::dn_equal(id->data, cert->subject_der()))
-      return "ID " + crypto::dn_to_text(id->data) + " does not match the certificate subject " +
-             cert->subject_text();
-    sa_.peer_cert = std::move(cert);
-  }
-  if (pol_.verify_identifier && !pol_.peers_identifier.empty()) {
-    bool ok = id->kind == id_type::der_asn1_dn &&
-              std::any_of(pol_.peers_identifier.begin(), pol_.peers_identifier.end(),
-                          [&](const bytes& p) { return crypto::dn_match(p, id->data); });
-    if (!ok)
-      return "peer ID " + id->to_string() + " is not one of peers_identifier";
-  }
-  return std::nullopt;
+  return detail::check_proof(pol_, sa_, {gxi_, gxr_, sai_b_}, *id, chain, from_initiator);
 }
 
 } // namespace coati::ike
