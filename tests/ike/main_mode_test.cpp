@@ -5,96 +5,14 @@
 #define BOOST_TEST_MODULE ike_exchange
 #include <boost/test/unit_test.hpp>
 
-#include <cstdlib>
-#include <filesystem>
 #include <string>
 
 #include "ike/main_mode.hpp"
+#include "phase1_fixtures.hpp"
 
 using namespace coati;
 using namespace coati::ike;
-
-namespace {
-
-/// A test PKI: CA "good" with hosts rhum, armagnac, an expired "old"; CA "evil" with
-/// host "mallory".
-struct pki {
-  std::filesystem::path dir;
-  pki() {
-    dir = std::filesystem::temp_directory_path() / ("coati-mm-" + std::to_string(::getpid()));
-    std::string lib = std::string{COATI_SOURCE_DIR} + "/tests/lib/mkpki.sh";
-    std::string good = (dir / "good").string(), evil = (dir / "evil").string();
-    BOOST_REQUIRE(std::system(("bash " + lib + " " + good + " rhum armagnac").c_str()) == 0);
-    BOOST_REQUIRE(
-        std::system(("PKI_NOT_BEFORE=20200101000000Z PKI_NOT_AFTER=20210101000000Z bash " + lib +
-                     " " + good + " old")
-                        .c_str()) == 0);
-    BOOST_REQUIRE(
-        std::system(("PKI_CA_NAME='evil CA' bash " + lib + " " + evil + " mallory").c_str()) == 0);
-  }
-  ~pki() { std::filesystem::remove_all(dir); }
-  phase1_identity who(const std::string& ca, const std::string& host) const {
-    auto base = (dir / ca / host).string();
-    phase1_identity me;
-    auto cert = crypto::certificate::load_pem_file(base + ".crt");
-    auto key = crypto::private_key::load_pem_file(base + ".pem");
-    BOOST_REQUIRE(cert && key);
-    me.id = id_payload::der_asn1_dn(cert->subject_der());
-    me.cert = std::move(cert);
-    me.key = std::make_shared<const crypto::private_key>(std::move(*key));
-    return me;
-  }
-  std::shared_ptr<const crypto::cert_store> cas(const std::string& ca) const {
-    auto s = std::make_shared<crypto::cert_store>();
-    BOOST_REQUIRE(s->add_hash_dir((dir / ca).string()));
-    return s;
-  }
-};
-
-pki& the_pki() {
-  static pki p;
-  return p;
-}
-
-phase1_offer seed_rsasig() {
-  return {ike_attr::enc_3des,       0,    ike_attr::hash_md5, ike_attr::auth_rsa_sig,
-          ike_attr::group_modp1024, 86400};
-}
-
-phase1_offer psk_aes() {
-  return {ike_attr::enc_aes,        128,  ike_attr::hash_sha1, ike_attr::auth_psk,
-          ike_attr::group_modp2048, 28800};
-}
-
-cookie ck(std::uint8_t b) {
-  cookie c{};
-  c.fill(b);
-  return c;
-}
-
-/// Runs the exchange to its end; returns the last steps of both sides.
-struct run_result {
-  phase1_step last_i, last_r;
-  int messages = 0;
-};
-
-run_result run(main_mode& i, main_mode& r) {
-  run_result out;
-  auto s = i.start();
-  bool to_responder = true;
-  while (!s.send.empty() && out.messages < 10) {
-    ++out.messages;
-    auto next = to_responder ? r.receive(s.send.front()) : i.receive(s.send.front());
-    (to_responder ? out.last_r : out.last_i) = next;
-    if (next.status == phase1_status::failed)
-      break;
-    s = next;
-    to_responder = !to_responder;
-  }
-  return out;
-}
-
-} // namespace
+using namespace coati::ike::testing;
 
 BOOST_AUTO_TEST_CASE(psk_main_mode_completes_with_equal_keys) {
   phase1_policy pol;
