@@ -114,17 +114,33 @@ void on_child_down(daemon_actor* self, const caf::down_msg& dm) {
   }
 }
 
-/// Stops the children in order (listener first), then the daemon.
+/// Stops the children in order: the listener first (it stops its peers, whose ends send
+/// phase1_down scripts and SA removals); once it is gone and those messages had a moment
+/// to arrive, the rest, kernel last; then the daemon.
 void shut_down(daemon_actor* self, const caf::error& reason) {
   auto& st = self->state;
+  if (st.stopping)
+    return;
   st.stopping = true;
   COATI_LOG(notify, "daemon", "stopping: ", self->system().render(reason));
-  for (const char* name : {"listener", "admin", "stats", "script", "policy", "kernel"}) {
-    auto i = st.children.find(name);
-    if (i != st.children.end() && i->second.handle)
-      self->send_exit(i->second.handle, reason);
+  auto finish = [self, reason] {
+    for (const char* name : {"admin", "stats", "script", "policy", "kernel"}) {
+      auto i = self->state.children.find(name);
+      if (i != self->state.children.end() && i->second.handle)
+        self->send_exit(i->second.handle, reason);
+    }
+    self->quit(reason);
+  };
+  auto l = child_handle(self, "listener");
+  if (!l) {
+    finish();
+    return;
   }
-  self->quit(reason);
+  self->send_exit(l, reason);
+  // The peers' last messages (scripts, SA and policy removals) are sent while the
+  // listener's peers stop; give them a short moment, then stop the services.
+  self->delayed_send(self, std::chrono::milliseconds{300}, tick_atom_v);
+  self->become(caf::keep_behavior, [finish](tick_atom) { finish(); });
 }
 
 reload_result reload(daemon_actor* self) {

@@ -121,14 +121,14 @@ kernel_reply serve(kernel_state& st, const kernel_request& rq) {
 kernel_state::~kernel_state() {
   if (!sock)
     return;
-  std::size_t n = 0;
+  std::size_t np = 0, ns = 0;
   for (const auto& p : policies)
-    n += sock->delete_policy(p.sel, p.dir) ? 1 : 0;
+    np += sock->delete_policy(p.sel, p.dir) ? 1 : 0;
   for (const auto& [dst, spi, proto] : sas)
-    n += sock->delete_sa(dst, spi, proto) ? 1 : 0;
+    ns += sock->delete_sa(dst, spi, proto) ? 1 : 0;
   if (!policies.empty() || !sas.empty())
-    COATI_LOG(notify, "kernel", "removed ", n, " of coati's ", policies.size(), " policies and ",
-              sas.size(), " SAs at exit");
+    COATI_LOG(notify, "kernel", "at exit: removed ", np, " of coati's ", policies.size(),
+              " policies and ", ns, " of its ", sas.size(), " SAs (larval ones included)");
 }
 
 caf::behavior kernel_actor(caf::stateful_actor<kernel_state>* self) {
@@ -218,6 +218,14 @@ caf::behavior policy_actor(caf::stateful_actor<policy_state>* self, caf::actor k
                   });
         }
         return rp;
+      },
+      [self](const kernel_reply& r) {
+        // The kernel's answer to a removal.
+        handler_clock::scope timing{self->state.clock};
+        if (!r.ok) {
+          self->state.counts["remove_failed"] += 1;
+          COATI_LOG(warning, "policy", "policy removal: ", r.error);
+        }
       },
       [self](policy_remove_atom, const caf::actor_addr& owner) {
         handler_clock::scope timing{self->state.clock};

@@ -173,8 +173,9 @@ void phase1_up(peer_actor_t* self) {
   run_script(self, r.script_phase1_up);
   report_rows(self);
   // The ISAKMP SA's lifetime: gone when it ends (no phase-1 rekey yet).
-  self->delayed_send(self, std::chrono::seconds{std::max<std::uint32_t>(sa.agreed.lifetime, 1)},
-                     expire_atom_v, true);
+  // A proposal without a lifetime (0) gets the remote block's.
+  auto life = sa.agreed.lifetime != 0 ? std::chrono::seconds{sa.agreed.lifetime} : r.lifetime;
+  self->delayed_send(self, life, expire_atom_v, true);
   if (st.args.initiator)
     start_children(self);
 }
@@ -449,17 +450,19 @@ void child_count(child_actor_t* self, const std::string& what) {
 void child_rows(child_actor_t* self) {
   auto& st = self->state;
   std::vector<std::string> rows;
-  if (st.qm && st.qm->established()) {
-    const auto& c = *st.qm->established();
+  bool up = st.qm && st.qm->established();
+  if (st.qm && (up || (!st.args.initiator && st.qm->negotiated().outbound.spi != 0))) {
+    const auto& c = st.qm->negotiated();
     auto l = st.args.ends.local.to_string(), r = st.args.ends.remote.to_string();
     std::string tail = " enc=" + short_enc(c.agreed) + " auth=" + short_auth(c.agreed) +
                        " pfs=" + std::to_string(c.pfs_group.value_or(0)) +
                        " ipcomp=" + (c.ipcomp ? "yes" : "no") +
                        " lifetime=" + std::to_string(c.lifetime) + " ids=" + c.id_i.to_string() +
                        "<->" + c.id_r.to_string();
-    std::string inst = st.install_error.empty()
-                           ? std::string{" kernel=installed"}
-                           : " kernel=failed (" + st.install_error + ")";
+    std::string inst = !up ? std::string{" state=larval"}
+                       : st.install_error.empty()
+                           ? std::string{" state=mature kernel=installed"}
+                           : " state=mature kernel=failed (" + st.install_error + ")";
     rows.push_back(r + " " + l + " esp spi=" + hex32(c.inbound.spi) + " in" + tail + inst);
     rows.push_back(l + " " + r + " esp spi=" + hex32(c.outbound.spi) + " out" + tail + inst);
   }
@@ -547,7 +550,13 @@ void install(child_actor_t* self) {
                 child_rows(self);
             });
   }
-  // generate_policy: the responder builds the tunnel's policies from the initiator's IDs.
+}
+
+/// generate_policy: as racoon does, the responder installs the tunnel's policies built
+/// from the initiator's IDs as soon as it has answered QM1 (they go with the child).
+void generate(child_actor_t* self) {
+  auto& st = self->state;
+  const auto& c = st.qm->negotiated();
   const auto& r = st.args.snap.cfg->remotes.at(st.args.remote);
   if (!st.args.initiator && r.generate_policy != config::generate_policy_mode::off) {
     kernel::generated_tunnel t;
@@ -622,8 +631,13 @@ void child_receive(child_actor_t* self, datagram& d) {
   }
   if (!step.problem.empty())
     COATI_LOG(info, "child", where(st.args.ends), ": ignored: ", step.problem);
-  if (!step.retransmit && !step.send.empty() && !st.qm->established())
+  if (!step.retransmit && !step.send.empty() && !st.qm->established()) {
     child_arm(self);
+    if (!st.args.initiator && !st.policies) { // QM2 sent
+      generate(self);
+      child_rows(self);
+    }
+  }
   if (!was_up && st.qm->established())
     child_established_now(self);
 }

@@ -1,0 +1,259 @@
+#!/usr/bin/env bash
+# coatid as the seed hub (rhum's racoon.conf, rebased with --config-root) accepts a
+# strongSwan charon satellite (armagnac: 198.51.100.3, LAN 192.168.3.0/24) that
+# authenticates with its X.509 certificate (asn1dn), in two network namespaces:
+#   1. the seed's algorithms: 3des/md5/modp1024, quick mode 3des/hmac_md5 + PFS modp1024;
+#   2. aes128/sha256/modp2048 (a proposal added to the hub's remote block).
+# Each run checks: phase 1 up on both sides; quick mode agreed with the same SPIs and
+# algorithms (`coatictl show-sa` against charon); the generated policies in the hub's
+# namespace; phase1_up's environment; `coatictl stats`. Then coatid stops: policies gone,
+# phase1_down ran.
+# On a kernel with ESP (the VM), both sides install the SAs: `swanctl --list-sas` shows
+# the pair INSTALLED and show-sa says mature/installed. On this host (no ESP) charon
+# fails to install exactly coatid's pair, says so, and never sends QM3: the hub's pair
+# stays larval, which show-sa says.
+set -euo pipefail
+: "${COATI_BUILD:?}" "${COATI_SRC:?}"
+[ "$(id -u)" = 0 ] || { echo "needs root (network namespaces)"; exit 77; }
+COATID=$COATI_BUILD/tools/coatid/coatid
+CTL=$COATI_BUILD/tools/coatictl/coatictl
+id=$$
+hub=hc$id-h sat=hc$id-s
+work=$(mktemp -d /tmp/coati-hubcharon.XXXXXX)
+pids=()
+coatid_pid=
+cleanup() {
+  for p in "${pids[@]}" $coatid_pid; do kill "$p" 2>/dev/null || true; done
+  sleep 0.3
+  for p in "${pids[@]}" $coatid_pid; do kill -9 "$p" 2>/dev/null || true; done
+  ip netns del "$hub" 2>/dev/null || true
+  ip netns del "$sat" 2>/dev/null || true
+  if [ "${keep:-0}" = 1 ]; then echo "logs kept in $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT INT TERM
+fail() {
+  echo "FAIL: $*" >&2
+  keep=1
+  for f in "$work"/coatid*.log "$work"/sat/charon.log; do
+    [ -f "$f" ] && { echo "--- $f"; tail -n 60 "$f"; }
+  done
+  exit 1
+}
+
+has_esp() { # can this kernel hold an ESP SA? (tried in a scratch namespace)
+  local ns=hc$id-probe ok=1
+  ip netns add "$ns"
+  ip -n "$ns" xfrm state add src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x100 mode tunnel \
+    enc 'cbc(des3_ede)' 0x0123456789abcdef0123456789abcdef0123456789abcdef \
+    auth-trunc 'hmac(md5)' 0x0123456789abcdef0123456789abcdef 96 2>/dev/null || ok=0
+  ip netns del "$ns"
+  [ "$ok" = 1 ]
+}
+esp=0
+has_esp && esp=1
+echo "kernel with ESP: $esp"
+
+ip netns add "$hub"
+ip netns add "$sat"
+ip link add h0 netns "$hub" type veth peer name s0 netns "$sat"
+ip -n "$hub" addr add 192.0.2.1/24 dev h0
+ip -n "$sat" addr add 198.51.100.3/24 dev s0
+for ns in "$hub" "$sat"; do ip -n "$ns" link set lo up; done
+ip -n "$hub" link set h0 up
+ip -n "$sat" link set s0 up
+ip -n "$hub" route add 198.51.100.0/24 dev h0
+ip -n "$sat" route add 192.0.2.0/24 dev s0
+ip -n "$hub" link add lan0 type veth peer name lan1
+ip -n "$hub" addr add 192.168.1.1/24 dev lan0
+ip -n "$hub" link set lan0 up
+ip -n "$sat" link add lan0 type veth peer name lan1
+ip -n "$sat" addr add 192.168.3.1/24 dev lan0
+ip -n "$sat" link set lan0 up
+
+# The hub: the seed's rhum files, a test PKI shared with the satellite, and hook scripts
+# that record their environment before running the seed's own.
+root=$work/root
+pki=$work/pki
+SEED_PKI=$pki bash "$COATI_SRC/tests/lib/seedroot.sh" "$root" rhum >/dev/null
+bash "$COATI_SRC/tests/lib/mkpki.sh" "$pki" armagnac >/dev/null
+etc=$root/etc/racoon
+for s in phase1_up phase1_down; do
+  mv "$etc/$s.sh" "$etc/$s.seed.sh"
+  cat > "$etc/$s.sh" <<EOF
+#!/bin/sh
+env | sort > "$work/$s.env"
+exec "$etc/$s.seed.sh"
+EOF
+  chmod +x "$etc/$s.sh"
+done
+conf=$etc/racoon.conf
+sock=$root/var/racoon/racoon.sock
+ctl() { "$CTL" -s "$sock" "$@"; }
+
+start_coatid() { # start_coatid LOGNAME
+  ip netns exec "$hub" "$COATID" -F --config-root "$root" -f "$conf" 2> "$work/$1.log" &
+  coatid_pid=$!
+  for _ in $(seq 100); do [ -S "$sock" ] && ctl status >/dev/null 2>&1 && return 0; sleep 0.1; done
+  fail "coatid did not start"
+}
+stop_coatid() {
+  kill -TERM "$coatid_pid"
+  local rc=0
+  wait "$coatid_pid" || rc=$?
+  coatid_pid=
+  [ "$rc" = 0 ] || fail "coatid exited with $rc on SIGTERM"
+}
+
+# The satellite: charon with its own strongswan.conf, vici socket, /run and swanctl dir.
+d=$work/sat
+mkdir -p "$d/run" "$d/swanctl/x509" "$d/swanctl/x509ca" "$d/swanctl/private"
+cp "$pki/armagnac.crt" "$d/swanctl/x509/"
+cp "$pki/ca.crt" "$d/swanctl/x509ca/"
+cp "$pki/armagnac.pem" "$d/swanctl/private/"
+cat > "$d/strongswan.conf" <<CONF
+charon {
+  load = random nonce openssl pem pkcs1 pkcs8 x509 pubkey revocation constraints kernel-netlink socket-default vici
+  install_routes = no
+  retransmit_tries = 3
+  plugins { vici { socket = unix://$d/charon.vici } }
+  filelog {
+    log {
+      path = $d/charon.log
+      flush_line = yes
+      default = 1
+      ike = 2
+      knl = 2
+      cfg = 2
+    }
+  }
+  syslog { daemon { default = -1 } }
+}
+swanctl { socket = unix://$d/charon.vici }
+CONF
+export STRONGSWAN_CONF=$d/strongswan.conf SWANCTL_DIR=$d/swanctl
+ip netns exec "$sat" sh -c "mount --bind $d/run /run && exec /usr/lib/ipsec/charon" \
+  > "$work/charon.out" 2>&1 &
+pids+=($!)
+for _ in $(seq 50); do [ -S "$d/charon.vici" ] && break; sleep 0.1; done
+[ -S "$d/charon.vici" ] || fail "charon did not start"
+
+sat_conf() { # sat_conf IKE_PROPOSAL ESP_PROPOSAL
+  cat > "$d/swanctl/swanctl.conf" <<CONF
+connections {
+  hub {
+    version = 1
+    local_addrs = 198.51.100.3
+    remote_addrs = 192.0.2.1
+    proposals = $1
+    rekey_time = 0s
+    local { auth = pubkey
+      certs = armagnac.crt
+      id = "C=FR, O=coati test, OU=armagnac, CN=armagnac" }
+    remote { auth = pubkey
+      id = "C=FR, O=coati test, OU=rhum, CN=rhum" }
+    children {
+      lan {
+        local_ts = 192.168.3.0/24
+        remote_ts = 192.168.0.0/16
+        esp_proposals = $2
+        rekey_time = 0s
+        rand_time = 0s
+        mode = tunnel
+      }
+    }
+  }
+}
+CONF
+  swanctl --load-all --noprompt > "$work/load.log" 2>&1 || fail "swanctl --load-all"
+}
+
+run() { # run NAME IKE ESP P1_TEXT ESP_TEXT
+  local name=$1 ike=$2 esp=$3 p1_text=$4 esp_text=$5
+  echo "== $name: charon satellite -> coatid hub, $ike / $esp"
+  : > "$d/charon.log"
+  rm -f "$work/phase1_up.env" "$work/phase1_down.env"
+  sat_conf "$ike" "$esp"
+  start_coatid "coatid-$name"
+  swanctl --initiate --child lan --timeout 30 > "$work/initiate-$name.log" 2>&1 || true
+  grep -q "IKE_SA hub\[[0-9]*\] established between 198.51.100.3\[C=FR, O=coati test, OU=armagnac, CN=armagnac\]...192.0.2.1\[C=FR, O=coati test, OU=rhum, CN=rhum\]" "$d/charon.log" \
+    || fail "$name: charon did not report its IKE SA established"
+  local log=$work/coatid-$name.log
+  for _ in $(seq 50); do grep -q "esp spi=" <<<"$(ctl show-sa esp)" && break; sleep 0.1; done
+  grep -q "ISAKMP-SA established 192.0.2.1\[500\]-198.51.100.3\[500\] .*id \"CN=armagnac,OU=armagnac,O=coati test,C=FR\"" "$log" \
+    || fail "$name: coatid did not log the ISAKMP-SA"
+  grep -q "selected proposal: ESP:$esp_text" "$d/charon.log" \
+    || fail "$name: charon did not accept coatid's quick mode answer ($esp_text)"
+  # show-sa: one ISAKMP-SA, two ESP SAs whose SPIs are the ones charon tried to install.
+  local sa
+  sa=$(ctl show-sa)
+  echo "$sa"
+  grep -q "^192.0.2.1 198.51.100.3\[500\] [0-9a-f]*:[0-9a-f]* responder established" <<<"$sa" \
+    || fail "$name: show-sa has no established ISAKMP-SA"
+  local spi_in spi_out
+  spi_in=$(sed -n 's/.* esp spi=0x\([0-9a-f]*\) in .*/\1/p' <<<"$sa")
+  spi_out=$(sed -n 's/.* esp spi=0x\([0-9a-f]*\) out .*/\1/p' <<<"$sa")
+  [ -n "$spi_in" ] && [ -n "$spi_out" ] || fail "$name: show-sa has no ESP SAs"
+  grep -q "enc=$p1_text" <<<"$sa" || fail "$name: show-sa does not name $p1_text"
+  if [ "$esp" = 1 ]; then
+    # Both sides installed the pair: charon lists it with the mirrored SPIs.
+    local list
+    for _ in $(seq 50); do grep -q "state=mature" <<<"$(ctl show-sa esp)" && break; sleep 0.1; done
+    sa=$(ctl show-sa)
+    list=$(swanctl --list-sas 2>&1)
+    echo "$list"
+    grep -q "lan: #[0-9]*, reqid [0-9]*, INSTALLED, TUNNEL, ESP:$esp_text" <<<"$list" \
+      || fail "$name: charon does not list the child SA as installed with $esp_text"
+    grep -Eq "^ +in +$spi_out," <<<"$list" || fail "$name: charon's inbound SPI is not coatid's outbound $spi_out"
+    grep -Eq "^ +out +$spi_in," <<<"$list" || fail "$name: charon's outbound SPI is not coatid's inbound $spi_in"
+    grep -q "state=mature kernel=installed" <<<"$sa" || fail "$name: show-sa does not say installed"
+  else
+    # charon tries to install exactly coatid's pair (mirrored) and cannot.
+    grep -q "unable to add SAD entry with SPI $spi_in" "$d/charon.log" \
+      || fail "$name: charon's outbound SA is not coatid's inbound SPI $spi_in"
+    grep -q "unable to add SAD entry with SPI $spi_out" "$d/charon.log" \
+      || fail "$name: charon's inbound SA is not coatid's outbound SPI $spi_out"
+    grep -q "state=larval" <<<"$sa" || fail "$name: show-sa does not say the pair waits for QM3"
+  fi
+  # generate_policy: out, in and fwd for 192.168.0.0/16 <-> 192.168.3.0/24, tunnelled
+  # to the satellite's outer address.
+  local pol
+  pol=$(ip -n "$hub" xfrm policy)
+  grep -q "src 192.168.0.0/16 dst 192.168.3.0/24" <<<"$pol" || fail "$name: no out policy"
+  grep -A3 "src 192.168.3.0/24 dst 192.168.0.0/16" <<<"$pol" | grep -q "dir in" \
+    || fail "$name: no in policy"
+  grep -A3 "src 192.168.3.0/24 dst 192.168.0.0/16" <<<"$pol" | grep -q "dir fwd" \
+    || fail "$name: no fwd policy"
+  grep -q "tmpl src 192.0.2.1 dst 198.51.100.3" <<<"$pol" || fail "$name: out template wrong"
+  grep -q "tmpl src 198.51.100.3 dst 192.0.2.1" <<<"$pol" || fail "$name: in template wrong"
+  # phase1_up ran with racoon's environment.
+  for _ in $(seq 30); do [ -f "$work/phase1_up.env" ] && break; sleep 0.1; done
+  [ -f "$work/phase1_up.env" ] || fail "$name: phase1_up did not run"
+  for kv in LOCAL_ADDR=192.0.2.1 LOCAL_PORT=500 REMOTE_ADDR=198.51.100.3 REMOTE_PORT=500 \
+    "REMOTE_ID=CN=armagnac,OU=armagnac,O=coati test,C=FR"; do
+    grep -qx "$kv" "$work/phase1_up.env" || fail "$name: phase1_up's environment lacks $kv"
+  done
+  local st
+  st=$(ctl stats)
+  grep -Eq "^ike +phase1_up +1$" <<<"$st" || fail "$name: stats do not count phase1_up"
+  if [ "$esp" = 1 ]; then
+    grep -Eq "^ike +phase2_up +1$" <<<"$st" || fail "$name: stats do not count phase2_up"
+    grep -Eq "^kernel +sa_added +[1-9]" <<<"$st" || fail "$name: stats do not count the SAs added"
+  fi
+  grep -Eq "^ike +policies_generated +1$" <<<"$st" || fail "$name: stats do not count the generated policies"
+  echo "ok: $name: phase 1 up, quick mode agreed (SPIs $spi_in/$spi_out), policies generated, phase1_up ran"
+  swanctl --terminate --ike hub --force --timeout 5 >/dev/null 2>&1 || true
+  stop_coatid
+  [ -z "$(ip -n "$hub" xfrm policy)" ] || fail "$name: policies left after coatid stopped"
+  [ -f "$work/phase1_down.env" ] || sleep 1
+  [ -f "$work/phase1_down.env" ] || fail "$name: phase1_down did not run"
+  grep -qx "REMOTE_ADDR=198.51.100.3" "$work/phase1_down.env" || fail "$name: phase1_down's environment"
+  echo "ok: $name: coatid stopped: generated policies removed, phase1_down ran"
+}
+
+run seed 3des-md5-modp1024 3des-md5-modp1024 3des 3DES_CBC/HMAC_MD5_96/MODP_1024
+
+# Second run: the hub's algorithms made modern (aggressive mode, also allowed by this
+# remote block, wants one DH group in all its proposals, so every one moves together).
+sed -i 's/encryption_algorithm 3des;/encryption_algorithm aes 128;/; s/hash_algorithm md5;/hash_algorithm sha256;/; s/dh_group modp1024;/dh_group modp2048;/; s/pfs_group modp1024;/pfs_group modp2048;/; s/authentication_algorithm hmac_md5;/authentication_algorithm hmac_sha256;/' "$etc/local.conf"
+run modern aes128-sha256-modp2048 aes128-sha256-modp2048 aes128 AES_CBC_128/HMAC_SHA2_256_128/MODP_2048
+echo PASS
