@@ -44,6 +44,8 @@ void brief_listener(daemon_actor* self) {
   self->send(l, snapshot{st.snapshot, st.creds, st.generation});
   self->send(l, services{child_handle(self, "kernel"), child_handle(self, "policy"),
                          child_handle(self, "script")});
+  if (auto k = child_handle(self, "kernel"))
+    self->send(k, subscribe_atom_v, l);
 }
 
 /// Spawns child `name` afresh and monitors it.

@@ -26,6 +26,9 @@
 //   peer     <- (datagram)                                            one of its exchanges
 //            <- (sa_rows_atom, isakmp, esp)                           from a child (esp only)
 //   kernel   <- (kernel_request)                   -> kernel_reply    one netlink operation
+//            <- (subscribe_atom, listener)                            where XFRM events go
+//   listener <- (kernel_event)                                        ACQUIRE: start quick mode
+//   peer     <- (kernel_event)                                        ACQUIRE for its remote
 //   policy   <- (policy_set)                       -> kernel_reply    install; removed when
 //                                                                     the owner goes down
 //            <- (policy_remove_atom, owner)                           remove the owner's now
@@ -47,6 +50,7 @@
 #include <caf/all.hpp>
 
 #include "kernel/xfrm.hpp"
+#include "kernel/xfrm_events.hpp"
 
 namespace coati::config {
 struct configuration;
@@ -134,6 +138,16 @@ struct kernel_request {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, kernel_request& x) {
   return f(caf::meta::type_name("kernel_request"), x.spi, x.reqid);
+}
+
+/// An XFRM event (ACQUIRE or EXPIRE) the kernel actor's event thread read. Local only.
+struct kernel_event {
+  std::shared_ptr<const kernel::xfrm_event> ev;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, kernel_event&) {
+  return f(caf::meta::type_name("kernel_event"));
 }
 
 /// The kernel actor's answer.
@@ -249,6 +263,7 @@ CAF_ADD_TYPE_ID(coati, (coati::actors::snapshot))
 CAF_ADD_TYPE_ID(coati, (coati::actors::services))
 CAF_ADD_TYPE_ID(coati, (coati::actors::kernel_request))
 CAF_ADD_TYPE_ID(coati, (coati::actors::kernel_reply))
+CAF_ADD_TYPE_ID(coati, (coati::actors::kernel_event))
 CAF_ADD_TYPE_ID(coati, (coati::actors::policy_set))
 CAF_ADD_TYPE_ID(coati, (std::vector<std::string>))
 CAF_ADD_ATOM(coati, coati::actors, status_atom, "status")
@@ -265,4 +280,5 @@ CAF_ADD_ATOM(coati, coati::actors, tick_atom, "tick")
 CAF_ADD_ATOM(coati, coati::actors, expire_atom, "expire")
 CAF_ADD_ATOM(coati, coati::actors, event_atom, "event")
 CAF_ADD_ATOM(coati, coati::actors, initial_contact_atom, "initcont")
+CAF_ADD_ATOM(coati, coati::actors, subscribe_atom, "subscribe")
 CAF_END_TYPE_ID_BLOCK(coati)

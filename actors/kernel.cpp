@@ -1,6 +1,14 @@
 #include "actors/kernel.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <thread>
+#include <unistd.h>
 
 #include "util/log.hpp"
 #include "util/process.hpp"
@@ -118,7 +126,67 @@ kernel_reply serve(kernel_state& st, const kernel_request& rq) {
 
 } // namespace
 
+/// Reads the XFRM event socket on its own thread; events go to the current subscriber.
+class event_reader {
+public:
+  explicit event_reader(kernel::xfrm_events ev) : ev_(std::move(ev)) {
+    stop_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    thread_ = std::thread{[this] { run(); }};
+  }
+  event_reader(const event_reader&) = delete;
+  event_reader& operator=(const event_reader&) = delete;
+  ~event_reader() {
+    std::uint64_t one = 1;
+    if (::write(stop_, &one, sizeof one) < 0)
+      COATI_LOG(warning, "kernel", "cannot wake the event thread");
+    thread_.join();
+    ::close(stop_);
+  }
+  void subscribe(caf::actor a) {
+    std::lock_guard lock{mu_};
+    sub_ = std::move(a);
+  }
+  std::atomic<std::int64_t> acquires{0}, expires{0}, errors{0};
+
+private:
+  void run() {
+    pollfd fds[2] = {{stop_, POLLIN, 0}, {ev_.fd(), POLLIN, 0}};
+    for (;;) {
+      if (::poll(fds, 2, -1) < 0) {
+        if (errno == EINTR)
+          continue;
+        return;
+      }
+      if (fds[0].revents != 0)
+        return;
+      auto got = ev_.drain();
+      if (!got) {
+        errors += 1;
+        continue;
+      }
+      caf::actor to;
+      {
+        std::lock_guard lock{mu_};
+        to = sub_;
+      }
+      for (auto& e : got.value()) {
+        (std::holds_alternative<kernel::acquire_event>(e) ? acquires : expires) += 1;
+        if (to)
+          caf::anon_send(to, kernel_event{std::make_shared<const kernel::xfrm_event>(std::move(e))});
+      }
+    }
+  }
+  kernel::xfrm_events ev_;
+  int stop_ = -1;
+  std::thread thread_;
+  std::mutex mu_;
+  caf::actor sub_;
+};
+
+kernel_state::kernel_state() = default;
+
 kernel_state::~kernel_state() {
+  events.reset();
   if (!sock)
     return;
   std::size_t np = 0, ns = 0;
@@ -140,7 +208,18 @@ caf::behavior kernel_actor(caf::stateful_actor<kernel_state>* self) {
     self->state.open_error = s.err().text;
     COATI_LOG(error, "kernel", "cannot open the XFRM netlink socket: ", s.err().text);
   }
+  auto ev = kernel::xfrm_events::open();
+  if (ev)
+    self->state.events = std::make_unique<event_reader>(std::move(ev.value()));
+  else
+    COATI_LOG(error, "kernel", "cannot listen to XFRM events (no ACQUIRE/EXPIRE): ",
+              ev.err().text);
   return {
+      [self](subscribe_atom, const caf::actor& to) {
+        handler_clock::scope timing{self->state.clock};
+        if (self->state.events)
+          self->state.events->subscribe(to);
+      },
       [self](const kernel_request& rq) {
         handler_clock::scope timing{self->state.clock};
         return serve(self->state, rq);
@@ -153,6 +232,11 @@ caf::behavior kernel_actor(caf::stateful_actor<kernel_state>* self) {
         out.values["kernel.installed_sas"] = static_cast<std::int64_t>(self->state.sas.size());
         out.values["kernel.installed_policies"] =
             static_cast<std::int64_t>(self->state.policies.size());
+        if (const auto& e = self->state.events) {
+          out.values["kernel.acquires"] = e->acquires.load();
+          out.values["kernel.expires"] = e->expires.load();
+          out.values["kernel.event_errors"] = e->errors.load();
+        }
         self->state.clock.add_to(out, "kernel", mailbox_depth(self));
         return out;
       },

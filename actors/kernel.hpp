@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -19,8 +20,11 @@
 
 #include "actors/interfaces.hpp"
 #include "kernel/xfrm.hpp"
+#include "kernel/xfrm_events.hpp"
 
 namespace coati::actors {
+
+class event_reader;
 
 /// The kernel actor's state.
 struct kernel_state {
@@ -33,10 +37,16 @@ struct kernel_state {
   std::vector<kernel::policy_spec> policies;
   std::map<std::string, std::int64_t> counts;
   handler_clock clock;
+  std::unique_ptr<event_reader> events; ///< thread reading ACQUIRE/EXPIRE
+  kernel_state();
+  kernel_state(const kernel_state&) = delete;
+  kernel_state& operator=(const kernel_state&) = delete;
   ~kernel_state(); ///< removes everything still installed
 };
 
-/// Opens the XFRM socket in the caller's network namespace. Spawn it detached.
+/// Opens the XFRM socket in the caller's network namespace, and a thread that reads the
+/// event stream and sends each ACQUIRE and EXPIRE (kernel_event) to the subscriber
+/// (`subscribe_atom`). Spawn it detached.
 caf::behavior kernel_actor(caf::stateful_actor<kernel_state>* self);
 
 /// The policy actor: keeps each owner's generated policies and removes them (through the

@@ -604,6 +604,25 @@ caf::behavior listener(caf::stateful_actor<listener_state>* self, listener_optio
           }
         }
       },
+      [self](const kernel_event& ke) {
+        handler_clock::scope timing{self->state.clock};
+        const auto* acq = ke.ev ? std::get_if<kernel::acquire_event>(ke.ev.get()) : nullptr;
+        if (acq == nullptr)
+          return; // EXPIRE: each child keeps its own lifetimes
+        auto& st = self->state;
+        st.counts["acquires"] += 1;
+        auto dst = acq->dst.to_string();
+        for (const auto& [addr, e] : st.peers)
+          if (e.remote == dst)
+            if (auto h = caf::actor_cast<caf::actor>(addr)) {
+              self->send(h, ke);
+              return;
+            }
+        auto res = connect(self, dst, acq->sel);
+        COATI_LOG(info, "listener", "ACQUIRE for ", acq->sel.src.to_string(), "/",
+                  int{acq->sel.src_prefix}, " -> ", acq->sel.dst.to_string(), "/",
+                  int{acq->sel.dst_prefix}, ": ", res);
+      },
       [self](connect_atom, const std::string& address) {
         handler_clock::scope timing{self->state.clock};
         return connect(self, address);

@@ -137,6 +137,11 @@ void start_children(peer_actor_t* self) {
   auto& st = self->state;
   const auto& cfg = *st.args.snap.cfg;
   for (const auto* s : initiator_sainfos(cfg)) {
+    bool busy = false;
+    for (const auto& [mid, si] : st.child_sainfo)
+      busy = busy || si == s;
+    if (busy)
+      continue; // a quick mode for this sainfo is under way or up
     if (st.args.acquire) {
       auto local = id_of(*s->local);
       auto remote = id_of(*s->remote);
@@ -176,7 +181,7 @@ void phase1_up(peer_actor_t* self) {
   // A proposal without a lifetime (0) gets the remote block's.
   auto life = sa.agreed.lifetime != 0 ? std::chrono::seconds{sa.agreed.lifetime} : r.lifetime;
   self->delayed_send(self, life, expire_atom_v, true);
-  if (st.args.initiator)
+  if (st.args.acquire) // started by traffic: its quick mode now
     start_children(self);
 }
 
@@ -350,6 +355,15 @@ caf::behavior peer_actor(peer_actor_t* self, peer_args args) {
         }
         COATI_LOG(notify, "peer", where(s.args.ends), ": ISAKMP-SA expired");
         self->quit();
+      },
+      [self](const kernel_event& ke) {
+        auto& s = self->state;
+        const auto* acq = ke.ev ? std::get_if<kernel::acquire_event>(ke.ev.get()) : nullptr;
+        if (acq == nullptr)
+          return;
+        s.args.acquire = acq->sel;
+        if (s.p1)
+          start_children(self);
       },
       [self](sa_rows_atom, std::vector<std::string>&, std::vector<std::string>& esp) {
         auto sender = self->current_sender();

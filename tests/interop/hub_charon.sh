@@ -12,134 +12,19 @@
 # the pair INSTALLED and show-sa says mature/installed. On this host (no ESP) charon
 # fails to install exactly coatid's pair, says so, and never sends QM3: the hub's pair
 # stays larval, which show-sa says.
-set -euo pipefail
-: "${COATI_BUILD:?}" "${COATI_SRC:?}"
-[ "$(id -u)" = 0 ] || { echo "needs root (network namespaces)"; exit 77; }
-COATID=$COATI_BUILD/tools/coatid/coatid
-CTL=$COATI_BUILD/tools/coatictl/coatictl
-id=$$
-hub=hc$id-h sat=hc$id-s
-work=$(mktemp -d /tmp/coati-hubcharon.XXXXXX)
-pids=()
-coatid_pid=
-cleanup() {
-  for p in "${pids[@]}" $coatid_pid; do kill "$p" 2>/dev/null || true; done
-  sleep 0.3
-  for p in "${pids[@]}" $coatid_pid; do kill -9 "$p" 2>/dev/null || true; done
-  ip netns del "$hub" 2>/dev/null || true
-  ip netns del "$sat" 2>/dev/null || true
-  if [ "${keep:-0}" = 1 ]; then echo "logs kept in $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT INT TERM
-fail() {
-  echo "FAIL: $*" >&2
-  keep=1
-  for f in "$work"/coatid*.log "$work"/sat/charon.log; do
-    [ -f "$f" ] && { echo "--- $f"; tail -n 60 "$f"; }
-  done
-  exit 1
-}
+tag=hc$$
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-has_esp() { # can this kernel hold an ESP SA? (tried in a scratch namespace)
-  local ns=hc$id-probe ok=1
-  ip netns add "$ns"
-  ip -n "$ns" xfrm state add src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x100 mode tunnel \
-    enc 'cbc(des3_ede)' 0x0123456789abcdef0123456789abcdef0123456789abcdef \
-    auth-trunc 'hmac(md5)' 0x0123456789abcdef0123456789abcdef 96 2>/dev/null || ok=0
-  ip netns del "$ns"
-  [ "$ok" = 1 ]
-}
-esp=0
-has_esp && esp=1
-echo "kernel with ESP: $esp"
-
-ip netns add "$hub"
-ip netns add "$sat"
-ip link add h0 netns "$hub" type veth peer name s0 netns "$sat"
-ip -n "$hub" addr add 192.0.2.1/24 dev h0
-ip -n "$sat" addr add 198.51.100.3/24 dev s0
-for ns in "$hub" "$sat"; do ip -n "$ns" link set lo up; done
-ip -n "$hub" link set h0 up
-ip -n "$sat" link set s0 up
-ip -n "$hub" route add 198.51.100.0/24 dev h0
-ip -n "$sat" route add 192.0.2.0/24 dev s0
-ip -n "$hub" link add lan0 type veth peer name lan1
-ip -n "$hub" addr add 192.168.1.1/24 dev lan0
-ip -n "$hub" link set lan0 up
-ip -n "$sat" link add lan0 type veth peer name lan1
-ip -n "$sat" addr add 192.168.3.1/24 dev lan0
-ip -n "$sat" link set lan0 up
-
-# The hub: the seed's rhum files, a test PKI shared with the satellite, and hook scripts
-# that record their environment before running the seed's own.
+# The hub: the seed's rhum files with the shared test PKI, and hook scripts that record
+# their environment before running the seed's own.
 root=$work/root
-pki=$work/pki
 SEED_PKI=$pki bash "$COATI_SRC/tests/lib/seedroot.sh" "$root" rhum >/dev/null
-bash "$COATI_SRC/tests/lib/mkpki.sh" "$pki" armagnac >/dev/null
 etc=$root/etc/racoon
-for s in phase1_up phase1_down; do
-  mv "$etc/$s.sh" "$etc/$s.seed.sh"
-  cat > "$etc/$s.sh" <<EOF
-#!/bin/sh
-env | sort > "$work/$s.env"
-exec "$etc/$s.seed.sh"
-EOF
-  chmod +x "$etc/$s.sh"
-done
-conf=$etc/racoon.conf
-sock=$root/var/racoon/racoon.sock
-ctl() { "$CTL" -s "$sock" "$@"; }
+record_hooks "$etc" phase1_up phase1_down
 
-start_coatid() { # start_coatid LOGNAME
-  ip netns exec "$hub" "$COATID" -F --config-root "$root" -f "$conf" 2> "$work/$1.log" &
-  coatid_pid=$!
-  for _ in $(seq 100); do [ -S "$sock" ] && ctl status >/dev/null 2>&1 && return 0; sleep 0.1; done
-  fail "coatid did not start"
-}
-stop_coatid() {
-  kill -TERM "$coatid_pid"
-  local rc=0
-  wait "$coatid_pid" || rc=$?
-  coatid_pid=
-  [ "$rc" = 0 ] || fail "coatid exited with $rc on SIGTERM"
-}
-
-# The satellite: charon with its own strongswan.conf, vici socket, /run and swanctl dir.
-d=$work/sat
-mkdir -p "$d/run" "$d/swanctl/x509" "$d/swanctl/x509ca" "$d/swanctl/private"
-cp "$pki/armagnac.crt" "$d/swanctl/x509/"
-cp "$pki/ca.crt" "$d/swanctl/x509ca/"
-cp "$pki/armagnac.pem" "$d/swanctl/private/"
-cat > "$d/strongswan.conf" <<CONF
-charon {
-  load = random nonce openssl pem pkcs1 pkcs8 x509 pubkey revocation constraints kernel-netlink socket-default vici
-  install_routes = no
-  retransmit_tries = 3
-  plugins { vici { socket = unix://$d/charon.vici } }
-  filelog {
-    log {
-      path = $d/charon.log
-      flush_line = yes
-      default = 1
-      ike = 2
-      knl = 2
-      cfg = 2
-    }
-  }
-  syslog { daemon { default = -1 } }
-}
-swanctl { socket = unix://$d/charon.vici }
-CONF
-export STRONGSWAN_CONF=$d/strongswan.conf SWANCTL_DIR=$d/swanctl
-ip netns exec "$sat" sh -c "mount --bind $d/run /run && exec /usr/lib/ipsec/charon" \
-  > "$work/charon.out" 2>&1 &
-pids+=($!)
-for _ in $(seq 50); do [ -S "$d/charon.vici" ] && break; sleep 0.1; done
-[ -S "$d/charon.vici" ] || fail "charon did not start"
-
+start_charon "$sat" armagnac
 sat_conf() { # sat_conf IKE_PROPOSAL ESP_PROPOSAL
-  cat > "$d/swanctl/swanctl.conf" <<CONF
-connections {
+  swan_load "connections {
   hub {
     version = 1
     local_addrs = 198.51.100.3
@@ -148,9 +33,9 @@ connections {
     rekey_time = 0s
     local { auth = pubkey
       certs = armagnac.crt
-      id = "C=FR, O=coati test, OU=armagnac, CN=armagnac" }
+      id = \"C=FR, O=coati test, OU=armagnac, CN=armagnac\" }
     remote { auth = pubkey
-      id = "C=FR, O=coati test, OU=rhum, CN=rhum" }
+      id = \"C=FR, O=coati test, OU=rhum, CN=rhum\" }
     children {
       lan {
         local_ts = 192.168.3.0/24
@@ -162,9 +47,7 @@ connections {
       }
     }
   }
-}
-CONF
-  swanctl --load-all --noprompt > "$work/load.log" 2>&1 || fail "swanctl --load-all"
+}"
 }
 
 run() { # run NAME IKE ESP P1_TEXT ESP_TEXT
@@ -173,7 +56,7 @@ run() { # run NAME IKE ESP P1_TEXT ESP_TEXT
   : > "$d/charon.log"
   rm -f "$work/phase1_up.env" "$work/phase1_down.env"
   sat_conf "$ike" "$esp"
-  start_coatid "coatid-$name"
+  start_coatid "$hub" "$root" "coatid-$name"
   swanctl --initiate --child lan --timeout 30 > "$work/initiate-$name.log" 2>&1 || true
   grep -q "IKE_SA hub\[[0-9]*\] established between 198.51.100.3\[C=FR, O=coati test, OU=armagnac, CN=armagnac\]...192.0.2.1\[C=FR, O=coati test, OU=rhum, CN=rhum\]" "$d/charon.log" \
     || fail "$name: charon did not report its IKE SA established"

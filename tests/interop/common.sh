@@ -1,0 +1,149 @@
+# Shared by the coatid <-> charon interop tests: two namespaces (hub 192.0.2.1 with LAN
+# 192.168.1.1/24, satellite 198.51.100.3 with LAN 192.168.3.1/24) joined by a veth pair,
+# a charon in one of them, coatid in the other, and clean-up on any exit.
+# Source it after setting `tag` (short, unique); it sets hub, sat, work, esp.
+set -euo pipefail
+: "${COATI_BUILD:?}" "${COATI_SRC:?}" "${tag:?}"
+[ "$(id -u)" = 0 ] || { echo "needs root (network namespaces)"; exit 77; }
+COATID=$COATI_BUILD/tools/coatid/coatid
+CTL=$COATI_BUILD/tools/coatictl/coatictl
+hub=$tag-h sat=$tag-s
+work=$(mktemp -d /tmp/coati-$tag.XXXXXX)
+pids=()
+coatid_pid=
+cleanup() {
+  for p in "${pids[@]}" $coatid_pid; do kill "$p" 2>/dev/null || true; done
+  sleep 0.3
+  for p in "${pids[@]}" $coatid_pid; do kill -9 "$p" 2>/dev/null || true; done
+  ip netns del "$hub" 2>/dev/null || true
+  ip netns del "$sat" 2>/dev/null || true
+  if [ "${keep:-0}" = 1 ]; then echo "logs kept in $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT INT TERM
+fail() {
+  echo "FAIL: $*" >&2
+  keep=1
+  for f in "$work"/coatid*.log "$work"/charon/charon.log; do
+    [ -f "$f" ] && { echo "--- $f"; tail -n 60 "$f"; }
+  done
+  exit 1
+}
+
+# Can this kernel hold an ESP SA with the seed's algorithms? (tried in a scratch namespace)
+has_esp() {
+  local ns=$tag-probe ok=1
+  ip netns add "$ns"
+  ip -n "$ns" xfrm state add src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x100 mode tunnel \
+    enc 'cbc(des3_ede)' 0x0123456789abcdef0123456789abcdef0123456789abcdef \
+    auth-trunc 'hmac(md5)' 0x0123456789abcdef0123456789abcdef 96 2>/dev/null || ok=0
+  ip netns del "$ns"
+  [ "$ok" = 1 ]
+}
+esp=0
+has_esp && esp=1
+echo "kernel with ESP: $esp"
+
+ip netns add "$hub"
+ip netns add "$sat"
+ip link add h0 netns "$hub" type veth peer name s0 netns "$sat"
+ip -n "$hub" addr add 192.0.2.1/24 dev h0
+ip -n "$sat" addr add 198.51.100.3/24 dev s0
+for ns in "$hub" "$sat"; do
+  ip -n "$ns" link set lo up
+  ip -n "$ns" link add lan0 type veth peer name lan1
+done
+ip -n "$hub" link set h0 up
+ip -n "$sat" link set s0 up
+ip -n "$hub" addr add 192.168.1.1/24 dev lan0
+ip -n "$sat" addr add 192.168.3.1/24 dev lan0
+for ns in "$hub" "$sat"; do ip -n "$ns" link set lan0 up; ip -n "$ns" link set lan1 up; done
+ip -n "$hub" route add 198.51.100.0/24 dev h0
+ip -n "$sat" route add 192.0.2.0/24 dev s0
+# Traffic between the LANs leaves by the public link, from the LAN address.
+ip -n "$hub" route add 192.168.3.0/24 dev h0 src 192.168.1.1
+ip -n "$sat" route add 192.168.0.0/16 dev s0 src 192.168.3.1
+
+# The test PKI (racoon's layout for coatid, copied into swanctl's for charon).
+pki=$work/pki
+bash "$COATI_SRC/tests/lib/mkpki.sh" "$pki" rhum armagnac >/dev/null
+
+# start_charon NS HOST: charon with its own strongswan.conf, vici socket, /run, swanctl dir
+# and HOST's certificate; `swan` then talks to it. Its log is $work/charon/charon.log.
+start_charon() {
+  local ns=$1 host=$2
+  d=$work/charon
+  mkdir -p "$d/run" "$d/swanctl/x509" "$d/swanctl/x509ca" "$d/swanctl/private"
+  cp "$pki/$host.crt" "$d/swanctl/x509/"
+  cp "$pki/ca.crt" "$d/swanctl/x509ca/"
+  cp "$pki/$host.pem" "$d/swanctl/private/"
+  cat > "$d/strongswan.conf" <<CONF
+charon {
+  load = random nonce openssl pem pkcs1 pkcs8 x509 pubkey revocation constraints kernel-netlink socket-default vici
+  install_routes = no
+  retransmit_tries = 3
+  plugins { vici { socket = unix://$d/charon.vici } }
+  filelog {
+    log {
+      path = $d/charon.log
+      flush_line = yes
+      default = 1
+      ike = 2
+      knl = 2
+      cfg = 2
+    }
+  }
+  syslog { daemon { default = -1 } }
+}
+swanctl { socket = unix://$d/charon.vici }
+CONF
+  export STRONGSWAN_CONF=$d/strongswan.conf SWANCTL_DIR=$d/swanctl
+  ip netns exec "$ns" sh -c "mount --bind $d/run /run && exec /usr/lib/ipsec/charon" \
+    > "$work/charon.out" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 50); do [ -S "$d/charon.vici" ] && return 0; sleep 0.1; done
+  fail "charon did not start"
+}
+swan() { swanctl "$@"; }
+# swan_load CONF_TEXT: writes swanctl.conf and loads it.
+swan_load() {
+  printf '%s\n' "$1" > "$d/swanctl/swanctl.conf"
+  swan --load-all --noprompt > "$work/load.log" 2>&1 || fail "swanctl --load-all: $(cat "$work/load.log")"
+}
+
+# start_coatid NS ROOT LOGNAME [PREFIX_COMMAND...]: coatid on ROOT's racoon.conf in NS.
+start_coatid() {
+  local ns=$1 root=$2 name=$3
+  shift 3
+  sock=$root/var/racoon/racoon.sock
+  ip netns exec "$ns" "$@" "$COATID" -F --config-root "$root" -f "$root/etc/racoon/racoon.conf" \
+    2> "$work/$name.log" &
+  coatid_pid=$!
+  for _ in $(seq 100); do [ -S "$sock" ] && ctl status >/dev/null 2>&1 && return 0; sleep 0.1; done
+  fail "coatid did not start"
+}
+ctl() { "$CTL" -s "$sock" "$@"; }
+stop_coatid() {
+  kill -TERM "$coatid_pid"
+  local rc=0
+  wait "$coatid_pid" || rc=$?
+  coatid_pid=
+  [ "$rc" = 0 ] || fail "coatid exited with $rc on SIGTERM"
+}
+# wait_for SECONDS COMMAND...: polls every 0.1 s until COMMAND succeeds.
+wait_for() {
+  local n=$(( $1 * 10 ))
+  shift
+  for _ in $(seq "$n"); do "$@" && return 0; sleep 0.1; done
+  return 1
+}
+# record_hooks ETC NAME...: hook scripts NAME.sh record their environment in
+# $work/NAME.env, then run the seed's own.
+record_hooks() {
+  local etc=$1 s
+  shift
+  for s in "$@"; do
+    mv "$etc/$s.sh" "$etc/$s.seed.sh"
+    printf '#!/bin/sh\nenv | sort > "%s/%s.env"\nexec "%s/%s.seed.sh"\n' "$work" "$s" "$etc" "$s" > "$etc/$s.sh"
+    chmod +x "$etc/$s.sh"
+  done
+}
