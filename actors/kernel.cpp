@@ -349,8 +349,12 @@ caf::behavior script_actor(caf::stateful_actor<script_state>* self) {
             COATI_LOG(notify, "script", path, ": ", text);
           else
             COATI_LOG(error, "script", path, ": ", text);
-          if (!res.output.empty())
-            COATI_LOG(info, "script", path, " said: ", res.output);
+          if (!res.output.empty()) {
+            if (res.success())
+              COATI_LOG(info, "script", path, " said: ", res.output);
+            else
+              COATI_LOG(warning, "script", path, " said: ", res.output);
+          }
           worker->send(me, script_atom_v, path, res.success());
           worker->quit();
         });

@@ -159,6 +159,9 @@ phase1_step main_mode::on_mm2(const message& m) {
   sa_.ni_b = crypto::random_bytes(pol_.nonce_size);
   message out{hdr()};
   out.add(ke_payload{gxi_}).add(nonce_payload{sa_.ni_b});
+  // As racoon: ask for the responder's certificate (charon sends it only when asked).
+  if (uses_signatures(sa_.agreed.auth) && me_.send_cr)
+    out.add(cr_payload{cert_encoding::x509_sig, {}});
   auto wire = encode(out);
   if (!wire)
     return fail("cannot encode MM3: " + wire.error().text);

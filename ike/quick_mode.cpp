@@ -459,11 +459,12 @@ child_step quick_mode::on_qm2(const std::vector<payload>& chain) {
                          [&](const esp_offer& o) { return same(o, r->offer); }))
     return fail("QM2: the responder chose a transform we did not offer",
                 notify_type::no_proposal_chosen);
-  if (r->group != pol_.pfs_group || r->lifetime > pol_.lifetime)
-    return fail("QM2: the responder changed the PFS group or lengthened the lifetime",
-                notify_type::no_proposal_chosen);
+  if (r->group != pol_.pfs_group)
+    return fail("QM2: the responder changed the PFS group", notify_type::no_proposal_chosen);
   child_.agreed = r->offer;
-  child_.lifetime = r->lifetime;
+  // A responder may not lengthen the lifetime (RFC 2409 §5.5), yet charon answers with
+  // its own: keep ours, the shorter one, as racoon does.
+  child_.lifetime = r->lifetime != 0 ? std::min(r->lifetime, pol_.lifetime) : pol_.lifetime;
   for (const auto& p : after)
     if (const auto* n = std::get_if<notify_payload>(&p);
         n != nullptr && n->message == notify_type::responder_lifetime && n->data.size() >= 8)

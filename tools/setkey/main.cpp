@@ -4,6 +4,7 @@
 //   coati-setkey -n ...        parse and print what would be done, change nothing
 // Install it as /sbin/setkey (or bind-mount it there) to run the seed's phase1 scripts as
 // they are.
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -50,11 +51,15 @@ std::string apply(kernel::xfrm_socket& x, const setkey::operation& op) {
     auto sas = x.list_sas();
     if (!sas.ok())
       return sas.err().text;
+    // SPI 0 entries are the kernel's own ACQUIRE placeholders (PF_KEY's setkey never lists
+    // them); an SA that vanished meanwhile (ESRCH) is what deleteall wanted anyway.
+    std::string first_error;
     for (const auto& sa : sas.value())
-      if (sa.src == del->src && sa.dst == del->dst && sa.proto == del->proto)
-        if (auto r = x.delete_sa(sa.dst, sa.spi, sa.proto); !r.ok())
-          return r.err().text;
-    return "";
+      if (sa.src == del->src && sa.dst == del->dst && sa.proto == del->proto && sa.spi != 0)
+        if (auto r = x.delete_sa(sa.dst, sa.spi, sa.proto);
+            !r.ok() && r.err().sys_errno != ESRCH && first_error.empty())
+          first_error = r.err().text;
+    return first_error;
   }
   const auto& fl = std::get<setkey::flush_op>(op);
   auto r = fl.policies ? x.flush_policies() : x.flush_sas(fl.proto);
