@@ -275,6 +275,13 @@ caf::behavior daemon(daemon_actor* self, daemon_options opts,
         handler_clock::scope timing{self->state.clock};
         if (!self->state.opts.test_hooks)
           return false;
+        if (name == "peer" || name.starts_with("peer:")) { // one peer actor, through the listener
+          auto l = child_handle(self, "listener");
+          if (!l)
+            return false;
+          self->send(l, crash_atom_v, name);
+          return true;
+        }
         auto i = self->state.children.find(name);
         if (i == self->state.children.end() || !i->second.handle)
           return false;

@@ -14,6 +14,7 @@
 #include "actors/peer.hpp"
 #include "actors/setup.hpp"
 #include "crypto/random.hpp"
+#include "crypto/secret.hpp"
 #include "ike/constants.hpp"
 #include "ike/message.hpp"
 #include "util/log.hpp"
@@ -650,6 +651,18 @@ caf::behavior listener(caf::stateful_actor<listener_state>* self, listener_optio
         out.values["listener.peers"] = static_cast<std::int64_t>(self->state.peers.size());
         self->state.clock.add_to(out, "listener", mailbox_depth(self));
         return out;
+      },
+      [self](crash_atom, const std::string& which) {
+        // Test hook: crash one peer actor ("peer": the first; "peer:ICOOKIE": that one).
+        handler_clock::scope timing{self->state.clock};
+        auto want = which.size() > 5 ? which.substr(5) : std::string{};
+        for (const auto& [c, peer] : self->state.by_cookie)
+          if (want.empty() || crypto::to_hex(c) == want) {
+            COATI_LOG(warning, "listener", "test hook: crashing the peer actor of ",
+                      crypto::to_hex(c));
+            self->send(peer, crash_atom_v);
+            return;
+          }
       },
       [self](crash_atom) {
         COATI_LOG(warning, "listener", "test hook: crashing on request");

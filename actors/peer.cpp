@@ -356,6 +356,7 @@ caf::behavior peer_actor(peer_actor_t* self, peer_args args) {
         COATI_LOG(notify, "peer", where(s.args.ends), ": ISAKMP-SA expired");
         self->quit();
       },
+      [](crash_atom) -> caf::unit_t { throw std::runtime_error("peer: test crash requested"); },
       [self](const kernel_event& ke) {
         auto& s = self->state;
         const auto* acq = ke.ev ? std::get_if<kernel::acquire_event>(ke.ev.get()) : nullptr;
