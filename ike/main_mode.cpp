@@ -227,12 +227,19 @@ phase1_step main_mode::on_mm4(const message& m) {
   return send(*wire);
 }
 
+/// Why MM5/MM6 did not decrypt: with pre-shared keys, almost always a different key.
+std::string main_mode::unreadable(const std::string& why) const {
+  if (sa_.agreed.auth == ike_attr::auth_psk)
+    return "does not decrypt with our keys: wrong pre-shared key? (" + why + ")";
+  return why;
+}
+
 // MM5 -->  (responder)
 phase1_step main_mode::on_mm5(const message& m) {
   std::string why;
   auto chain = open(m, why);
   if (!chain)
-    return fail("MM5: " + why, notify_type::payload_malformed);
+    return fail("MM5: " + unreadable(why), notify_type::payload_malformed);
   if (auto problem = check_proof(*chain, true))
     return fail("MM5: " + *problem, notify_type::authentication_failed);
   if (detail::has_initial_contact(*chain))
@@ -250,7 +257,7 @@ phase1_step main_mode::on_mm6(const message& m) {
   std::string why;
   auto chain = open(m, why);
   if (!chain)
-    return fail("MM6: " + why);
+    return fail("MM6: " + unreadable(why));
   if (auto problem = check_proof(*chain, false))
     return fail("MM6: " + *problem, notify_type::authentication_failed);
   last_ = 6;

@@ -96,6 +96,7 @@ private:
   main_mode(bool initiator, phase1_identity me, phase1_policy policy);
   phase1_step fail(std::string why, std::optional<notify_type> n = std::nullopt);
   phase1_step ignore(std::string why);
+  std::string unreadable(const std::string& why) const;
   phase1_step send(bytes wire, phase1_status st = phase1_status::in_progress);
   phase1_step on_mm1(const message& m);
   phase1_step on_mm2(const message& m);

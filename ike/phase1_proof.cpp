@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "crypto/keyschedule.hpp"
+#include "crypto/x509.hpp"
 
 namespace coati::ike::detail {
 namespace {
@@ -122,7 +123,9 @@ std::optional<std::string> check_proof(const phase1_policy& pol, phase1_establis
               std::any_of(pol.peers_identifier.begin(), pol.peers_identifier.end(),
                           [&](const bytes& p) { return crypto::dn_match(p, id.data); });
     if (!ok)
-      return "peer ID " + id.to_string() + " is not one of peers_identifier";
+      return "peer ID " +
+             (id.kind == id_type::der_asn1_dn ? crypto::dn_to_text(id.data) : id.to_string()) +
+             " is not one of peers_identifier";
   }
   return std::nullopt;
 }
