@@ -56,11 +56,11 @@ void spawn_child(daemon_actor* self, const std::string& name) {
   if (name == "listener") {
     child = self->spawn(listener, listener_options_for(*st.snapshot, st.opts));
   } else if (name == "kernel") {
-    child = self->spawn<caf::detached>(kernel_actor);
+    child = self->spawn<caf::detached>(kernel_actor, true);
   } else if (name == "policy") {
     child = self->spawn(policy_actor, child_handle(self, "kernel"));
   } else if (name == "script") {
-    child = self->spawn(script_actor);
+    child = self->spawn(script_actor, std::chrono::seconds{30});
   } else if (name == "stats") {
     child = self->spawn(stats, me, std::chrono::milliseconds{2000});
   } else if (name == "admin") {

@@ -187,7 +187,7 @@ kernel_state::kernel_state() = default;
 
 kernel_state::~kernel_state() {
   events.reset();
-  if (!sock)
+  if (!sock || !remove_at_exit)
     return;
   std::size_t np = 0, ns = 0;
   for (const auto& p : policies)
@@ -199,8 +199,9 @@ kernel_state::~kernel_state() {
               " policies and ", ns, " of its ", sas.size(), " SAs (larval ones included)");
 }
 
-caf::behavior kernel_actor(caf::stateful_actor<kernel_state>* self) {
+caf::behavior kernel_actor(caf::stateful_actor<kernel_state>* self, bool remove_at_exit) {
   self->set_exception_handler(exit_reason_of);
+  self->state.remove_at_exit = remove_at_exit;
   auto s = kernel::xfrm_socket::open();
   if (s)
     self->state.sock.emplace(std::move(s.value()));
@@ -332,32 +333,35 @@ caf::behavior policy_actor(caf::stateful_actor<policy_state>* self, caf::actor k
 
 // ---------------------------------------------------------------- script
 
-caf::behavior script_actor(caf::stateful_actor<script_state>* self) {
+caf::behavior script_actor(caf::stateful_actor<script_state>* self, std::chrono::seconds timeout) {
   self->set_exception_handler(exit_reason_of);
   return {
-      [self](script_atom, const std::string& path, const std::vector<std::string>& env) {
+      [self, timeout](script_atom, const std::string& path, const std::vector<std::string>& env) {
         handler_clock::scope timing{self->state.clock};
         self->state.counts["started"] += 1;
         auto me = caf::actor_cast<caf::actor>(self);
-        self->spawn<caf::detached>([me, path, env](caf::event_based_actor* worker) {
+        // (An argument, not only captures: CAF 0.17 dereferences an empty argument tuple.)
+        auto work = [me, env, timeout](caf::event_based_actor* worker, const std::string& script) {
           process::spec sp;
-          sp.path = path;
+          sp.path = script;
           sp.env = env;
+          sp.timeout = timeout;
           auto res = process::run(sp);
           auto text = res.describe();
           if (res.success())
-            COATI_LOG(notify, "script", path, ": ", text);
+            COATI_LOG(notify, "script", script, ": ", text);
           else
-            COATI_LOG(error, "script", path, ": ", text);
+            COATI_LOG(error, "script", script, ": ", text);
           if (!res.output.empty()) {
             if (res.success())
-              COATI_LOG(info, "script", path, " said: ", res.output);
+              COATI_LOG(info, "script", script, " said: ", res.output);
             else
-              COATI_LOG(warning, "script", path, " said: ", res.output);
+              COATI_LOG(warning, "script", script, " said: ", res.output);
           }
-          worker->send(me, script_atom_v, path, res.success());
+          worker->send(me, script_atom_v, script, res.success());
           worker->quit();
-        });
+        };
+        self->spawn<caf::detached>(work, path);
       },
       [self](script_atom, const std::string&, bool ok) {
         handler_clock::scope timing{self->state.clock};

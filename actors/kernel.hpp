@@ -8,6 +8,7 @@
 // kernel.policy_added, kernel.policy_add_failed, kernel.policy_deleted, kernel.installed_sas,
 // kernel.installed_policies.
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -38,6 +39,7 @@ struct kernel_state {
   std::map<std::string, std::int64_t> counts;
   handler_clock clock;
   std::unique_ptr<event_reader> events; ///< thread reading ACQUIRE/EXPIRE
+  bool remove_at_exit = true;
   kernel_state();
   kernel_state(const kernel_state&) = delete;
   kernel_state& operator=(const kernel_state&) = delete;
@@ -47,7 +49,8 @@ struct kernel_state {
 /// Opens the XFRM socket in the caller's network namespace, and a thread that reads the
 /// event stream and sends each ACQUIRE and EXPIRE (kernel_event) to the subscriber
 /// (`subscribe_atom`). Spawn it detached.
-caf::behavior kernel_actor(caf::stateful_actor<kernel_state>* self);
+/// `remove_at_exit`: remove what coati installed when the actor ends (coatid: true).
+caf::behavior kernel_actor(caf::stateful_actor<kernel_state>* self, bool remove_at_exit);
 
 /// The policy actor: keeps each owner's generated policies and removes them (through the
 /// kernel actor) when the owner goes down or asks.
@@ -69,6 +72,7 @@ struct script_state {
   handler_clock clock;
 };
 
-caf::behavior script_actor(caf::stateful_actor<script_state>* self);
+/// Each script gets `timeout` before its process group is killed.
+caf::behavior script_actor(caf::stateful_actor<script_state>* self, std::chrono::seconds timeout);
 
 } // namespace coati::actors
