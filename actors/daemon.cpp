@@ -83,8 +83,11 @@ void on_child_down(daemon_actor* self, const caf::down_msg& dm) {
     if (entry.handle.address() != dm.source)
       continue;
     entry.handle = nullptr;
-    if (st.stopping)
+    if (st.stopping) {
+      if (name == "listener" && st.on_listener_down)
+        std::exchange(st.on_listener_down, nullptr)();
       return;
+    }
     if (entry.replacing) {
       entry.replacing = false;
       COATI_LOG(notify, "daemon", name, " replaced for the new configuration");
@@ -139,9 +142,14 @@ void shut_down(daemon_actor* self, const caf::error& reason) {
     return;
   }
   self->send_exit(l, reason);
-  // The peers' last messages (scripts, SA and policy removals) are sent while the
-  // listener's peers stop; give them a short moment, then stop the services.
-  self->delayed_send(self, std::chrono::milliseconds{300}, tick_atom_v);
+  // The listener ends after its peers (their Deletes go out through its sockets). Their
+  // last messages to the services (scripts, SA and policy removals) were sent before
+  // that; a short moment after the listener is gone, the services stop. A listener that
+  // does not end within 5 s does not hold the daemon up.
+  st.on_listener_down = [self] {
+    self->delayed_send(self, std::chrono::milliseconds{200}, tick_atom_v);
+  };
+  self->delayed_send(self, std::chrono::seconds{5}, tick_atom_v);
   self->become(caf::keep_behavior, [finish](tick_atom) { finish(); });
 }
 

@@ -72,6 +72,7 @@ struct daemon_state {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::map<std::string, child_entry> children;
   bool stopping = false;
+  std::function<void()> on_listener_down; ///< while stopping
   handler_clock clock;
 };
 

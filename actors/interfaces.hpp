@@ -25,6 +25,9 @@
 //            <- (initial_contact_atom, remote)                        stop the remote's older peers
 //   peer     <- (datagram)                                            one of its exchanges
 //            <- (sa_rows_atom, isakmp, esp)                           from a child (esp only)
+//   child    <- (delete_atom, spi)                                    the peer deleted the SA
+//                                                                     whose inbound SPI (ours
+//                                                                     outbound) is spi; 0: all
 //   kernel   <- (kernel_request)                   -> kernel_reply    one netlink operation
 //            <- (subscribe_atom, listener)                            where XFRM events go
 //   listener <- (kernel_event)                                        ACQUIRE: start quick mode
@@ -281,4 +284,5 @@ CAF_ADD_ATOM(coati, coati::actors, expire_atom, "expire")
 CAF_ADD_ATOM(coati, coati::actors, event_atom, "event")
 CAF_ADD_ATOM(coati, coati::actors, initial_contact_atom, "initcont")
 CAF_ADD_ATOM(coati, coati::actors, subscribe_atom, "subscribe")
+CAF_ADD_ATOM(coati, coati::actors, delete_atom, "delete")
 CAF_END_TYPE_ID_BLOCK(coati)

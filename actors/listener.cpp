@@ -430,9 +430,9 @@ void dispatch(listener_actor* self, datagram& d) {
     c["unknown_cookie"] += 1;
     return;
   }
-  if (hdr.exchange != ike::exchange_type::identity_protection) {
-    c[hdr.exchange == ike::exchange_type::aggressive ? "aggressive_unsupported"
-                                                     : "unknown_cookie"] += 1;
+  bool aggressive = hdr.exchange == ike::exchange_type::aggressive;
+  if (hdr.exchange != ike::exchange_type::identity_protection && !aggressive) {
+    c["unknown_cookie"] += 1;
     return;
   }
   if (!st.snap.cfg || !st.svc.kernel) {
@@ -451,8 +451,17 @@ void dispatch(listener_actor* self, datagram& d) {
     COATI_LOG(warning, "listener", "no remote block for ", d.from, ": phase 1 refused");
     return;
   }
+  const auto& modes = st.snap.cfg->remotes[*remote].exchange_modes;
+  auto wanted = aggressive ? config::exchange_mode::aggressive : config::exchange_mode::main;
+  if (!modes.empty() && std::find(modes.begin(), modes.end(), wanted) == modes.end()) {
+    c["exchange_mode_refused"] += 1;
+    COATI_LOG(warning, "listener", d.from, " wants ", aggressive ? "aggressive" : "main",
+              " mode, which remote ", st.snap.cfg->remotes[*remote].name, " does not allow");
+    return;
+  }
   peer_args pa;
   pa.remote = *remote;
+  pa.aggressive = aggressive;
   pa.ends.local = *to;
   pa.ends.local_port = d.local_port;
   pa.ends.remote = from->first;
@@ -491,6 +500,9 @@ std::string connect(listener_actor* self, const std::string& address,
   pa.ends.remote = *addr;
   pa.ends.remote_port = r.port != 0 ? r.port : 500;
   pa.initiator = true;
+  // As racoon: the remote's first exchange_mode is the one we start.
+  pa.aggressive = !r.exchange_modes.empty() &&
+                  r.exchange_modes.front() == config::exchange_mode::aggressive;
   pa.cookie = fresh_cookie(st);
   pa.acquire = acquire;
   auto icookie = pa.cookie;
@@ -536,6 +548,22 @@ caf::behavior listener(caf::stateful_actor<listener_state>* self, listener_optio
                 self->system().render(dm.reason));
     }
     st.peers.erase(i);
+    if (st.stopping && st.peers.empty())
+      self->quit(st.stop_reason);
+  });
+  self->set_exit_handler([self](caf::exit_msg& em) {
+    auto& st = self->state;
+    if (st.stopping)
+      return;
+    if (st.peers.empty()) {
+      self->quit(em.reason);
+      return;
+    }
+    st.stopping = true;
+    st.stop_reason = em.reason;
+    for (const auto& [c, peer] : st.by_cookie)
+      self->send_exit(peer, caf::exit_reason::user_shutdown);
+    self->delayed_send(self, std::chrono::seconds{3}, tick_atom_v);
   });
   return {
       [self](datagram& d) {
@@ -549,6 +577,10 @@ caf::behavior listener(caf::stateful_actor<listener_state>* self, listener_optio
         if (verdict != "accepted") {
           COATI_LOG(debug, "listener", "from ", d.from, " to ", d.to, " port ", d.local_port, ": ",
                     d.bytes.size(), " bytes, ", verdict);
+          return;
+        }
+        if (self->state.stopping) {
+          c["dropped.stopping"] += 1;
           return;
         }
         dispatch(self, d);
@@ -651,6 +683,10 @@ caf::behavior listener(caf::stateful_actor<listener_state>* self, listener_optio
         out.values["listener.peers"] = static_cast<std::int64_t>(self->state.peers.size());
         self->state.clock.add_to(out, "listener", mailbox_depth(self));
         return out;
+      },
+      [self](tick_atom) { // the peers did not all end in time
+        if (self->state.stopping)
+          self->quit(self->state.stop_reason);
       },
       [self](crash_atom, const std::string& which) {
         // Test hook: crash one peer actor ("peer": the first; "peer:ICOOKIE": that one).

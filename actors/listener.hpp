@@ -57,9 +57,13 @@ struct listener_state {
   std::map<ike::cookie, caf::actor> by_cookie; ///< every live peer, by initiator cookie
   std::map<caf::actor_addr, peer_entry> peers;
   std::uint16_t ike_port = 500, natt_port = 4500;
+  bool stopping = false;    ///< an exit came: peers are ending, then the listener
+  caf::error stop_reason;
   handler_clock clock;
 };
 
+/// An exit message stops the peers first (their last Deletes still go out through the
+/// sockets), then the listener, at most 3 s later.
 /// Spawns the I/O thread (unless opts.bind_sockets is false) and checks each datagram;
 /// accepted ones go to the peer actor of their initiator cookie, and a main mode's first
 /// message from a peer a `remote` block accepts starts a responder peer. Peers send

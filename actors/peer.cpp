@@ -8,6 +8,7 @@
 #include "crypto/secret.hpp"
 #include "crypto/x509.hpp"
 #include "ike/constants.hpp"
+#include "ike/informational.hpp"
 #include "kernel/policy_gen.hpp"
 #include "util/log.hpp"
 
@@ -15,6 +16,21 @@ namespace coati::actors {
 
 std::string cookie_text(const ike::cookie& i, const ike::cookie& r) {
   return crypto::to_hex(i) + ":" + crypto::to_hex(r);
+}
+
+namespace {
+outgoing make_out(const peer_endpoints& e, std::vector<std::uint8_t> bytes);
+}
+
+std::optional<outgoing> informational_to(const peer_endpoints& ends, const phase1_shared& p1,
+                                         const std::vector<ike::payload>& body) {
+  ike::phase1_context ctx{&p1.sa.keys, p1.sa.icookie, p1.sa.rcookie};
+  auto res = ike::seal_informational(ctx, body);
+  if (auto* why = std::get_if<std::string>(&res)) {
+    COATI_LOG(error, "peer", "cannot build an informational message: ", *why);
+    return std::nullopt;
+  }
+  return make_out(ends, std::move(std::get<ike::info_datagram>(res).wire));
 }
 
 namespace {
@@ -210,6 +226,100 @@ std::string reason_key(const std::string& why) {
   return "other";
 }
 
+std::string notify_name(ike::notify_type t) {
+  switch (t) {
+  case ike::notify_type::no_proposal_chosen:
+    return "NO-PROPOSAL-CHOSEN";
+  case ike::notify_type::authentication_failed:
+    return "AUTHENTICATION-FAILED";
+  case ike::notify_type::invalid_id_information:
+    return "INVALID-ID-INFORMATION";
+  case ike::notify_type::initial_contact:
+    return "INITIAL-CONTACT";
+  default:
+    return "notify " + std::to_string(static_cast<unsigned>(t));
+  }
+}
+
+/// An informational exchange: Delete, INITIAL-CONTACT, DPD, error notifies.
+void on_informational(peer_actor_t* self, std::span<const std::uint8_t> body) {
+  auto& st = self->state;
+  const auto& peer = where(st.args.ends);
+  if (!st.p1) {
+    // Before phase 1 has keys, only a failing responder's error notify can come, in clear.
+    auto res = ike::open_unprotected_informational(body);
+    if (auto* rej = std::get_if<ike::info_rejection>(&res)) {
+      if (rej->reason == ike::info_reject::encrypted && !st.args.initiator) {
+        // Encrypted with keys we do not share: the initiator derived other keys from a
+        // different pre-shared key and is telling us so (charon: AUTHENTICATION-FAILED).
+        fail_phase1(self,
+                    "the initiator sent an encrypted notification we cannot read: it could "
+                    "not authenticate us (a different pre-shared key?)",
+                    "authentication");
+        return;
+      }
+      count(self, std::string{"informational_rejected."} + ike::to_string(rej->reason));
+      return;
+    }
+    const auto& info = std::get<ike::unprotected_informational>(res);
+    for (const auto& n : info.notifies) {
+      auto t = static_cast<unsigned>(n.message);
+      COATI_LOG(warning, "peer", peer, " says ", notify_name(n.message),
+                " (unauthenticated, during phase 1)");
+      count(self, "notify_received");
+      if (st.args.initiator && t >= 1 && t < 16384) {
+        fail_phase1(self, "the responder refused: " + notify_name(n.message),
+                    n.message == ike::notify_type::no_proposal_chosen ? "no_proposal"
+                                                                     : "refused_by_peer");
+        return;
+      }
+    }
+    if (!info.unauthenticated_deletes.empty())
+      count(self, "unauthenticated_delete_ignored");
+    return;
+  }
+  ike::phase1_context ctx{&st.p1->sa.keys, st.p1->sa.icookie, st.p1->sa.rcookie};
+  auto res = ike::open_informational(ctx, body);
+  if (auto* rej = std::get_if<ike::info_rejection>(&res)) {
+    COATI_LOG(warning, "peer", peer, ": informational refused: ", rej->text);
+    count(self, std::string{"informational_rejected."} + ike::to_string(rej->reason));
+    return;
+  }
+  const auto& info = std::get<ike::informational>(res);
+  for (const auto& n : info.notifies) {
+    if (auto ack = ike::dpd_ack_for(n, st.p1->sa.icookie, st.p1->sa.rcookie)) {
+      if (auto out = informational_to(st.args.ends, *st.p1, {*ack}))
+        self->send(st.args.listener, std::move(*out));
+      count(self, "dpd_answered");
+      continue;
+    }
+    if (n.message == ike::notify_type::initial_contact) {
+      self->send(st.args.listener, initial_contact_atom_v, st.args.ends.remote.to_string());
+      continue;
+    }
+    COATI_LOG(warning, "peer", peer, " says ", notify_name(n.message));
+    count(self, "notify_received");
+  }
+  for (const auto& d : info.deletes) {
+    if (ike::deletes_isakmp_sa(d, st.p1->sa.icookie, st.p1->sa.rcookie)) {
+      COATI_LOG(notify, "peer", peer, " deleted the ISAKMP-SA ",
+                cookie_text(st.p1->sa.icookie, st.p1->sa.rcookie),
+                ": removing it and its IPsec-SAs");
+      count(self, "isakmp_deleted_by_peer");
+      st.remote_deleted = true;
+      for (const auto& [mid, child] : st.children)
+        self->send(child, delete_atom_v, std::uint32_t{0});
+      self->quit();
+      return;
+    }
+    for (auto spi : ike::ipsec_spis(d)) {
+      count(self, "ipsec_deleted_by_peer");
+      for (const auto& [mid, child] : st.children)
+        self->send(child, delete_atom_v, spi);
+    }
+  }
+}
+
 void on_datagram(peer_actor_t* self, datagram& d) {
   auto& st = self->state;
   std::span<const std::uint8_t> body{d.bytes};
@@ -219,9 +329,13 @@ void on_datagram(peer_actor_t* self, datagram& d) {
   if (!h)
     return;
   switch (h.value().exchange) {
-  case ike::exchange_type::identity_protection: {
-    if (!st.mm)
+  case ike::exchange_type::identity_protection:
+  case ike::exchange_type::aggressive: {
+    bool agg = h.value().exchange == ike::exchange_type::aggressive;
+    if (!st.mm || st.mm->aggressive() != agg) {
+      count(self, "unexpected_exchange");
       return;
+    }
     bool was_up = st.mm->established() != nullptr;
     auto step = st.mm->receive(body);
     send_all(self, step.send);
@@ -260,8 +374,7 @@ void on_datagram(peer_actor_t* self, datagram& d) {
     return;
   }
   case ike::exchange_type::informational:
-    count(self, "informational_ignored");
-    COATI_LOG(info, "peer", where(st.args.ends), ": informational exchange not handled yet");
+    on_informational(self, body);
     return;
   default:
     count(self, "unexpected_exchange");
@@ -272,6 +385,10 @@ void on_datagram(peer_actor_t* self, datagram& d) {
 } // namespace
 
 peer_state::~peer_state() {
+  if (p1 && !remote_deleted) // tell the peer (its IPsec-SAs' Deletes come from the children)
+    if (auto out = informational_to(args.ends, *p1,
+                                    {ike::delete_isakmp_sa(p1->sa.icookie, p1->sa.rcookie)}))
+      caf::anon_send(args.listener, std::move(*out));
   if (p1) {
     const auto& r = args.snap.cfg->remotes.at(args.remote);
     COATI_LOG(notify, "peer", "ISAKMP-SA deleted ", args.ends.local.to_string(), "-",
@@ -298,18 +415,36 @@ caf::behavior peer_actor(peer_actor_t* self, peer_args args) {
   }
   if (!why.empty())
     COATI_LOG(warning, "peer", why);
+  const char* mode = st.args.aggressive ? "aggressive mode" : "main mode";
   if (st.args.initiator) {
-    st.mm.emplace(ike::main_mode::initiator(setup->me, setup->policy, st.args.cookie));
+    if (st.args.aggressive)
+      st.mm.emplace(ike::aggressive_mode::initiator(setup->me, setup->policy, st.args.cookie));
+    else
+      st.mm.emplace(ike::main_mode::initiator(setup->me, setup->policy, st.args.cookie));
     auto step = st.mm->start();
     send_all(self, step.send);
     arm_retransmit(self);
-    COATI_LOG(notify, "peer", "initiate new phase 1 negotiation: ",
+    COATI_LOG(notify, "peer", "initiate new phase 1 negotiation (", mode, "): ",
               st.args.ends.local.to_string(), "[", st.args.ends.local_port, "]<=>",
               where(st.args.ends));
   } else {
-    st.mm.emplace(ike::main_mode::responder(setup->me, setup->policy, st.args.cookie));
-    COATI_LOG(notify, "peer", "respond new phase 1 negotiation: ", st.args.ends.local.to_string(),
-              "[", st.args.ends.local_port, "]<=>", where(st.args.ends));
+    if (st.args.aggressive) {
+      // The initiator's ID comes with AM1: its pre-shared key is looked up by that ID.
+      auto creds = st.args.snap.creds;
+      auto lookup = [creds](const ike::id_payload& id) -> std::optional<crypto::secret_bytes> {
+        auto i = creds->psk.find(id.to_string());
+        if (i == creds->psk.end())
+          return std::nullopt;
+        return i->second;
+      };
+      st.mm.emplace(
+          ike::aggressive_mode::responder(setup->me, setup->policy, st.args.cookie, lookup));
+    } else {
+      st.mm.emplace(ike::main_mode::responder(setup->me, setup->policy, st.args.cookie));
+    }
+    COATI_LOG(notify, "peer", "respond new phase 1 negotiation (", mode, "): ",
+              st.args.ends.local.to_string(), "[", st.args.ends.local_port, "]<=>",
+              where(st.args.ends));
   }
   count(self, st.args.initiator ? "phase1_initiated" : "phase1_responded");
   self->delayed_send(self, timers(st.args.snap).phase1, expire_atom_v, false);
@@ -713,6 +848,13 @@ child_state::~child_state() {
   }
   if (policies)
     caf::anon_send(args.svc.policy, policy_remove_atom_v, self_addr);
+  if (qm && qm->established() && !remote_deleted) {
+    // Delete names our inbound SPI (RFC 2408 §3.15), like racoon.
+    std::uint32_t in_spi = qm->established()->inbound.spi;
+    if (auto out = informational_to(args.ends, *args.p1,
+                                    {ike::delete_ipsec_sas(ike::protocol_id::esp, {&in_spi, 1})}))
+      caf::anon_send(args.listener, std::move(*out));
+  }
   if (qm && qm->established()) {
     COATI_LOG(notify, "child", "IPsec-SA removed: spi ", hex32(qm->established()->inbound.spi),
               "/", hex32(qm->established()->outbound.spi), " with ", where(args.ends));
@@ -797,6 +939,16 @@ caf::behavior child_actor(child_actor_t* self, child_args args) {
         child_count(self, "retransmitted");
         child_send(self, {s.qm->last_sent()});
         self->delayed_send(self, timers(s.args.snap).interval, tick_atom_v, gen);
+      },
+      [self](delete_atom, std::uint32_t spi) {
+        auto& s = self->state;
+        bool ours = spi == 0 || (s.qm && s.qm->negotiated().outbound.spi == spi);
+        if (!ours)
+          return;
+        COATI_LOG(notify, "child", where(s.args.ends), " deleted the IPsec-SA",
+                  spi != 0 ? " with SPI " + hex32(spi) : std::string{});
+        s.remote_deleted = true;
+        self->quit();
       },
       [self](expire_atom, std::uint32_t) {
         // Soft lifetime (initiator): ask the peer for a successor; this one lives on

@@ -21,12 +21,14 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include <caf/all.hpp>
 
 #include "actors/interfaces.hpp"
 #include "actors/setup.hpp"
+#include "ike/aggressive_mode.hpp"
 #include "ike/main_mode.hpp"
 #include "ike/quick_mode.hpp"
 
@@ -46,6 +48,7 @@ struct peer_args {
   std::size_t remote = 0; ///< index of the remote block in snap.cfg->remotes
   peer_endpoints ends;
   bool initiator = false;
+  bool aggressive = false;          ///< aggressive mode instead of main mode
   ike::cookie cookie{};             ///< ours: icookie as initiator, rcookie as responder
   std::optional<datagram> first;    ///< responder: the first message
   std::optional<kernel::selector> acquire; ///< initiator: quick mode for this traffic
@@ -57,11 +60,34 @@ struct phase1_shared {
   std::string peer_id; ///< for logs and REMOTE_ID
 };
 
+/// Main mode or aggressive mode, behind one face.
+class phase1_exchange {
+public:
+  explicit phase1_exchange(ike::main_mode m) : x_(std::move(m)) {}
+  explicit phase1_exchange(ike::aggressive_mode a) : x_(std::move(a)) {}
+  ike::phase1_step start() {
+    return std::visit([](auto& x) { return x.start(); }, x_);
+  }
+  ike::phase1_step receive(std::span<const std::uint8_t> d) {
+    return std::visit([d](auto& x) { return x.receive(d); }, x_);
+  }
+  const ike::phase1_established* established() const {
+    return std::visit([](const auto& x) { return x.established(); }, x_);
+  }
+  const ike::bytes& last_sent() const {
+    return std::visit([](const auto& x) -> const ike::bytes& { return x.last_sent(); }, x_);
+  }
+  bool aggressive() const { return x_.index() == 1; }
+
+private:
+  std::variant<ike::main_mode, ike::aggressive_mode> x_;
+};
+
 /// A peer actor's state.
 struct peer_state {
   static inline const char* name = "peer";
   peer_args args;
-  std::optional<ike::main_mode> mm;
+  std::optional<phase1_exchange> mm;
   std::shared_ptr<const phase1_shared> p1;
   std::map<std::uint32_t, caf::actor> children; ///< by quick mode message ID
   std::map<std::uint32_t, const config::sainfo_block*> child_sainfo; ///< initiator's children
@@ -70,6 +96,7 @@ struct peer_state {
   unsigned tries = 0;
   std::string state_text = "negotiating";
   std::chrono::system_clock::time_point created = std::chrono::system_clock::now();
+  bool remote_deleted = false; ///< the peer deleted the ISAKMP SA: no Delete back
   peer_state() = default;
   peer_state(const peer_state&) = delete;
   peer_state& operator=(const peer_state&) = delete;
@@ -111,6 +138,7 @@ struct child_state {
   std::uint64_t timer_gen = 0;
   unsigned tries = 0;
   caf::actor_addr self_addr;
+  bool remote_deleted = false; ///< the peer deleted these SAs: no Delete back
   child_state() = default;
   child_state(const child_state&) = delete;
   child_state& operator=(const child_state&) = delete;
@@ -119,6 +147,11 @@ struct child_state {
 };
 
 caf::behavior child_actor(caf::stateful_actor<child_state>* self, child_args args);
+
+/// The datagram of a protected informational carrying `body` under `p1`, to `ends`;
+/// nullopt (logged) when it cannot be built.
+std::optional<outgoing> informational_to(const peer_endpoints& ends, const phase1_shared& p1,
+                                         const std::vector<ike::payload>& body);
 
 /// "c0ffee..:12ab.." for logs and show-sa.
 std::string cookie_text(const ike::cookie& i, const ike::cookie& r);

@@ -13,6 +13,10 @@ pids=()
 coatid_pid=
 cleanup() {
   for p in "${pids[@]}" $coatid_pid; do kill "$p" 2>/dev/null || true; done
+  for _ in $(seq 30); do
+    [ -n "$coatid_pid" ] && kill -0 "$coatid_pid" 2>/dev/null || break
+    sleep 0.1
+  done
   sleep 0.3
   for p in "${pids[@]}" $coatid_pid; do kill -9 "$p" 2>/dev/null || true; done
   ip netns del "$hub" 2>/dev/null || true
@@ -81,6 +85,7 @@ charon {
   load = random nonce openssl pem pkcs1 pkcs8 x509 pubkey revocation constraints kernel-netlink socket-default vici
   install_routes = no
   retransmit_tries = 3
+  i_dont_care_about_security_and_use_aggressive_mode_psk = yes
   plugins { vici { socket = unix://$d/charon.vici } }
   filelog {
     log {

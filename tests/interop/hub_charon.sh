@@ -6,8 +6,8 @@
 #   2. aes128/sha256/modp2048 (a proposal added to the hub's remote block).
 # Each run checks: phase 1 up on both sides; quick mode agreed with the same SPIs and
 # algorithms (`coatictl show-sa` against charon); the generated policies in the hub's
-# namespace; phase1_up's environment; `coatictl stats`. Then coatid stops: policies gone,
-# phase1_down ran.
+# namespace; phase1_up's environment; `coatictl stats`. Then the satellite disconnects:
+# its Delete removes the SAs and the generated policies, phase1_down runs.
 # On a kernel with ESP (the VM), both sides install the SAs: `swanctl --list-sas` shows
 # the pair INSTALLED and show-sa says mature/installed. On this host (no ESP) charon
 # fails to install exactly coatid's pair, says so, and never sends QM3: the hub's pair
@@ -124,13 +124,17 @@ run() { # run NAME IKE ESP P1_TEXT ESP_TEXT
   fi
   grep -Eq "^ike +policies_generated +1$" <<<"$st" || fail "$name: stats do not count the generated policies"
   echo "ok: $name: phase 1 up, quick mode agreed (SPIs $spi_in/$spi_out), policies generated, phase1_up ran"
-  swanctl --terminate --ike hub --force --timeout 5 >/dev/null 2>&1 || true
-  stop_coatid
-  [ -z "$(ip -n "$hub" xfrm policy)" ] || fail "$name: policies left after coatid stopped"
-  [ -f "$work/phase1_down.env" ] || sleep 1
-  [ -f "$work/phase1_down.env" ] || fail "$name: phase1_down did not run"
+  # The satellite disconnects: its Delete removes the ISAKMP-SA, the pair and the
+  # generated policies; phase1_down runs.
+  swan --terminate --ike hub --timeout 5 >/dev/null 2>&1 || true
+  wait_for 10 sh -c "[ -z \"\$(ip -n $hub xfrm policy)\" ]" \
+    || fail "$name: generated policies left after the satellite disconnected"
+  [ -z "$(ctl show-sa)" ] || fail "$name: SAs left after the satellite disconnected"
+  wait_for 5 test -f "$work/phase1_down.env" || fail "$name: phase1_down did not run"
   grep -qx "REMOTE_ADDR=198.51.100.3" "$work/phase1_down.env" || fail "$name: phase1_down's environment"
-  echo "ok: $name: coatid stopped: generated policies removed, phase1_down ran"
+  grep -Eq "^ike +isakmp_deleted_by_peer +1$" <<<"$(ctl stats)" || fail "$name: the Delete is not counted"
+  echo "ok: $name: the satellite disconnected: SAs and generated policies removed, phase1_down ran"
+  stop_coatid
 }
 
 run seed 3des-md5-modp1024 3des-md5-modp1024 3des 3DES_CBC/HMAC_MD5_96/MODP_1024
