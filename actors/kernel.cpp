@@ -253,6 +253,16 @@ void remove_owned(caf::stateful_actor<policy_state>* self, const caf::actor_addr
   if (i == self->state.owned.end())
     return;
   for (const auto& p : i->second) {
+    // A successor (rekeyed child) may hold the same selector now: leave it to that one.
+    bool shared = false;
+    for (const auto& [other, specs] : self->state.owned)
+      if (other != owner)
+        shared = shared || std::any_of(specs.begin(), specs.end(),
+                                       [&](const auto& q) { return same_policy(p, q); });
+    if (shared) {
+      self->state.counts["handed_over"] += 1;
+      continue;
+    }
     kernel_request rq;
     rq.what = kernel_request::op::delete_policy;
     rq.policy = std::make_shared<const kernel::policy_spec>(p);

@@ -27,6 +27,15 @@ extern "C" {
 namespace coati::kernel {
 namespace {
 
+/// "0x0000abcd", as ip xfrm and setkey print SPIs.
+std::string spi_text(std::uint32_t spi) {
+  static const char* digits = "0123456789abcdef";
+  std::string out = "0x00000000";
+  for (int k = 0; k < 8; ++k)
+    out[9 - k] = digits[(spi >> (4 * k)) & 0xf];
+  return out;
+}
+
 /// Owns one libnl object and drops its reference at scope exit.
 template <class T, void (*Put)(T*)>
 struct nl_ref {
@@ -315,7 +324,7 @@ result<done> xfrm_socket::add_sa(const sa_spec& spec, bool update) {
                              oa.p);
   }
   std::string what = std::string{update ? "updating" : "adding"} + " SA " + spec.src.to_string() +
-                     "->" + spec.dst.to_string() + " spi " + std::to_string(spec.spi);
+                     "->" + spec.dst.to_string() + " spi " + spi_text(spec.spi);
   nl_msg* raw = nullptr;
   int rc = update ? xfrmnl_sa_build_update_request(sa.p, 0, &raw)
                   : xfrmnl_sa_build_add_request(sa.p, NLM_F_EXCL, &raw);
@@ -338,7 +347,7 @@ result<done> xfrm_socket::delete_sa(const ip_address& dst, std::uint32_t spi, xf
   xfrmnl_sa_set_daddr(sa.p, d.p);
   xfrmnl_sa_set_spi(sa.p, spi);
   xfrmnl_sa_set_proto(sa.p, static_cast<unsigned>(proto));
-  std::string what = "deleting SA to " + dst.to_string() + " spi " + std::to_string(spi);
+  std::string what = "deleting SA to " + dst.to_string() + " spi " + spi_text(spi);
   nl_msg* raw = nullptr;
   if (int rc = xfrmnl_sa_build_delete_request(sa.p, 0, &raw); rc < 0)
     return make_error(rc, what);
