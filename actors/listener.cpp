@@ -475,7 +475,7 @@ void dispatch(listener_actor* self, datagram& d) {
 }
 
 std::string connect(listener_actor* self, const std::string& address,
-                    std::optional<kernel::selector> acquire = std::nullopt) {
+                    const kernel::acquire_event* acquire = nullptr) {
   auto& st = self->state;
   if (!st.snap.cfg || !st.svc.kernel)
     return "error: not ready";
@@ -504,7 +504,10 @@ std::string connect(listener_actor* self, const std::string& address,
   pa.aggressive = !r.exchange_modes.empty() &&
                   r.exchange_modes.front() == config::exchange_mode::aggressive;
   pa.cookie = fresh_cookie(st);
-  pa.acquire = acquire;
+  if (acquire != nullptr) {
+    pa.acquire = acquire->sel;
+    pa.acquire_ipcomp = acquire->proto == kernel::xfrm_proto::comp;
+  }
   auto icookie = pa.cookie;
   start_peer(self, std::move(pa), icookie);
   st.counts["peers_initiated"] += 1;
@@ -651,7 +654,7 @@ caf::behavior listener(caf::stateful_actor<listener_state>* self, listener_optio
               self->send(h, ke);
               return;
             }
-        auto res = connect(self, dst, acq->sel);
+        auto res = connect(self, dst, acq);
         COATI_LOG(info, "listener", "ACQUIRE for ", acq->sel.src.to_string(), "/",
                   int{acq->sel.src_prefix}, " -> ", acq->sel.dst.to_string(), "/",
                   int{acq->sel.dst_prefix}, ": ", res);

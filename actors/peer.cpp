@@ -141,6 +141,7 @@ void spawn_child(peer_actor_t* self, std::uint32_t mid, std::optional<datagram> 
   ca.initiator = !first.has_value();
   ca.first = std::move(first);
   ca.sainfo = sainfo;
+  ca.offer_ipcomp = st.args.acquire_ipcomp;
   auto child = self->spawn<caf::monitored>(child_actor, std::move(ca));
   st.children[mid] = child;
   if (sainfo != nullptr)
@@ -498,6 +499,7 @@ caf::behavior peer_actor(peer_actor_t* self, peer_args args) {
         if (acq == nullptr)
           return;
         s.args.acquire = acq->sel;
+        s.args.acquire_ipcomp = acq->proto == kernel::xfrm_proto::comp;
         if (s.p1)
           start_children(self);
       },
@@ -801,6 +803,7 @@ void child_start(child_actor_t* self) {
   auto& st = self->state;
   if (st.args.initiator) {
     auto p2 = phase2_of(*st.args.sainfo, st.args.snap.cfg->remotes.at(st.args.remote));
+    p2.ipcomp = p2.ipcomp && st.args.offer_ipcomp;
     st.sainfo = st.args.sainfo;
     st.qm.emplace(ike::quick_mode::initiator(context_of(st), p2, *id_of(*st.sainfo->local),
                                              *id_of(*st.sainfo->remote), st.args.message_id,

@@ -52,6 +52,10 @@ struct peer_args {
   ike::cookie cookie{};             ///< ours: icookie as initiator, rcookie as responder
   std::optional<datagram> first;    ///< responder: the first message
   std::optional<kernel::selector> acquire; ///< initiator: quick mode for this traffic
+  /// The acquiring policy wants IPComp (its first template is IPComp). racoon builds its
+  /// proposal from the policy: an ESP-only policy gets an ESP-only proposal, whatever the
+  /// sainfo's compression_algorithm says, so the SAs fit the policy's templates.
+  bool acquire_ipcomp = false;
 };
 
 /// The phase-1 SA a peer's children run under (immutable once made, shared read-only).
@@ -120,6 +124,7 @@ struct child_args {
   bool initiator = false;
   std::optional<datagram> first;            ///< responder: QM1
   const config::sainfo_block* sainfo = nullptr; ///< initiator: what to propose (in snap.cfg)
+  bool offer_ipcomp = true;                 ///< initiator: may propose IPComp
 };
 
 /// A child actor's state.

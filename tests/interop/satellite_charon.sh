@@ -5,8 +5,8 @@
 #   - the seed's phase1_up_cli.sh runs unchanged: its /sbin/setkey is coati-setkey (the
 #     compatibility path, put over /usr/sbin in coatid's mount namespace only), so the
 #     satellite's policies appear; its ping to the hub's LAN hits them: ACQUIRE;
-#   - the ACQUIRE starts quick mode (3des/hmac_md5, PFS modp1024, IPComp deflate, as the
-#     seed's sainfo says; charon's child has ipcomp = yes like the seed's racoon hub): both
+#   - the ACQUIRE starts quick mode (3des/hmac_md5, PFS modp1024; ESP only, since the
+#     acquiring policy asks for ESP only, as racoon builds its proposal): both
 #     sides agree on the SPIs; on this host the kernel cannot add the ESP SAs, which
 #     coatid reports (log, show-sa, counters); with ESP (the VM) both sides install them;
 #   - coatid stops: phase1_down_cli.sh removes the policies.
@@ -84,6 +84,7 @@ spi_in=$(sed -n 's/.* esp spi=0x\([0-9a-f]*\) in .*/\1/p' <<<"$sa")
 spi_out=$(sed -n 's/.* esp spi=0x\([0-9a-f]*\) out .*/\1/p' <<<"$sa")
 [ -n "$spi_in" ] && [ -n "$spi_out" ] || fail "show-sa has no ESP SAs"
 grep -q "ids=192.168.3.0/24<->192.168.0.0/16" <<<"$sa" || fail "quick mode IDs are not the sainfo's"
+grep -q "ipcomp=no" <<<"$sa" || fail "IPComp proposed for an ESP-only policy"
 grep -q "^198.51.100.3 192.0.2.1\[500\] [0-9a-f]*:[0-9a-f]* initiator established" <<<"$sa" \
   || fail "show-sa has no established ISAKMP-SA as initiator"
 st=$(ctl stats)
