@@ -646,6 +646,22 @@ kernel::sa_spec sa_for(const child_state& st, const ike::child_established& c, b
   sa.enc_key = kernel::key_bytes{std::vector<std::uint8_t>(keys.enc_key.data(),
                                                            keys.enc_key.data() + keys.enc_key.size())};
   sa.auth_alg = auth_name(c.agreed.auth);
+  // RFC 4868: SHA-2 HMACs are truncated to half their length (the kernel's own default
+  // for hmac(sha256) is the pre-standard 96 bits, which no peer uses).
+  switch (c.agreed.auth) {
+  case ike::ipsec_attr::auth_hmac_sha2_256:
+    sa.auth_trunc_bits = 128;
+    break;
+  case ike::ipsec_attr::auth_hmac_sha2_384:
+    sa.auth_trunc_bits = 192;
+    break;
+  case ike::ipsec_attr::auth_hmac_sha2_512:
+    sa.auth_trunc_bits = 256;
+    break;
+  default:
+    sa.auth_trunc_bits = 96;
+    break;
+  }
   sa.auth_key = kernel::key_bytes{std::vector<std::uint8_t>(
       keys.auth_key.data(), keys.auth_key.data() + keys.auth_key.size())};
   sa.hard_seconds = c.lifetime;

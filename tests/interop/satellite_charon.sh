@@ -90,7 +90,7 @@ grep -q "^198.51.100.3 192.0.2.1\[500\] [0-9a-f]*:[0-9a-f]* initiator establishe
 st=$(ctl stats)
 grep -Eq "^listener +acquires +[1-9]" <<<"$st" || fail "no ACQUIRE counted"
 grep -Eq "^ike +phase2_up +1$" <<<"$st" || fail "stats do not count phase2_up"
-if [ "$esp" = 1 ]; then
+if [ "$kernel_esp" = 1 ]; then
   wait_for 10 grep -q "INSTALLED" <<<"$(swan --list-sas 2>&1)" || fail "charon did not install the pair"
   list=$(swan --list-sas 2>&1)
   grep -Eq "^ +in +$spi_out," <<<"$list" || fail "charon's inbound SPI is not coatid's outbound $spi_out"
