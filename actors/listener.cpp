@@ -506,7 +506,8 @@ std::string connect(listener_actor* self, const std::string& address,
   pa.cookie = fresh_cookie(st);
   if (acquire != nullptr) {
     pa.acquire = acquire->sel;
-    pa.acquire_ipcomp = acquire->proto == kernel::xfrm_proto::comp;
+    pa.acquire_ipcomp = acquire->ipcomp;
+    pa.acquire_reqid = acquire->reqid;
   }
   auto icookie = pa.cookie;
   start_peer(self, std::move(pa), icookie);

@@ -142,6 +142,8 @@ void spawn_child(peer_actor_t* self, std::uint32_t mid, std::optional<datagram> 
   ca.first = std::move(first);
   ca.sainfo = sainfo;
   ca.offer_ipcomp = st.args.acquire_ipcomp;
+  if (!first)
+    ca.reqid = st.args.acquire_reqid;
   auto child = self->spawn<caf::monitored>(child_actor, std::move(ca));
   st.children[mid] = child;
   if (sainfo != nullptr)
@@ -499,7 +501,8 @@ caf::behavior peer_actor(peer_actor_t* self, peer_args args) {
         if (acq == nullptr)
           return;
         s.args.acquire = acq->sel;
-        s.args.acquire_ipcomp = acq->proto == kernel::xfrm_proto::comp;
+        s.args.acquire_ipcomp = acq->ipcomp;
+        s.args.acquire_reqid = acq->reqid;
         if (s.p1)
           start_children(self);
       },
@@ -641,7 +644,7 @@ kernel::sa_spec sa_for(const child_state& st, const ike::child_established& c, b
   sa.spi = keys.spi;
   sa.proto = kernel::xfrm_proto::esp;
   sa.mode = c.ipcomp ? kernel::xfrm_mode::transport : kernel::xfrm_mode::tunnel;
-  sa.reqid = c.inbound.spi;
+  sa.reqid = st.args.reqid.value_or(c.inbound.spi);
   sa.enc_alg = enc_name(c.agreed.enc);
   sa.enc_key = kernel::key_bytes{std::vector<std::uint8_t>(keys.enc_key.data(),
                                                            keys.enc_key.data() + keys.enc_key.size())};
@@ -676,7 +679,7 @@ kernel::sa_spec comp_for(const child_state& st, const ike::child_established& c,
   sa.spi = inbound ? c.inbound.cpi : c.outbound.cpi;
   sa.proto = kernel::xfrm_proto::comp;
   sa.mode = kernel::xfrm_mode::tunnel;
-  sa.reqid = c.inbound.spi;
+  sa.reqid = st.args.reqid.value_or(c.inbound.spi);
   sa.comp_alg = "deflate";
   sa.hard_seconds = c.lifetime;
   return sa;

@@ -56,6 +56,8 @@ struct peer_args {
   /// proposal from the policy: an ESP-only policy gets an ESP-only proposal, whatever the
   /// sainfo's compression_algorithm says, so the SAs fit the policy's templates.
   bool acquire_ipcomp = false;
+  /// The acquiring policy's reqid: our SAs must carry it to be used by that policy.
+  std::optional<std::uint32_t> acquire_reqid;
 };
 
 /// The phase-1 SA a peer's children run under (immutable once made, shared read-only).
@@ -125,6 +127,7 @@ struct child_args {
   std::optional<datagram> first;            ///< responder: QM1
   const config::sainfo_block* sainfo = nullptr; ///< initiator: what to propose (in snap.cfg)
   bool offer_ipcomp = true;                 ///< initiator: may propose IPComp
+  std::optional<std::uint32_t> reqid; ///< the SAs' reqid (an acquiring policy's); else ours
 };
 
 /// A child actor's state.

@@ -50,6 +50,25 @@ int on_event(nl_msg* msg, void* arg) {
     ev.dst = from_kernel(a.id.daddr, a.policy.sel.family);
     ev.proto = static_cast<xfrm_proto>(a.id.proto);
     ev.seq = a.seq;
+    // The policy's templates follow (XFRMA_TMPL): the SAs must carry the reqid of the
+    // one this ACQUIRE is for, or the policy will not use them.
+    nlattr* attrs = nlmsg_attrdata(hdr, sizeof(xfrm_user_acquire));
+    int left = nlmsg_attrlen(hdr, sizeof(xfrm_user_acquire));
+    nlattr* at = nullptr;
+    int rem = 0;
+    nla_for_each_attr(at, attrs, left, rem) {
+      if (nla_type(at) != XFRMA_TMPL)
+        continue;
+      auto n = static_cast<std::size_t>(nla_len(at)) / sizeof(xfrm_user_tmpl);
+      for (std::size_t i = 0; i < n; ++i) {
+        xfrm_user_tmpl t{};
+        std::memcpy(&t, static_cast<const char*>(nla_data(at)) + i * sizeof t, sizeof t);
+        if (t.id.proto == IPPROTO_COMP)
+          ev.ipcomp = true;
+        if (t.id.proto == a.id.proto && ev.reqid == 0)
+          ev.reqid = t.reqid;
+      }
+    }
     out->emplace_back(ev);
   } else if (hdr->nlmsg_type == XFRM_MSG_EXPIRE && len >= sizeof(xfrm_user_expire)) {
     xfrm_user_expire e{};

@@ -18,7 +18,9 @@ struct acquire_event {
   std::uint32_t policy_index = 0;
   ip_address src, dst; ///< the SA's end points (tunnel outer addresses)
   xfrm_proto proto = xfrm_proto::esp;
-  std::uint32_t seq = 0; ///< the kernel's acquire sequence number
+  std::uint32_t seq = 0;    ///< the kernel's acquire sequence number
+  std::uint32_t reqid = 0;  ///< the policy template's reqid (0: any SA fits)
+  bool ipcomp = false;      ///< the policy has an IPComp template
 };
 
 /// An SA reached its soft (rekey now) or hard (gone) lifetime.
