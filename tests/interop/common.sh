@@ -8,10 +8,28 @@ set -euo pipefail
 COATID=$COATI_BUILD/tools/coatid/coatid
 CTL=$COATI_BUILD/tools/coatictl/coatictl
 hub=$tag-h sat=$tag-s
+
+# Leftovers of earlier runs that died without cleaning up (kill -9, a lost machine):
+# namespaces are named <letters><pid of the test>-<x>; one whose test process is gone
+# is removed with every process in it, and its work folder too.
+reap_stale() {
+  local ns owner p
+  for ns in $(ip netns list | awk '{print $1}'); do
+    [[ "$ns" =~ ^[a-z]+([0-9]+)-[a-z]+$ ]] || continue
+    owner=${BASH_REMATCH[1]}
+    [ -d "/proc/$owner" ] && continue
+    for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
+    ip netns del "$ns" 2>/dev/null && echo "removed namespace $ns left by dead test $owner"
+    rm -rf /tmp/coati-*"$owner".* 2>/dev/null || true
+  done
+}
+reap_stale
 work=$(mktemp -d /tmp/coati-$tag.XXXXXX)
 pids=()
 coatid_pid=
 cleanup() {
+  local ns
+  trap - INT TERM
   for p in "${pids[@]}" $coatid_pid; do kill "$p" 2>/dev/null || true; done
   for _ in $(seq 30); do
     [ -n "$coatid_pid" ] && kill -0 "$coatid_pid" 2>/dev/null || break
@@ -19,15 +37,19 @@ cleanup() {
   done
   sleep 0.3
   for p in "${pids[@]}" $coatid_pid; do kill -9 "$p" 2>/dev/null || true; done
-  ip netns del "$hub" 2>/dev/null || true
-  ip netns del "$sat" 2>/dev/null || true
+  for ns in "$hub" "$sat"; do # anything still running inside (tcpdump, ping, scripts)
+    for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
+    ip netns del "$ns" 2>/dev/null || true
+  done
   if [ "${keep:-0}" = 1 ]; then echo "logs kept in $work"; else rm -rf "$work"; fi
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'echo "interrupted: cleaning up" >&2; exit 130' INT
+trap 'echo "terminated: cleaning up" >&2; exit 143' TERM
 fail() {
   echo "FAIL: $*" >&2
   keep=1
-  for f in "$work"/coatid*.log "$work"/charon/charon.log; do
+  for f in "$work"/*.log "$work"/*/charon.log; do
     [ -f "$f" ] && { echo "--- $f"; tail -n 60 "$f"; }
   done
   exit 1
@@ -71,11 +93,12 @@ ip -n "$sat" route add 192.168.0.0/16 dev s0 src 192.168.3.1
 pki=$work/pki
 bash "$COATI_SRC/tests/lib/mkpki.sh" "$pki" rhum armagnac >/dev/null
 
-# start_charon NS HOST: charon with its own strongswan.conf, vici socket, /run, swanctl dir
-# and HOST's certificate; `swan` then talks to it. Its log is $work/charon/charon.log.
+# start_charon NS HOST [NAME]: charon with its own strongswan.conf, vici socket, /run,
+# swanctl dir and HOST's certificate, in $work/NAME (default "charon"); `swan` then talks
+# to it (`swan_at NAME` to another one). Its log is $work/NAME/charon.log; $d is its dir.
 start_charon() {
   local ns=$1 host=$2
-  d=$work/charon
+  d=$work/${3:-charon}
   mkdir -p "$d/run" "$d/swanctl/x509" "$d/swanctl/x509ca" "$d/swanctl/private"
   cp "$pki/$host.crt" "$d/swanctl/x509/"
   cp "$pki/ca.crt" "$d/swanctl/x509ca/"
@@ -109,6 +132,11 @@ CONF
   fail "charon did not start"
 }
 swan() { swanctl "$@"; }
+swan_at() { # swan_at NAME ARGS...: swanctl for the charon started as NAME
+  local at=$work/$1
+  shift
+  STRONGSWAN_CONF=$at/strongswan.conf SWANCTL_DIR=$at/swanctl swanctl "$@"
+}
 # swan_load CONF_TEXT: writes swanctl.conf and loads it.
 swan_load() {
   printf '%s\n' "$1" > "$d/swanctl/swanctl.conf"
