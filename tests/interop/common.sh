@@ -20,7 +20,7 @@ reap_stale() {
     [ -d "/proc/$owner" ] && continue
     for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
     ip netns del "$ns" 2>/dev/null && echo "removed namespace $ns left by dead test $owner"
-    rm -rf /tmp/coati-*"$owner".* 2>/dev/null || true
+    rm -rf /tmp/coati-[a-z]*"$owner".* 2>/dev/null || true
   done
 }
 reap_stale
