@@ -163,7 +163,7 @@ while kill -0 "$qemu" 2>/dev/null; do
 done
 wait "$qemu" 2>/dev/null || true
 qemu=""
-wall=$(echo "$(date +%s.%N) - $t0" | bc)
+wall=$(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN { printf "%.1f", a - b }')
 
 rc=""
 [ -f "$run/ctl/rc" ] && rc=$(cat "$run/ctl/rc")
