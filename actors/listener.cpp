@@ -210,6 +210,11 @@ private:
     }
     int on = 1;
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    // Room for a burst of first messages from thousands of peers (the default ~200 KiB
+    // holds a few hundred): FORCE as root, else up to net.core.rmem_max.
+    int rcvbuf = 4 << 20;
+    if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) != 0)
+      ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
     sockaddr_storage ss{};
     socklen_t len = 0;
     if (v6) {
@@ -257,7 +262,7 @@ private:
   }
 
   void read_one(const sock& s) {
-    std::vector<std::uint8_t> buf(65536);
+    auto& buf = rbuf_; // one 64 KiB buffer; each datagram gets a copy of its own size
     sockaddr_storage from{};
     alignas(cmsghdr) char control[256];
     iovec iov{buf.data(), buf.size()};
@@ -288,8 +293,7 @@ private:
       }
     }
     d.to = to;
-    buf.resize(static_cast<std::size_t>(n));
-    d.bytes = std::move(buf);
+    d.bytes.assign(buf.begin(), buf.begin() + n);
     caf::anon_send(owner_, std::move(d));
   }
 
@@ -314,6 +318,7 @@ private:
   }
 
   caf::actor owner_;
+  std::vector<std::uint8_t> rbuf_ = std::vector<std::uint8_t>(65536);
   int stop_fd_ = -1;
   std::vector<sock> socks_;
   std::thread thread_;
