@@ -23,6 +23,8 @@ SEED_PKI=$pki bash "$COATI_SRC/tests/lib/seedroot.sh" "$root" rhum >/dev/null
 etc=$root/etc/racoon
 record_hooks "$etc" phase1_up phase1_down
 
+# A policy that is not coati's: it must outlive every coatid run.
+ip -n "$hub" xfrm policy add src 10.9.9.0/24 dst 10.8.8.0/24 dir out priority 5000
 start_charon "$sat" armagnac
 sat_conf() { # sat_conf IKE_PROPOSAL ESP_PROPOSAL
   swan_load "connections {
@@ -130,7 +132,7 @@ run() { # run NAME IKE ESP P1_TEXT ESP_TEXT
   # The satellite disconnects: its Delete removes the ISAKMP-SA, the pair and the
   # generated policies; phase1_down runs.
   swan --terminate --ike hub --timeout 5 >/dev/null 2>&1 || true
-  wait_for 10 sh -c "[ -z \"\$(ip -n $hub xfrm policy)\" ]" \
+  wait_for 10 sh -c "! ip -n $hub xfrm policy | grep -q 192.168" \
     || fail "$name: generated policies left after the satellite disconnected"
   [ -z "$(ctl show-sa)" ] || fail "$name: SAs left after the satellite disconnected"
   wait_for 5 test -f "$work/phase1_down.env" || fail "$name: phase1_down did not run"
@@ -138,6 +140,8 @@ run() { # run NAME IKE ESP P1_TEXT ESP_TEXT
   grep -Eq "^ike +isakmp_deleted_by_peer +1$" <<<"$(ctl stats)" || fail "$name: the Delete is not counted"
   echo "ok: $name: the satellite disconnected: SAs and generated policies removed, phase1_down ran"
   stop_coatid
+  grep -q "src 10.9.9.0/24 dst 10.8.8.0/24" <<<"$(ip -n "$hub" xfrm policy)" \
+    || fail "$name: coatid removed a policy that was not its own"
 }
 
 run seed 3des-md5-modp1024 3des-md5-modp1024 3des 3DES_CBC/HMAC_MD5_96/MODP_1024
