@@ -1,0 +1,68 @@
+#pragma once
+// coati-load's engine: many main mode (and optionally quick mode) initiators against one
+// responder, on a few UDP sockets (one per local address) served by one poll loop. Each
+// negotiation has its own ike::main_mode / ike::quick_mode objects, so its own cookies,
+// nonces, DH key and IVs; replies are routed by the initiator cookie and checked against
+// the exchange they arrive for.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ike/phase1_sa.hpp"
+
+namespace coati::load {
+
+/// What to run.
+struct load_options {
+  std::string hub;                       ///< the responder's IPv4 address
+  std::uint16_t hub_port = 500;          ///< its IKE port
+  std::vector<std::string> from;         ///< local IPv4 addresses, used in turn (one socket each)
+  std::uint16_t local_port = 500;        ///< our source port on each address
+  std::size_t count = 1000;              ///< negotiations to run
+  std::size_t window = 0;                ///< at most this many unfinished at once; 0: all at once
+  std::string psk;                       ///< the pre-shared key (coatid finds it by our address)
+  std::vector<ike::phase1_offer> offers; ///< phase-1 transforms offered, in order
+  bool quick = false;                    ///< a quick mode after each phase 1
+  std::string quick_remote = "192.168.0.0/16"; ///< IDcr of each quick mode (IDci: 10.x.y.z/32)
+  std::chrono::milliseconds interval{10000};   ///< retransmission interval (racoon's timer)
+  unsigned counter = 5;                        ///< transmissions before giving up
+  std::chrono::milliseconds timeout{120000};   ///< the whole run
+  bool hold_after_mm4 = false;                 ///< keep MM5 back until every exchange has its MM4
+  std::chrono::milliseconds hold_max{60000};   ///< ... then until SIGUSR1, at most this long
+  unsigned retries = 0;                        ///< a negotiation that gave up starts again
+  std::string sa_file; ///< where to write "ICOOKIE:RCOOKIE" of each established ISAKMP SA
+  bool verbose = false;
+};
+
+/// What happened.
+struct load_report {
+  std::size_t started = 0;     ///< negotiations begun (retries not counted again)
+  std::size_t completed = 0;   ///< phase 1 (and quick mode, when asked) established
+  std::size_t failed = 0;      ///< gave up or refused
+  std::size_t cross_wired = 0; ///< replies that did not fit the exchange they arrived for
+  std::size_t retried = 0;     ///< fresh attempts after a failure
+  std::size_t phase1_up = 0;   ///< ISAKMP SAs established
+  std::size_t retransmits = 0; ///< our datagrams sent again after a silent interval
+  std::size_t duplicates = 0;  ///< replies we had already handled (the hub's retransmissions)
+  std::size_t ignored = 0;     ///< replies the exchange ignored for another reason
+  std::size_t strays = 0;      ///< datagrams for no exchange of ours
+  std::size_t notifies = 0;    ///< informational exchanges received
+  std::size_t held = 0;        ///< exchanges held after MM4
+  std::map<std::string, std::size_t> failures;    ///< reason -> count
+  std::map<std::string, std::size_t> ignored_why; ///< reason -> count
+  std::vector<std::string> failed_cookies;        ///< "ICOOKIE reason" of each failure
+  std::vector<std::string> cross_wired_samples;   ///< the first few, with the reason
+  double seconds = 0;                             ///< first MM1 to the last outcome
+};
+
+/// Runs the negotiations; throws std::runtime_error when the sockets cannot be set up.
+load_report run_load(const load_options& opts);
+
+/// Parses "3des-sha1-modp1024", "aes128-sha256-modp2048" (PSK auth); throws on others.
+ike::phase1_offer parse_offer(const std::string& text);
+
+} // namespace coati::load
