@@ -76,6 +76,7 @@ struct negotiation {
   unsigned attempts = 0;   ///< fresh starts
   std::uint64_t gen = 0;   ///< invalidates older timers
   std::string hint;        ///< a notify the hub sent, for the failure reason
+  bool lost_one = false;   ///< its first MM6 was dropped (--lose-mm6)
 };
 
 struct timer {
@@ -313,6 +314,11 @@ private:
       return;
     }
     int before = n.mm->last_message();
+    if (before == 5 && rep_.lost < o_.lose_mm6 && !n.lost_one) {
+      n.lost_one = true; // as if the network lost it: our MM5 retransmission must fetch it again
+      rep_.lost += 1;
+      return;
+    }
     auto step = n.mm->receive(d);
     if (step.retransmit) {
       rep_.duplicates += 1;

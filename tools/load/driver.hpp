@@ -34,7 +34,8 @@ struct load_options {
   bool hold_after_mm4 = false;                 ///< keep MM5 back until every exchange has its MM4
   std::chrono::milliseconds hold_max{60000};   ///< ... then until SIGUSR1, at most this long
   unsigned retries = 0;                        ///< a negotiation that gave up starts again
-  std::string sa_file; ///< where to write "ICOOKIE:RCOOKIE" of each established ISAKMP SA
+  std::size_t lose_mm6 = 0; ///< drop the first MM6 of this many negotiations (a lost reply)
+  std::string sa_file;      ///< where to write "ICOOKIE:RCOOKIE" of each established ISAKMP SA
   bool verbose = false;
 };
 
@@ -52,6 +53,7 @@ struct load_report {
   std::size_t strays = 0;      ///< datagrams for no exchange of ours
   std::size_t notifies = 0;    ///< informational exchanges received
   std::size_t held = 0;        ///< exchanges held after MM4
+  std::size_t lost = 0;        ///< MM6s dropped on purpose (--lose-mm6)
   std::map<std::string, std::size_t> failures;    ///< reason -> count
   std::map<std::string, std::size_t> ignored_why; ///< reason -> count
   std::vector<std::string> failed_cookies;        ///< "ICOOKIE reason" of each failure

@@ -27,6 +27,7 @@ int usage() {
                "  --hold-after-mm4 MS  hold every MM5 back until all have MM4, then until\n"
                "                     SIGUSR1 or MS milliseconds\n"
                "  --retries N        start a failed negotiation again, up to N times (0)\n"
+               "  --lose-mm6 N       drop the first MM6 of N negotiations (as a lossy network)\n"
                "  --port P           our source port (500); --hub-port P the hub's (500)\n"
                "  --sa-file FILE     write ICOOKIE:RCOOKIE of each ISAKMP SA established\n"
                "  -v                 one line per failure on stderr\n");
@@ -54,6 +55,8 @@ void print(const coati::load::load_options& o, const coati::load::load_report& r
               "strays %zu, informational %zu%s\n",
               r.phase1_up, r.retransmits, r.duplicates, r.ignored, r.strays, r.notifies,
               o.hold_after_mm4 ? (", held " + std::to_string(r.held)).c_str() : "");
+  if (o.lose_mm6 > 0)
+    std::printf("  MM6 dropped on purpose %zu\n", r.lost);
   for (const auto& [why, n] : r.failures)
     std::printf("  failure x%zu: %s\n", n, why.c_str());
   for (const auto& f : r.failed_cookies)
@@ -111,6 +114,8 @@ int main(int argc, char** argv) {
         o.hold_max = std::chrono::milliseconds{number()};
       } else if (k == "--retries")
         o.retries = static_cast<unsigned>(number());
+      else if (k == "--lose-mm6")
+        o.lose_mm6 = number();
       else if (k == "--port")
         o.local_port = static_cast<std::uint16_t>(number());
       else if (k == "--hub-port")
