@@ -77,10 +77,11 @@ cleanup() {
     for i in $(seq 30); do kill -0 "$qemu" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$qemu" 2>/dev/null || true
   fi
-  [ -n "$qemu" ] && wait "$qemu" 2>/dev/null || true
+  if [ -n "$qemu" ]; then wait "$qemu" 2>/dev/null || true; fi
   qemu=""
-  [ -n "$run" ] && rm -rf "$run"
+  if [ -n "$run" ]; then rm -rf "$run"; fi
   run=""
+  return 0
 }
 trap cleanup EXIT
 trap 'vm_log "interrupted"; cleanup; trap - EXIT; exit 130' INT
