@@ -108,7 +108,7 @@ mkdir -p "$logdir"
   # (not /var/cache: the kernel modules live there, in $VM_CACHE)
   printf 'VM_TMPFS="/tmp /run /var/run /var/tmp /var/log /var/lib /root"\n'
   printf 'VM_PRELOAD="%s"\n' "esp4 esp6 ah4 ipcomp xfrm_user af_key veth tun authenc authencesn \
-des3_ede md5 hmac cbc ctr sha1 sha256 sha512 aes gcm ccm seqiv echainiv xcbc cmac deflate \
+des3_ede md5 hmac cbc ctr sha1 sha256 sha512 aesni_intel gcm ccm seqiv echainiv xcbc cmac deflate \
 nf_tables nf_nat nft_chain_nat nft_masq nft_ct"
 } >"$run/ctl/vm.conf"
 {
