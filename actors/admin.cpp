@@ -20,7 +20,8 @@ namespace coati::actors {
 
 namespace {
 
-constexpr std::uint32_t max_frame = 1U << 20;
+constexpr std::uint32_t max_request = 1U << 16; ///< a command line
+
 
 bool read_all(int fd, void* buf, std::size_t n) {
   auto* p = static_cast<char*>(buf);
@@ -72,7 +73,7 @@ long parse_id(const std::string& s, bool user) {
 
 } // namespace
 
-bool read_frame(int fd, std::string& out) {
+bool read_frame(int fd, std::string& out, std::uint32_t max_frame) {
   unsigned char len[4];
   if (!read_all(fd, len, 4))
     return false;
@@ -178,7 +179,7 @@ private:
       ::setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
       ::setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
       std::string req;
-      while (read_frame(c, req)) {
+      while (read_frame(c, req, max_request)) {
         requests += 1;
         auto answer = serve(req);
         if (answer.starts_with("error"))

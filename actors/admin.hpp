@@ -3,7 +3,8 @@
 // served on a thread of its own that asks the daemon with blocking requests.
 //
 // Protocol (one request, one answer per frame; several frames per connection):
-//   frame    = length:u32 big-endian, then `length` bytes (at most 1 MiB)
+//   frame    = length:u32 big-endian, then `length` bytes (requests at most 64 KiB,
+//              answers at most 256 MiB)
 //   request  = one command line, words split by spaces:
 //                "status"            the daemon's counters (generation, reloads, ...)
 //                "stats"             every actor's counters, merged
@@ -38,7 +39,9 @@ struct admin_options {
 };
 
 /// Reads one frame from a stream socket; false on EOF, error or an oversized frame.
-bool read_frame(int fd, std::string& out);
+/// Answers may be large: `show-sa` of tens of thousands of SAs is several MiB.
+inline constexpr std::uint32_t max_answer = 256U << 20;
+bool read_frame(int fd, std::string& out, std::uint32_t max_frame = max_answer);
 /// Writes one frame; false on error.
 bool write_frame(int fd, const std::string& body);
 

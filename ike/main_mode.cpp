@@ -62,10 +62,9 @@ phase1_step main_mode::start() {
 }
 
 phase1_step main_mode::receive(std::span<const std::uint8_t> datagram) {
-  if (done_)
-    return ignore("main mode is already complete");
   // A retransmitted copy of what we answered last: the same answer, nothing recomputed.
-  if (!last_received_.empty() &&
+  // That holds after completion too: a responder whose MM6 was lost gets MM5 again.
+  if (!(done_ && initiator_) && !last_received_.empty() &&
       std::equal(datagram.begin(), datagram.end(), last_received_.begin(), last_received_.end())) {
     phase1_step s;
     s.retransmit = true;
@@ -73,6 +72,8 @@ phase1_step main_mode::receive(std::span<const std::uint8_t> datagram) {
       s.send.push_back(last_sent_);
     return s;
   }
+  if (done_)
+    return ignore("main mode is already complete");
   auto m = decode(datagram);
   if (!m)
     return ignore("undecodable: " + m.error().text);

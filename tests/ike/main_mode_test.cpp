@@ -83,7 +83,16 @@ BOOST_AUTO_TEST_CASE(responder_answers_a_duplicate_without_recomputing) {
   auto mm5 = i.receive(mm4.send.front()).send.front();
   auto mm6 = r.receive(mm5);
   BOOST_TEST((mm6.status == phase1_status::established));
+  // MM6 lost: the initiator sends MM5 again, and the established responder answers it
+  // with the same MM6 (found by coati-load --lose-mm6).
+  auto mm6_again = r.receive(mm5);
+  BOOST_TEST(mm6_again.retransmit);
+  BOOST_REQUIRE(mm6_again.send.size() == 1u);
+  BOOST_TEST((mm6_again.send.front() == mm6.send.front()));
   BOOST_TEST((i.receive(mm6.send.front()).status == phase1_status::established));
+  // Once complete, the initiator has nothing to answer: a repeated MM6 is ignored.
+  auto late = i.receive(mm6.send.front());
+  BOOST_TEST(late.send.empty());
 }
 
 BOOST_AUTO_TEST_CASE(wrong_psk_fails_with_a_reason) {
