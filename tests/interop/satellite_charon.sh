@@ -96,6 +96,7 @@ if [ "$kernel_esp" = 1 ]; then
   grep -Eq "^ +in +$spi_out," <<<"$list" || fail "charon's inbound SPI is not coatid's outbound $spi_out"
   grep -Eq "^ +out +$spi_in," <<<"$list" || fail "charon's outbound SPI is not coatid's inbound $spi_in"
   grep -q "state=mature kernel=installed" <<<"$sa" || fail "show-sa does not say installed"
+  check_data_path satellite_charon
 else
   # Both sides try to install the same pair; this kernel has no ESP: said clearly.
   wait_for 5 grep -q "unable to add SAD entry with SPI $spi_in" "$d/charon.log" \
