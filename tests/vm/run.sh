@@ -7,7 +7,7 @@
 # first). The scenario's exit code comes back in a file of the run's control folder and is
 # this script's exit code; a guest that gives none, or runs past the time limit, fails.
 # Env: COATI_SRC, COATI_BUILD (default $COATI_SRC/build), LAB_SKIP_VM=1 (skip: exit 77),
-# VM_TIMEOUT (s, default 300), VM_MEM (MiB, default 1024), VM_SMP (default 2),
+# VM_TIMEOUT (s, default 540), VM_MEM (MiB, default 1024), VM_SMP (default 2),
 # VM_VERBOSE=1 (stream the guest console), COATI_VM_CACHE (default /var/cache/coati-vm).
 # See tests/vm/README.md.
 set -euo pipefail
@@ -17,7 +17,7 @@ export COATI_BUILD=${COATI_BUILD:-$COATI_SRC/build}
 . "$here/cache.sh"
 
 mode=run
-timeout=${VM_TIMEOUT:-300}
+timeout=${VM_TIMEOUT:-540}
 while (($#)); do
   case "$1" in
     --shell) mode=shell; shift ;;
