@@ -15,7 +15,7 @@ build_pkgs=(build-essential g++ cmake ninja-build pkg-config clang libclang-rt-1
 test_pkgs=(iproute2 iputils-ping procps psmisc openssl kmod nftables cpio busybox-static
   qemu-system-x86 tshark tcpdump strongswan-charon strongswan-swanctl
   libstrongswan-standard-plugins libstrongswan-extra-plugins libcharon-extra-plugins
-  libcharon-extauth-plugins vpnc)
+  libcharon-extauth-plugins vpnc slapd ldap-utils bind9 bind9-dnsutils pamtester)
 
 deps() {
   local missing=()

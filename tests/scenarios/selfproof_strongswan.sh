@@ -1,72 +1,72 @@
 #!/usr/bin/env bash
 # The test bed proves itself with strongSwan on both ends, no coati involved: a charon hub
-# (192.0.2.1, LAN 192.168.1.0/24) and a charon satellite (armagnac, 198.51.100.3, LAN
-# 192.168.3.0/24) with the seed's algorithms: IKEv1 main mode, RSA signatures,
-# 3DES/MD5/modp1024; ESP 3DES/HMAC-MD5 with PFS modp1024, tunnel 192.168.3.0/24 <->
-# 192.168.0.0/16 (the seed's star).
-#  - kernel with ESP (the VM): the satellite's LAN pings the hub's LAN through the
-#    tunnel, ESP counters grow on both gateways, only ESP on the public link;
-#  - kernel without ESP (this host): phase 1 and quick mode come up on both sides and the
-#    satellite reports the SA install failure the kernel causes.
-tag=sp$$
-source "$COATI_SRC/tests/interop/common.sh"
+# (192.0.2.1, LAN 192.168.1.0/24, server 192.168.1.10) and a charon satellite (armagnac,
+# 198.51.100.3, LAN 192.168.3.0/24, server 192.168.3.10), joined by the lab's router, with
+# the seed's algorithms: IKEv1 main mode, RSA signatures, 3DES/MD5/modp1024; ESP
+# 3DES/HMAC-MD5 with PFS modp1024, tunnel 192.168.3.0/24 <-> 192.168.0.0/16 (the seed's
+# star).
+#  - kernel with ESP (the VM): the satellite's LAN server pings the hub's LAN server
+#    through the tunnel, the ESP byte counters grow on both gateways, and tshark on the
+#    public link sees ESP between the gateways and no ICMP in clear;
+#  - kernel without ESP (this host): phase 1 and quick mode come up on both sides and
+#    charon reports the SA install failure the kernel causes.
+. "$COATI_SRC/tests/lab/lab.sh"
 
-start_charon "$hub" rhum hubc
-swan_at hubc --version >/dev/null
-printf '%s\n' 'connections {
-  sat {
-    version = 1
-    local_addrs = 192.0.2.1
-    remote_addrs = %any
-    proposals = 3des-md5-modp1024
-    local { auth = pubkey
-      certs = rhum.crt
-      id = "C=FR, O=coati test, OU=rhum, CN=rhum" }
-    remote { auth = pubkey
-      id = "C=FR, O=coati test, OU=armagnac, CN=armagnac" }
-    children { lan { local_ts = 192.168.0.0/16
-      remote_ts = 192.168.3.0/24
-      esp_proposals = 3des-md5-modp1024 } }
-  }
-}' > "$work/hubc/swanctl/swanctl.conf"
-swan_at hubc --load-all --noprompt > "$work/load-hub.log" 2>&1 || fail "hub: swanctl --load-all"
+lab_host hub 192.0.2.1 192.168.1.0/24 192.168.1.1
+lab_host armagnac 198.51.100.3 192.168.3.0/24 192.168.3.1
+if lab_has_esp; then esp=1; else esp=0; fi
+echo "bed $LAB_BED, kernel with ESP: $esp"
 
-start_charon "$sat" armagnac satc
-printf '%s\n' 'connections {
-  hub {
-    version = 1
-    local_addrs = 198.51.100.3
-    remote_addrs = 192.0.2.1
-    proposals = 3des-md5-modp1024
-    local { auth = pubkey
-      certs = armagnac.crt
-      id = "C=FR, O=coati test, OU=armagnac, CN=armagnac" }
-    remote { auth = pubkey
-      id = "C=FR, O=coati test, OU=rhum, CN=rhum" }
-    children { lan { local_ts = 192.168.3.0/24
-      remote_ts = 192.168.0.0/16
-      esp_proposals = 3des-md5-modp1024 } }
-  }
-}' > "$work/satc/swanctl/swanctl.conf"
-swan_at satc --load-all --noprompt > "$work/load-sat.log" 2>&1 || fail "satellite: swanctl --load-all"
+lab_charon_prepare hub rhum
+lab_charon_start hub
+lab_swanctl_conf hub hub REMOTE_HOST=armagnac REMOTE_TS=192.168.3.0/24
+lab_swanctl_load hub
+lab_charon_prepare armagnac
+lab_charon_start armagnac
+lab_swanctl_conf armagnac satellite REMOTE="$(lab_ip hub)" REMOTE_HOST=rhum
+lab_swanctl_load armagnac
+lab_ok "two charons up, configurations loaded"
 
-swan_at satc --initiate --child lan --timeout 60 > "$work/initiate.log" 2>&1 || true
-for side in hubc satc; do
-  grep -q "IKE_SA [a-z]*\[[0-9]*\] established between" "$work/$side/charon.log" \
-    || fail "$side: phase 1 did not come up"
-  grep -q "selected proposal: ESP:3DES_CBC/HMAC_MD5_96/MODP_1024" "$work/$side/charon.log" \
-    || fail "$side: quick mode did not agree on the seed's ESP proposal"
+[ "$esp" = 1 ] && lab_capture_start hub wire
+lab_swanctl_initiate armagnac lan 60 || true
+for side in hub armagnac; do
+  log=$(lab_charon_log "$side")
+  lab_wait_log "$log" 'IKE_SA [a-z]+\[[0-9]+\] established between' 20 ||
+    lab_fail "$side: phase 1 did not come up"
+  grep -q "selected proposal: IKE:3DES_CBC/HMAC_MD5_96/PRF_HMAC_MD5/MODP_1024" "$log" ||
+    lab_fail "$side: phase 1 did not use the seed's 3des/md5/modp1024"
+  lab_wait_log "$log" "selected proposal: ESP:3DES_CBC/HMAC_MD5_96/MODP_1024" 20 ||
+    lab_fail "$side: quick mode did not agree on the seed's ESP proposal (with PFS)"
 done
-echo "ok: phase 1 (3des/md5/modp1024, RSA signatures) and quick mode (3des/hmac_md5, PFS modp1024) up on both sides"
-if [ "$kernel_esp" = 1 ]; then
-  wait_for 20 grep -q "INSTALLED, TUNNEL" <<<"$(swan_at hubc --list-sas 2>&1)" \
-    || fail "the hub did not install the child SA"
-  grep -q "INSTALLED, TUNNEL" <<<"$(swan_at satc --list-sas 2>&1)" || fail "the satellite did not install the child SA"
-  check_data_path selfproof
-else
-  grep -q "unable to install inbound and outbound IPsec SA (SAD) in kernel" "$work/satc/charon.log" \
-    || fail "the satellite did not report the SA install failure this kernel causes"
-  grep "unable to add SAD entry" "$work/satc/charon.log" | head -n 1
-  echo "ok: no ESP in this kernel: the SA install failure is reported, as expected"
+lab_ok "phase 1 (main mode, RSA signatures, 3des/md5/modp1024) and quick mode (3des/hmac_md5, PFS modp1024) up on both sides"
+
+if [ "$esp" = 0 ]; then
+  lab_wait_log "$(lab_charon_log armagnac)" \
+    "unable to install inbound and outbound IPsec SA \(SAD\) in kernel" 20 ||
+    lab_fail "the satellite did not report the SA install failure this kernel causes"
+  grep -m 1 "unable to add SAD entry" "$(lab_charon_log armagnac)" || true
+  lab_ok "no ESP in this kernel: the SA install failure is reported, as expected"
+  echo PASS
+  exit 0
 fi
+
+lab_wait_sa hub lan 20 || lab_fail "the hub did not install the child SA"
+lab_wait_sa armagnac lan 20 || lab_fail "the satellite did not install the child SA"
+hub0=$(lab_esp_bytes hub) sat0=$(lab_esp_bytes armagnac)
+src=$(lab_server_ip armagnac) dst=$(lab_server_ip hub)
+lab_exec armagnac-lan ping -n -c 4 -i 0.5 -W 3 "$dst" >"$LAB_LOGDIR/ping.log" 2>&1 ||
+  { cat "$LAB_LOGDIR/ping.log"; lab_fail "$src -> $dst: no answer through the tunnel"; }
+tail -n 2 "$LAB_LOGDIR/ping.log"
+lab_sleep 0.5
+lab_capture_stop wire
+hub1=$(lab_esp_bytes hub) sat1=$(lab_esp_bytes armagnac)
+[ "$hub1" -gt "$hub0" ] || lab_fail "the hub's ESP counters did not grow ($hub0 -> $hub1)"
+[ "$sat1" -gt "$sat0" ] || lab_fail "the satellite's ESP counters did not grow ($sat0 -> $sat1)"
+ip -n "$(lab_ns hub)" -s xfrm state >"$LAB_LOGDIR/xfrm-hub.txt"
+ip -n "$(lab_ns armagnac)" -s xfrm state >"$LAB_LOGDIR/xfrm-armagnac.txt"
+n_esp=$(lab_pcap_count wire "esp && ip.addr == $(lab_ip hub) && ip.addr == $(lab_ip armagnac)")
+n_icmp=$(lab_pcap_count wire icmp)
+[ "$n_esp" -ge 8 ] || lab_fail "$n_esp ESP packets between the gateways on the wire (8 expected)"
+[ "$n_icmp" = 0 ] || lab_fail "$n_icmp ICMP packets in clear on the public link"
+lab_ok "ping $src -> $dst through the tunnel; ESP bytes hub $hub0 -> $hub1, satellite $sat0 -> $sat1; on the wire $n_esp ESP packets, no clear ICMP"
 echo PASS

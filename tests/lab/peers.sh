@@ -1,0 +1,291 @@
+# Peers for lab scenarios (sourced by lab.sh): the test PKI, strongSwan's charon (one
+# per namespace, each with its own strongswan.conf, vici socket, /run and swanctl folder)
+# and vpnc as a Cisco-style client. Reference: tests/README.md.
+
+# --- PKI ------------------------------------------------------------------------------
+# lab_pki HOST...: a test CA and a certificate + key per HOST in $LAB_PKI (racoon's layout:
+# ca.crt, <hash>.0 -> ca.crt, HOST.crt, HOST.pem; tests/lib/mkpki.sh). Hosts can be added
+# by later calls.
+LAB_PKI=$LAB_WORK/pki
+lab_pki() {
+  local h todo=()
+  for h in "$@"; do [ -f "$LAB_PKI/$h.crt" ] || todo+=("$h"); done
+  ((${#todo[@]})) || return 0
+  bash "$COATI_SRC/tests/lib/mkpki.sh" "$LAB_PKI" "${todo[@]}" >/dev/null
+}
+# lab_dn HOST: the subject of HOST's test certificate, as swanctl and racoon write it.
+lab_dn() { echo "C=FR, O=coati test, OU=$1, CN=$1"; }
+
+# --- strongSwan's charon --------------------------------------------------------------
+# lab_charon_dir NAME: the folder of NAME's charon (strongswan.conf, swanctl/, run/,
+# charon.vici).
+lab_charon_dir() { echo "$LAB_WORK/charon-$1"; }
+# lab_charon_log NAME: its log file.
+lab_charon_log() { echo "$LAB_LOGDIR/charon-$1.log"; }
+
+# lab_charon_prepare NAME [CERT_HOST]: writes NAME's strongswan.conf (explicit plugin list,
+# vici socket and file log of its own, no syslog) and swanctl folder with CERT_HOST's
+# certificate and key (default NAME) and the test CA. LAB_CHARON_PLUGINS adds plugins
+# (e.g. "kernel-libipsec" for userland ESP: it is loaded first).
+lab_charon_prepare() {
+  local name=$1 cert=${2:-$1} d load
+  d=$(lab_charon_dir "$name")
+  mkdir -p "$d/run" "$d/swanctl/x509" "$d/swanctl/x509ca" "$d/swanctl/private"
+  lab_pki "$cert"
+  cp "$LAB_PKI/$cert.crt" "$d/swanctl/x509/"
+  cp "$LAB_PKI/ca.crt" "$d/swanctl/x509ca/"
+  cp "$LAB_PKI/$cert.pem" "$d/swanctl/private/"
+  echo "$cert" >"$d/cert_host"
+  load="random nonce openssl pem pkcs1 pkcs8 x509 pubkey revocation constraints"
+  load+=" kernel-netlink socket-default vici attr xauth-generic"
+  case " ${LAB_CHARON_PLUGINS:-} " in
+    *" kernel-libipsec "*) load="kernel-libipsec $load ${LAB_CHARON_PLUGINS/kernel-libipsec/}" ;;
+    *) load+=" ${LAB_CHARON_PLUGINS:-}" ;;
+  esac
+  cat >"$d/strongswan.conf" <<CONF
+charon {
+  load = $load
+  install_routes = no
+  retransmit_tries = 3
+  i_dont_care_about_security_and_use_aggressive_mode_psk = yes
+  plugins { vici { socket = unix://$d/charon.vici } }
+  filelog {
+    log {
+      path = $(lab_charon_log "$name")
+      time_format = %T
+      flush_line = yes
+      default = 1
+      ike = 2
+      knl = 2
+      cfg = 2
+    }
+  }
+  syslog { daemon { default = -1 } }
+}
+swanctl { socket = unix://$d/charon.vici }
+CONF
+}
+
+# lab_charon_start NAME [CONFDIR]: charon in NAME's namespace, on CONFDIR's
+# strongswan.conf (default: lab_charon_dir NAME, prepared for certificate NAME if it is
+# not yet). Its compiled-in /run/charon.pid lands in CONFDIR/run (a bind mount over /run
+# in its own mount namespace). Returns when its vici socket answers.
+lab_charon_start() {
+  local name=$1 d=${2:-$(lab_charon_dir "$1")}
+  [ -f "$d/strongswan.conf" ] || lab_charon_prepare "$name"
+  local LAB_EXTRA_MOUNTS="$d/run /run"
+  lab_bg "$name" "charon-$name.out" env STRONGSWAN_CONF="$d/strongswan.conf" \
+    SWANCTL_DIR="$d/swanctl" /usr/lib/ipsec/charon
+  echo "$LAB_PID" >"$d/pid"
+  lab_wait 20 lab_swanctl "$name" --stats >/dev/null 2>&1 ||
+    lab_fail "charon in $name did not start (see charon-$name.out.log)"
+}
+
+# lab_swanctl NAME ARGS...: swanctl for NAME's charon (run from outside the namespace:
+# the vici socket is a path).
+lab_swanctl() {
+  local d
+  d=$(lab_charon_dir "$1")
+  shift
+  STRONGSWAN_CONF=$d/strongswan.conf SWANCTL_DIR=$d/swanctl swanctl "$@"
+}
+
+# lab_swanctl_conf NAME ROLE [KEY=VALUE...]: writes NAME's swanctl.conf from the template
+# for ROLE (satellite, hub or roadwarrior; IKEv1) and keeps a copy in the logs. Keys and
+# defaults:
+#   CONN=peer CHILD=lan          connection and child names
+#   LOCAL=lab_local_ip NAME      local_addrs
+#   REMOTE                       remote_addrs (hub: %any)
+#   AUTH=rsasig                  rsasig | psk | xauth-psk (PSK + XAuth) | hybrid
+#                                (hub signs, client does XAuth only)
+#   LOCAL_ID, REMOTE_ID          rsasig: the DNs of NAME's and REMOTE_HOST's certificates
+#   REMOTE_HOST                  the lab host whose certificate the peer shows (rsasig)
+#   MODE=main                    main | aggressive
+#   IKE=3des-md5-modp1024  ESP=3des-md5-modp1024    (the seed's algorithms, PFS)
+#   LOCAL_TS, REMOTE_TS          satellite: its LAN <-> 192.168.0.0/16; hub: the reverse
+#                                with REMOTE_TS=dynamic unless set; roadwarrior: dynamic
+#                                <-> 0.0.0.0/0
+#   PSK="lab secret"   XAUTH_USER=alice XAUTH_PASS="alice secret"
+#   POOL                         hub: a virtual address pool (e.g. 192.168.201.20-192.168.201.200)
+#   START=none                   start_action (none | start | trap)
+#   EXTRA, CHILD_EXTRA           lines added to the connection / the child
+lab_swanctl_conf() {
+  local name=$1 role=$2 kv
+  shift 2
+  local CONN=peer CHILD=lan LOCAL REMOTE="" AUTH=rsasig LOCAL_ID="" REMOTE_ID="" REMOTE_HOST=""
+  local MODE=main IKE=3des-md5-modp1024 ESP=3des-md5-modp1024 LOCAL_TS="" REMOTE_TS=""
+  local PSK="lab secret" XAUTH_USER=alice XAUTH_PASS="alice secret" POOL="" START=none
+  local EXTRA="" CHILD_EXTRA=""
+  LOCAL=$(lab_local_ip "$name")
+  for kv in "$@"; do
+    [[ "$kv" =~ ^(CONN|CHILD|LOCAL|REMOTE|AUTH|LOCAL_ID|REMOTE_ID|REMOTE_HOST|MODE|IKE|ESP|LOCAL_TS|REMOTE_TS|PSK|XAUTH_USER|XAUTH_PASS|POOL|START|EXTRA|CHILD_EXTRA)=(.*)$ ]] ||
+      lab_fail "lab_swanctl_conf: unknown key in '$kv'"
+    printf -v "${BASH_REMATCH[1]}" '%s' "${BASH_REMATCH[2]}"
+  done
+  local d cert
+  d=$(lab_charon_dir "$name")
+  cert=$(cat "$d/cert_host")
+  case "$role" in
+    satellite)
+      : "${LOCAL_TS:=$(lab_lan_net "$name")}" "${REMOTE_TS:=192.168.0.0/16}" ;;
+    hub)
+      : "${REMOTE:=%any}" "${LOCAL_TS:=192.168.0.0/16}" "${REMOTE_TS:=dynamic}" ;;
+    roadwarrior)
+      : "${LOCAL_TS:=dynamic}" "${REMOTE_TS:=0.0.0.0/0}" ;;
+    *) lab_fail "lab_swanctl_conf: unknown role $role" ;;
+  esac
+  [ -n "$REMOTE" ] || lab_fail "lab_swanctl_conf: $role needs REMOTE="
+  [ -n "$LOCAL_ID" ] || { [ "$AUTH" = psk ] || [ "$AUTH" = xauth-psk ]; } || LOCAL_ID=$(lab_dn "$cert")
+  [ -n "$REMOTE_ID" ] || [ -z "$REMOTE_HOST" ] || REMOTE_ID=$(lab_dn "$REMOTE_HOST")
+  local loc rem vip="" pool="" secrets=""
+  local xsecret="xauth-1 { id = \"$XAUTH_USER\"
+    secret = \"$XAUTH_PASS\" }"
+  case "$AUTH:$role" in
+    rsasig:*)
+      loc="local { auth = pubkey
+      certs = $cert.crt${LOCAL_ID:+
+      id = \"$LOCAL_ID\"} }"
+      rem="remote { auth = pubkey${REMOTE_ID:+
+      id = \"$REMOTE_ID\"} }" ;;
+    psk:*)
+      loc="local { auth = psk${LOCAL_ID:+
+      id = \"$LOCAL_ID\"} }"
+      rem="remote { auth = psk${REMOTE_ID:+
+      id = \"$REMOTE_ID\"} }" ;;
+    xauth-psk:hub)
+      loc="local { auth = psk${LOCAL_ID:+
+      id = \"$LOCAL_ID\"} }"
+      rem="remote { auth = psk${REMOTE_ID:+
+      id = \"$REMOTE_ID\"} }
+    remote-xauth { auth = xauth }"
+      secrets=$xsecret ;;
+    xauth-psk:*)
+      loc="local { auth = psk${LOCAL_ID:+
+      id = \"$LOCAL_ID\"} }
+    local-xauth { auth = xauth
+      xauth_id = \"$XAUTH_USER\" }"
+      rem="remote { auth = psk${REMOTE_ID:+
+      id = \"$REMOTE_ID\"} }"
+      secrets=$xsecret ;;
+    hybrid:hub)
+      loc="local { auth = pubkey
+      certs = $cert.crt${LOCAL_ID:+
+      id = \"$LOCAL_ID\"} }"
+      rem="remote { auth = xauth }"
+      secrets=$xsecret ;;
+    hybrid:*)
+      loc="local { auth = xauth
+      xauth_id = \"$XAUTH_USER\" }"
+      rem="remote { auth = pubkey${REMOTE_ID:+
+      id = \"$REMOTE_ID\"} }"
+      secrets=$xsecret ;;
+    *) lab_fail "lab_swanctl_conf: unknown AUTH $AUTH" ;;
+  esac
+  case "$AUTH" in psk | xauth-psk) secrets+="
+  ike-1 { secret = \"$PSK\" }" ;; esac
+  [ "$role" = roadwarrior ] && vip="vips = 0.0.0.0"
+  [ "$role" = hub ] && [ -n "$POOL" ] && pool="pools = lab
+" && POOL="pools { lab { addrs = $POOL } }"
+  cat >"$d/swanctl/swanctl.conf" <<CONF
+connections {
+  $CONN {
+    version = 1
+    aggressive = $([ "$MODE" = aggressive ] && echo yes || echo no)
+    local_addrs = $LOCAL
+    remote_addrs = $REMOTE
+    proposals = $IKE
+    $vip
+    $pool
+    $loc
+    $rem
+    $EXTRA
+    children {
+      $CHILD {
+        local_ts = $LOCAL_TS
+        remote_ts = $REMOTE_TS
+        esp_proposals = $ESP
+        start_action = $START
+        $CHILD_EXTRA
+      }
+    }
+  }
+}
+${POOL}
+secrets {
+  $secrets
+}
+CONF
+  cp "$d/swanctl/swanctl.conf" "$LAB_LOGDIR/swanctl-$name.conf"
+}
+
+# lab_swanctl_load NAME: loads NAME's swanctl.conf (swanctl --load-all).
+lab_swanctl_load() {
+  lab_swanctl "$1" --load-all --noprompt >"$LAB_LOGDIR/swanctl-load-$1.log" 2>&1 ||
+    lab_fail "swanctl --load-all in $1: $(cat "$LAB_LOGDIR/swanctl-load-$1.log")"
+}
+
+# lab_swanctl_initiate NAME [CHILD] [SECONDS]: initiates CHILD (default lan); the output
+# goes to swanctl-initiate-NAME.log. Returns swanctl's status (a child that the kernel
+# cannot install fails here).
+lab_swanctl_initiate() {
+  lab_swanctl "$1" --initiate --child "${2:-lan}" --timeout "${3:-60}" \
+    >"$LAB_LOGDIR/swanctl-initiate-$1.log" 2>&1
+}
+
+# lab_charon_has_sa NAME [CHILD]: NAME's charon lists an established IKE SA (and an
+# installed CHILD, when given).
+lab_charon_has_sa() {
+  local out
+  out=$(lab_swanctl "$1" --list-sas 2>/dev/null) || return 1
+  grep -q ESTABLISHED <<<"$out" || return 1
+  [ -z "${2:-}" ] || grep -Eq "^ *$2: #[0-9]+, reqid [0-9]+, INSTALLED" <<<"$out"
+}
+# lab_wait_sa NAME [CHILD] [SECONDS]: waits for lab_charon_has_sa (default 30 s).
+lab_wait_sa() { lab_wait "${3:-30}" lab_charon_has_sa "$1" "${2:-}"; }
+
+# --- vpnc (Cisco-style client) --------------------------------------------------------
+# lab_vpnc_start NAME GATEWAY GROUP GROUP_SECRET USER PASSWORD [CONFIG_LINE...]: vpnc in
+# NAME's namespace (aggressive mode, the seed's weak algorithms allowed, its own TUN
+# device). Its script writes the environment of each call to vpnc-NAME.REASON.env in the
+# logs and configures the TUN device inside the namespace only. Log vpnc-NAME.log.
+lab_vpnc_start() {
+  local name=$1 gw=$2 group=$3 gsecret=$4 user=$5 pass=$6 d
+  shift 6
+  d=$LAB_WORK/vpnc-$name
+  mkdir -p "$d"
+  {
+    echo "IPSec gateway $gw"
+    echo "IPSec ID $group"
+    echo "IPSec secret $gsecret"
+    echo "Xauth username $user"
+    echo "Xauth password $pass"
+    echo "Enable weak encryption"
+    echo "Enable weak authentication"
+    echo "Interface name tun0"
+    echo "Interface mode tun"
+    echo "No Detach"
+    echo "Pidfile $d/vpnc.pid"
+    echo "Script $d/script.sh"
+    printf '%s\n' "$@"
+  } >"$d/vpnc.conf"
+  cp "$d/vpnc.conf" "$LAB_LOGDIR/vpnc-$name.conf"
+  cat >"$d/script.sh" <<SCRIPT
+#!/bin/sh
+env | sort > "$LAB_LOGDIR/vpnc-$name.\$reason.env"
+if [ "\$reason" = connect ]; then
+  ip link set dev "\$TUNDEV" up
+  ip addr add "\$INTERNAL_IP4_ADDRESS/32" dev "\$TUNDEV"
+fi
+exit 0
+SCRIPT
+  chmod +x "$d/script.sh"
+  lab_bg "$name" "vpnc-$name" stdbuf -oL vpnc --debug 1 "$d/vpnc.conf"
+  echo "$LAB_PID" >"$d/pid"
+}
+# lab_vpnc_stop NAME: SIGTERM to vpnc (it says goodbye to the gateway), waits for it.
+lab_vpnc_stop() {
+  local pid
+  pid=$(cat "$LAB_WORK/vpnc-$1/pid")
+  kill -TERM "$pid" 2>/dev/null || true
+  lab_wait 10 sh -c "! kill -0 $pid 2>/dev/null" || kill -KILL "$pid" 2>/dev/null || true
+}

@@ -1,0 +1,185 @@
+# Services for later roadwarrior scenarios (sourced by lab.sh): a local PAM account, slapd
+# and bind9's named, each private to the lab (own configuration, state and sockets under
+# the run's state folder, listening only inside a namespace). Reference: tests/README.md.
+
+# --- a PAM test account ---------------------------------------------------------------
+# lab_pam_user NAME USER PASSWORD [GROUP...]: USER (with PASSWORD, and in each GROUP)
+# exists for every process later started in NAME (lab_exec, lab_bg): NAME gets private
+# copies of /etc/passwd, /etc/shadow and /etc/group with USER added, bind-mounted over the
+# originals in those processes' own mount namespace. The host's files are never written,
+# so a killed test cannot leave a stray account, and it works on the VM's read-only root.
+lab_pam_user() {
+  local name=$1 user=$2 pass=$3 d uid g gid
+  shift 3
+  d=$LAB_WORK/etc-$name
+  if [ ! -d "$d" ]; then
+    mkdir -p "$d"
+    cp /etc/passwd /etc/shadow /etc/group "$d/"
+    chmod 640 "$d/shadow"
+    for f in passwd shadow group; do lab_bind "$name" "$d/$f" "/etc/$f"; done
+  fi
+  grep -q "^$user:" "$d/passwd" && lab_fail "lab_pam_user: $user exists already"
+  uid=20000
+  while cut -d: -f3 "$d/passwd" "$d/group" | grep -qx "$uid"; do uid=$((uid + 1)); done
+  echo "$user:x:$uid:$uid:lab test user:/nonexistent:/usr/sbin/nologin" >>"$d/passwd"
+  echo "$user:$(openssl passwd -6 "$pass"):19000:0:99999:7:::" >>"$d/shadow"
+  echo "$user:x:$uid:" >>"$d/group"
+  for g in "$@"; do
+    if grep -q "^$g:" "$d/group"; then
+      sed -i -E "s/^($g:[^:]*:[^:]*:)(.*)$/\1\2,$user/; s/^($g:[^:]*:[^:]*:),/\1/" "$d/group"
+    else
+      gid=30000
+      while cut -d: -f3 "$d/group" | grep -qx "$gid"; do gid=$((gid + 1)); done
+      echo "$g:x:$gid:$user" >>"$d/group"
+    fi
+  done
+}
+
+# --- slapd ----------------------------------------------------------------------------
+LAB_LDAP_SUFFIX="dc=coati,dc=test"
+LAB_LDAP_ROOTDN="cn=admin,dc=coati,dc=test"
+LAB_LDAP_ROOTPW="lab admin"
+
+# lab_slapd_start NAME: slapd in NAME's namespace with a private slapd.conf and mdb
+# database (suffix $LAB_LDAP_SUFFIX, root $LAB_LDAP_ROOTDN / $LAB_LDAP_ROOTPW), listening
+# on ldap://<NAME's address>/ and on an ldapi socket (lab_ldapi NAME). Seeds
+# ou=people and ou=groups. Log slapd-NAME.log.
+lab_slapd_start() {
+  local name=$1 d s
+  d=$LAB_WORK/slapd-$name
+  mkdir -p "$d/db"
+  for s in core cosine nis inetorgperson; do echo "include /etc/ldap/schema/$s.schema"; done >"$d/slapd.conf"
+  cat >>"$d/slapd.conf" <<CONF
+modulepath /usr/lib/ldap
+moduleload back_mdb
+pidfile $d/slapd.pid
+argsfile $d/slapd.args
+database mdb
+maxsize 16777216
+suffix "$LAB_LDAP_SUFFIX"
+rootdn "$LAB_LDAP_ROOTDN"
+rootpw "$LAB_LDAP_ROOTPW"
+directory $d/db
+CONF
+  lab_bg "$name" "slapd-$name" slapd -d stats -f "$d/slapd.conf" \
+    -h "ldap://$(lab_local_ip "$name")/ $(lab_ldapi "$name")"
+  lab_wait 20 ldapsearch -x -H "$(lab_ldapi "$name")" -s base -b "" namingContexts >/dev/null 2>&1 ||
+    lab_fail "slapd in $name did not start"
+  lab_ldap_add "$name" <<LDIF
+dn: $LAB_LDAP_SUFFIX
+objectClass: dcObject
+objectClass: organization
+dc: coati
+o: coati test
+
+dn: ou=people,$LAB_LDAP_SUFFIX
+objectClass: organizationalUnit
+ou: people
+
+dn: ou=groups,$LAB_LDAP_SUFFIX
+objectClass: organizationalUnit
+ou: groups
+LDIF
+}
+# lab_ldapi NAME: the ldapi:// URL of NAME's slapd (usable from outside the namespace).
+lab_ldapi() {
+  local p=$LAB_WORK/slapd-$1/ldapi
+  echo "ldapi://${p//\//%2F}"
+}
+# lab_ldap_add NAME < LDIF: adds entries as the root DN.
+lab_ldap_add() {
+  ldapadd -x -H "$(lab_ldapi "$1")" -D "$LAB_LDAP_ROOTDN" -w "$LAB_LDAP_ROOTPW" \
+    >>"$LAB_LOGDIR/ldapadd-$1.log" 2>&1 || lab_fail "ldapadd in $1 (see ldapadd-$1.log)"
+}
+# lab_ldap_user NAME USER PASSWORD [GROUP...]: adds uid=USER,ou=people (inetOrgPerson +
+# posixAccount, userPassword PASSWORD) and makes it a member of each GROUP
+# (cn=GROUP,ou=groups, groupOfNames; created when missing).
+lab_ldap_user() {
+  local name=$1 user=$2 pass=$3 g dn
+  shift 3
+  dn="uid=$user,ou=people,$LAB_LDAP_SUFFIX"
+  lab_ldap_add "$name" <<LDIF
+dn: $dn
+objectClass: inetOrgPerson
+objectClass: posixAccount
+uid: $user
+cn: $user
+sn: $user
+uidNumber: 20000
+gidNumber: 20000
+homeDirectory: /nonexistent
+userPassword: $pass
+LDIF
+  for g in "$@"; do
+    if ldapsearch -x -H "$(lab_ldapi "$name")" -b "ou=groups,$LAB_LDAP_SUFFIX" "(cn=$g)" dn |
+      grep -q "^dn:"; then
+      ldapmodify -x -H "$(lab_ldapi "$name")" -D "$LAB_LDAP_ROOTDN" -w "$LAB_LDAP_ROOTPW" \
+        >>"$LAB_LOGDIR/ldapadd-$name.log" 2>&1 <<LDIF || lab_fail "ldapmodify in $name"
+dn: cn=$g,ou=groups,$LAB_LDAP_SUFFIX
+changetype: modify
+add: member
+member: $dn
+LDIF
+    else
+      lab_ldap_add "$name" <<LDIF
+dn: cn=$g,ou=groups,$LAB_LDAP_SUFFIX
+objectClass: groupOfNames
+cn: $g
+member: $dn
+LDIF
+    fi
+  done
+}
+
+# --- bind9's named --------------------------------------------------------------------
+# lab_named_start NAME ZONE...: named in NAME's namespace, authoritative for each ZONE
+# (forward or reverse, e.g. vpn.local 201.168.192.in-addr.arpa), listening on NAME's
+# address; every zone accepts dynamic updates signed with the TSIG key in
+# lab_named_key NAME (hmac-sha256, name "lab-key"). Log named-NAME.log.
+lab_named_start() {
+  local name=$1 d ip z first
+  shift
+  d=$LAB_WORK/named-$name
+  ip=$(lab_local_ip "$name")
+  first=$1
+  mkdir -p "$d"
+  tsig-keygen -a hmac-sha256 lab-key >"$d/key.conf"
+  cat >"$d/named.conf" <<CONF
+include "$d/key.conf";
+options {
+  directory "$d";
+  pid-file "$d/named.pid";
+  session-keyfile "$d/session.key";
+  managed-keys-directory "$d";
+  listen-on { $ip; };
+  listen-on-v6 { none; };
+  recursion no;
+  dnssec-validation no;
+};
+controls { };
+CONF
+  for z in "$@"; do
+    cat >>"$d/named.conf" <<CONF
+zone "$z" { type primary; file "$d/$z.db"; allow-update { key lab-key; }; };
+CONF
+    cat >"$d/$z.db" <<ZONE
+\$TTL 300
+@ IN SOA ns.$first. hostmaster.$first. 1 3600 600 86400 300
+@ IN NS ns.$first.
+ZONE
+    [ "$z" = "$first" ] && echo "ns IN A $ip" >>"$d/$z.db"
+  done
+  cp "$d/named.conf" "$LAB_LOGDIR/named-$name.conf"
+  lab_bg "$name" "named-$name" named -4 -g -c "$d/named.conf"
+  lab_wait 20 sh -c "grep -q 'running' '$LAB_LOGDIR/named-$name.log'" ||
+    lab_fail "named in $name did not start"
+}
+# lab_named_key NAME: the TSIG key file of NAME's named (for nsupdate -k).
+lab_named_key() { echo "$LAB_WORK/named-$1/key.conf"; }
+# lab_nsupdate FROM SERVER_NAME < COMMANDS: nsupdate in FROM's namespace against
+# SERVER_NAME's named, signed with its key ("server" is added, and a last "send"; one
+# update message covers one zone, so put a "send" between zones).
+lab_nsupdate() {
+  { echo "server $(lab_local_ip "$2")"; cat; echo send; } |
+    lab_exec "$1" nsupdate -k "$(lab_named_key "$2")"
+}
