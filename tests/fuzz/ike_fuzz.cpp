@@ -1,6 +1,8 @@
 // libFuzzer target for the ISAKMP decoder: decode any datagram; when it is accepted,
 // encoding it again must give the same bytes. An encrypted body is also read as if it
-// were decrypted plaintext (padding allowed) and must survive the same round trip.
+// were decrypted plaintext (padding allowed) and must survive the same round trip. Every
+// input also goes to both informational openers, the protected one under fixed keys (the
+// corpus holds informationals sealed with them, so mutations reach the payload checks).
 
 #include <cstddef>
 #include <cstdint>
@@ -9,6 +11,7 @@
 #include <span>
 #include <vector>
 
+#include "ike/informational.hpp"
 #include "ike/message.hpp"
 
 namespace {
@@ -37,11 +40,46 @@ void check_chain(std::span<const std::uint8_t> body, coati::ike::payload_type fi
     die("re-encoded plaintext chain does not decode to the same payloads");
 }
 
+/// The ISAKMP SA the protected opener works under: AES-128 / SHA1 with fixed keys.
+const coati::ike::phase1_context& fuzz_sa() {
+  using namespace coati;
+  static const crypto::ikev1::ikev1_keys keys = [] {
+    crypto::ikev1::ikev1_keys k;
+    k.hash = crypto::hash_alg::sha1;
+    k.cipher = crypto::cipher_alg::aes128_cbc;
+    k.skeyid_a = crypto::secret_bytes(std::vector<std::uint8_t>(20, 0xa5));
+    k.enc_key = crypto::secret_bytes(std::vector<std::uint8_t>(16, 0xe5));
+    k.iv.assign(16, 0x1f);
+    return k;
+  }();
+  static const ike::phase1_context sa{
+      &keys, {1, 2, 3, 4, 5, 6, 7, 8}, {9, 10, 11, 12, 13, 14, 15, 16}};
+  return sa;
+}
+
+void check_informational(std::span<const std::uint8_t> in) {
+  using namespace coati::ike;
+  auto sealed = open_informational(fuzz_sa(), in);
+  auto clear = open_unprotected_informational(in);
+  const auto* info = std::get_if<informational>(&sealed);
+  const auto* plain = std::get_if<unprotected_informational>(&clear);
+  if (info && plain)
+    die("an informational opened by both the protected and the unprotected door");
+  if (info && info->notifies.empty() && info->deletes.empty())
+    die("a protected informational without Notify or Delete accepted");
+  if (plain && plain->notifies.empty() && plain->unauthenticated_deletes.empty())
+    die("an unprotected informational without Notify or Delete accepted");
+  for (const auto* r : {std::get_if<info_rejection>(&sealed), std::get_if<info_rejection>(&clear)})
+    if (r && r->text.empty())
+      die("an informational refused without a reason");
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace coati::ike;
   std::span<const std::uint8_t> in(data, size);
+  check_informational(in);
   auto m = decode(in);
   if (!m) {
     if (m.error().offset > size)
