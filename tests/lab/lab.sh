@@ -77,8 +77,8 @@ lab_fail() {
   exit 1
 }
 
-# lab_ok MESSAGE: one line of progress.
-lab_ok() { echo "ok: $*"; }
+# lab_ok MESSAGE: one line of progress (with the seconds since the scenario started).
+lab_ok() { echo "ok [${SECONDS}s]: $*"; }
 
 # lab_tmpdir: a new folder under /tmp, removed at clean-up; prints its path.
 lab_tmpdir() {
@@ -298,14 +298,15 @@ lab_esp_bytes() {
     /lifetime current:/ { if (esp) { getline; n += $1 }; esp = 0 } END { print n + 0 }'
 }
 
-# lab_capture_start NAME FILE: captures (tshark) on the router's end of NAME's public
-# link into $LAB_LOGDIR/FILE.pcap: everything NAME sends and receives, as on the wire.
+# lab_capture_start NAME FILE: captures (dumpcap, tshark's capture engine: it starts in
+# a fraction of tshark's time) on the router's end of NAME's public link into
+# $LAB_LOGDIR/FILE.pcap: everything NAME sends and receives, as on the wire.
 lab_capture_start() {
   local f=$LAB_LOGDIR/$2
-  lab_bg router "$2.tshark" tshark -n -i "r-$1" -w "$f.pcap"
+  lab_bg router "$2.dumpcap" dumpcap -q -n -i "r-$1" -w "$f.pcap"
   echo "$LAB_PID" >"$LAB_STATE/capture-$2"
-  lab_wait 60 grep -qs "Capturing on" "$LAB_LOGDIR/$2.tshark.log" ||
-    lab_fail "tshark did not start on r-$1"
+  lab_wait 60 grep -qs "Capturing on" "$LAB_LOGDIR/$2.dumpcap.log" ||
+    lab_fail "dumpcap did not start on r-$1"
 }
 # lab_capture_stop FILE: stops that capture (the pcap is complete afterwards).
 lab_capture_stop() {
@@ -314,9 +315,19 @@ lab_capture_stop() {
   kill -INT "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
 }
-# lab_pcap_count FILE FILTER: how many packets of $LAB_LOGDIR/FILE.pcap match the
+# lab_pcap_count FILE FILTER: how many packets of $LAB_LOGDIR/FILE.pcap match the tshark
 # display FILTER.
 lab_pcap_count() { tshark -n -r "$LAB_LOGDIR/$1.pcap" -Y "$2" 2>/dev/null | wc -l; }
+# lab_pcap_table FILE: decodes $LAB_LOGDIR/FILE.pcap once with tshark into FILE.txt, one
+# packet a line: "SOURCE DESTINATION IP-PROTOCOL PROTOCOL-NAME" (ESP is 50, ICMP 1), and
+# prints its path; count with awk (one tshark start instead of one a question: each
+# takes long in the VM).
+lab_pcap_table() {
+  local t=$LAB_LOGDIR/$1.txt
+  tshark -n -r "$LAB_LOGDIR/$1.pcap" -T fields -e ip.src -e ip.dst -e ip.proto \
+    -e _ws.col.Protocol >"$t" 2>/dev/null
+  echo "$t"
+}
 
 # lab_ping FROM TO [COUNT]: FROM's namespace pings address TO; 0 when answered.
 lab_ping() {

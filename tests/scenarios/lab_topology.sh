@@ -26,8 +26,9 @@ lab_capture_start hub nat
 lab_ping rw "$(lab_ip hub)" 2 >/dev/null || lab_fail "rw (behind NAT) cannot reach the hub"
 lab_sleep 0.5
 lab_capture_stop nat
-n_pub=$(lab_pcap_count nat "icmp && ip.src == $(lab_ip rw)")
-n_priv=$(lab_pcap_count nat "ip.addr == $(lab_local_ip rw)")
+nat=$(lab_pcap_table nat)
+n_pub=$(awk -v a="$(lab_ip rw)" '$1 == a && $3 == 1' "$nat" | wc -l)
+n_priv=$(awk -v a="$(lab_local_ip rw)" '$1 == a || $2 == a' "$nat" | wc -l)
 [ "$n_pub" -ge 2 ] && [ "$n_priv" = 0 ] ||
   lab_fail "the hub should see rw as $(lab_ip rw) only: $n_pub packets from it, $n_priv from $(lab_local_ip rw)"
 lab_ok "NAT: the hub sees rw (10.0.5.2) as $(lab_ip rw)"
