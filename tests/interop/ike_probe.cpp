@@ -1,13 +1,17 @@
-// ike_probe: coati's main mode + quick mode state machines on a real UDP socket, to run
-// them against an independent implementation (strongSwan's charon) before the daemon's
+// ike_probe: coati's main mode or aggressive mode + quick mode state machines on a real UDP socket,
+// to run them against an independent implementation (strongSwan's charon) before the daemon's
 // actors exist around them. Prints one line per outcome:
-//   PHASE1 UP peer_id=... enc=.. hash=.. auth=.. group=..
+//   PHASE1 UP peer_id=... enc=.. hash=.. auth=.. group=.. mode=main|aggressive [am3=..]
 //   QM UP spi_in=0x... spi_out=0x... enc=.. auth=.. pfs=..
 //   FAIL <reason>
 // usage: ike_probe initiator|responder LOCAL PEER [options]
 //   --psk KEY | --cert FILE --key FILE --cadir DIR      (RSA signatures)
 //   --p1 ENC-HASH-GROUP   e.g. 3des-md5-modp1024, aes128-sha256-modp2048
 //   --local-net NET/PFX --peer-net NET/PFX --pfs GROUP --timeout SECONDS
+//   --mode main|aggressive  initiator's phase 1 (a responder answers either one)
+//   --am3 encrypted|clear   how an aggressive initiator sends AM3
+// An aggressive responder picks the PSK by the initiator's ID: --psk is the key of the
+// peer's address ID (or of --peer-id FQDN); any other ID is unknown.
 #include <arpa/inet.h>
 #include <chrono>
 #include <cstdio>
@@ -19,6 +23,7 @@
 #include <unistd.h>
 
 #include "crypto/random.hpp"
+#include "ike/aggressive_mode.hpp"
 #include "ike/main_mode.hpp"
 #include "ike/quick_mode.hpp"
 
@@ -34,6 +39,24 @@ struct options {
   std::string local_net = "192.168.0.0/16", peer_net = "192.168.3.0/24";
   std::uint16_t pfs = ike_attr::group_modp1024;
   int timeout = 30;
+  bool aggressive = false;
+  am3_encoding am3 = am3_encoding::encrypted;
+  std::string peer_id; ///< FQDN the PSK belongs to (default: the peer's address)
+};
+
+/// Whichever phase-1 exchange runs.
+struct phase1 {
+  std::optional<main_mode> mm;
+  std::optional<aggressive_mode> am;
+  explicit operator bool() const { return mm || am; }
+  phase1_step receive(const bytes& d) { return mm ? mm->receive(d) : am->receive(d); }
+  const phase1_established* established() const {
+    return mm ? mm->established() : am ? am->established() : nullptr;
+  }
+  const bytes& last_sent() const { return mm ? mm->last_sent() : am->last_sent(); }
+  exchange_type exchange() const {
+    return mm ? exchange_type::identity_protection : exchange_type::aggressive;
+  }
 };
 
 [[noreturn]] void die(const std::string& why) {
@@ -156,6 +179,12 @@ int main(int argc, char** argv) {
       o.pfs = group_of(v);
     else if (k == "--timeout")
       o.timeout = std::stoi(v);
+    else if (k == "--mode")
+      o.aggressive = v == "aggressive";
+    else if (k == "--am3")
+      o.am3 = v == "clear" ? am3_encoding::clear : am3_encoding::encrypted;
+    else if (k == "--peer-id")
+      o.peer_id = v;
     else
       die("unknown option " + k);
   }
@@ -190,39 +219,65 @@ int main(int argc, char** argv) {
   };
   cookie mine{};
   crypto::random_fill(mine);
-  std::optional<main_mode> mm;
+  // The responder's psk.txt: one key, for the peer's address ID (or --peer-id).
+  ipv4_address peer_addr{};
+  inet_pton(AF_INET, o.peer.c_str(), peer_addr.data());
+  id_payload keyed = o.peer_id.empty() ? id_payload::ipv4(peer_addr) : id_payload::fqdn(o.peer_id);
+  psk_lookup psk_for = [&](const id_payload& id) -> std::optional<crypto::secret_bytes> {
+    // by type and value, as racoon's psk.txt lookup: protocol and port do not count
+    if (id.kind == keyed.kind && id.data == keyed.data && !o.psk.empty())
+      return crypto::secret_bytes::from_string(o.psk);
+    return std::nullopt;
+  };
+  phase1 mm;
   if (o.initiator) {
-    mm.emplace(main_mode::initiator(me, pol, mine));
-    auto s = mm->start();
+    phase1_step s;
+    if (o.aggressive) {
+      mm.am.emplace(aggressive_mode::initiator(me, pol, mine, o.am3));
+      s = mm.am->start();
+    } else {
+      mm.mm.emplace(main_mode::initiator(me, pol, mine));
+      s = mm.mm->start();
+    }
+    if (s.status == phase1_status::failed)
+      die("phase 1: " + s.problem);
     for (auto& d : s.send)
       sock.send(d);
   }
   // Phase 1.
-  while (!(mm && mm->established())) {
+  while (!(mm && mm.established())) {
     if (left() <= 0)
       die("phase 1 timed out");
     auto d = sock.recv(std::min(left(), 2000));
     if (!d) {
-      if (mm && !mm->last_sent().empty())
-        sock.send(mm->last_sent()); // retransmit
+      if (mm && !mm.last_sent().empty())
+        sock.send(mm.last_sent()); // retransmit
       continue;
     }
     auto h = decode_header(*d);
-    if (!h || h->exchange != exchange_type::identity_protection)
+    if (!h || (h->exchange != exchange_type::identity_protection &&
+               h->exchange != exchange_type::aggressive))
       continue;
-    if (!mm)
-      mm.emplace(main_mode::responder(me, pol, mine));
-    auto s = mm->receive(*d);
+    if (!mm && h->exchange == exchange_type::aggressive)
+      mm.am.emplace(aggressive_mode::responder(me, pol, mine, psk_for));
+    else if (!mm)
+      mm.mm.emplace(main_mode::responder(me, pol, mine));
+    if (h->exchange != mm.exchange())
+      continue;
+    auto s = mm.receive(*d);
     for (auto& x : s.send)
       sock.send(x);
     if (s.status == phase1_status::failed)
       die("phase 1: " + s.problem);
   }
-  const auto& p1 = *mm->established();
+  const auto& p1 = *mm.established();
   std::string peer = p1.peer_id.kind == id_type::der_asn1_dn ? crypto::dn_to_text(p1.peer_id.data)
                                                              : p1.peer_id.to_string();
-  std::printf("PHASE1 UP peer_id=%s enc=%u hash=%u auth=%u group=%u\n", peer.c_str(), p1.agreed.enc,
-              p1.agreed.hash, p1.agreed.auth, p1.agreed.group);
+  std::string mode =
+      mm.am ? std::string{"aggressive am3="} + (mm.am->am3_encrypted() ? "encrypted" : "clear")
+            : "main";
+  std::printf("PHASE1 UP peer_id=%s enc=%u hash=%u auth=%u group=%u mode=%s\n", peer.c_str(),
+              p1.agreed.enc, p1.agreed.hash, p1.agreed.auth, p1.agreed.group, mode.c_str());
   std::fflush(stdout);
 
   // Quick mode.
@@ -265,8 +320,8 @@ int main(int argc, char** argv) {
     auto h = decode_header(*d);
     if (!h)
       continue;
-    if (h->exchange == exchange_type::identity_protection) {
-      auto s = mm->receive(*d); // a retransmitted MM5: answer it again
+    if (h->exchange == mm.exchange()) {
+      auto s = mm.receive(*d); // a retransmitted MM5 or AM2: answer it again
       for (auto& x : s.send)
         sock.send(x);
       continue;
