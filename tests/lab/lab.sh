@@ -6,7 +6,8 @@
 # Environment (tests/lab/run.sh sets it; when a scenario runs alone, defaults apply):
 #   COATI_SRC, COATI_BUILD   the source tree and a build folder (default $COATI_SRC/build)
 #   LAB_PREFIX               the run's name, [a-z0-9]+ (default s<PID>): in every name
-#   LAB_LOGDIR               where every log goes (default a new /tmp/coati-lab-P.XXXXXX)
+#   LAB_LOGDIR               where every log goes (default a new /tmp/coati-lab-P-logs.XXXXXX,
+#                            removed after a pass)
 #   LAB_BED                  host or vm (informative; lab_has_esp is what decides)
 # Writes only to /tmp, /run and LAB_LOGDIR: in the VM everything else is read-only.
 # Function reference: tests/README.md.
@@ -28,7 +29,7 @@ export COATI_SRC COATI_BUILD LAB_BED LAB_PREFIX
 LAB_STATE=$LAB_RUNDIR/$LAB_PREFIX
 if [ -z "${LAB_OWNER:-}" ]; then
   # Run alone (not by run.sh): this shell owns the run.
-  lab_reap_stale
+  lab_reap_stale || true
   if [ -f "$LAB_STATE/owner" ] && lab_alive "$(cat "$LAB_STATE/owner")"; then
     echo "lab: prefix $LAB_PREFIX is in use by a running test" >&2
     exit 2
@@ -37,9 +38,10 @@ if [ -z "${LAB_OWNER:-}" ]; then
 fi
 mkdir -p "$LAB_STATE"
 [ -s "$LAB_STATE/owner" ] || echo "$LAB_OWNER" >"$LAB_STATE/owner"
-if [ -z "${LAB_LOGDIR:-}" ]; then
-  LAB_LOGDIR=$(mktemp -d "/tmp/coati-lab-$LAB_PREFIX.XXXXXX")
-  echo "lab: logs in $LAB_LOGDIR"
+LAB_OWN_LOGDIR=0
+if [ -z "${LAB_LOGDIR:-}" ]; then # (removed after a pass, kept after a failure)
+  LAB_LOGDIR=$(mktemp -d "/tmp/coati-lab-$LAB_PREFIX-logs.XXXXXX")
+  LAB_OWN_LOGDIR=1
 fi
 mkdir -p "$LAB_LOGDIR"
 export LAB_LOGDIR
@@ -54,13 +56,14 @@ lab_teardown() {
   set +e
   for f in "${LAB_AT_EXIT[@]}"; do eval "$f"; done
   LAB_AT_EXIT=()
-  lab_reap "$LAB_PREFIX"
+  lab_reap "$LAB_PREFIX" || true
 }
 _lab_on_exit() {
   local rc=$?
   trap - EXIT INT TERM
   [ "$rc" != 0 ] && echo "lab: exit code $rc, logs in $LAB_LOGDIR" >&2
   lab_teardown
+  [ "$rc" = 0 ] && [ "$LAB_OWN_LOGDIR" = 1 ] && rm -rf "$LAB_LOGDIR"
   exit "$rc"
 }
 LAB_AT_EXIT=()

@@ -8,6 +8,9 @@
 #   lab-P-NAME                 its network namespaces
 #   LAB_PREFIX=P               in the environment of every process it starts
 # A run whose owner is gone (a SIGKILLed runner, a crash) is stale: the next run removes it.
+# Several runs may reap the same stale run at once: call lab_reap and lab_reap_stale
+# where errexit does not apply (e.g. `lab_reap_stale || true`); a file or namespace that
+# vanishes under them is no error.
 
 LAB_RUNDIR=${LAB_RUNDIR:-/run/coati-lab}
 
@@ -55,7 +58,7 @@ lab_kill_recorded() {
   while read -r line; do
     [[ "$skip" == *" ${line%% *} "* ]] && continue
     lab_alive "$line" && kill "-$2" "${line%% *}" 2>/dev/null
-  done <"$1/pids"
+  done 2>/dev/null <"$1/pids"
   return 0
 }
 
@@ -85,7 +88,7 @@ lab_reap() {
       while read -r d; do
         [[ " $(lab_ancestors | tr '\n' ' ') " == *" ${d%% *} "* ]] && continue
         lab_alive "$d" && busy=1
-      done <"$dir/pids"
+      done 2>/dev/null <"$dir/pids"
     fi
     [ "$busy" = 0 ] && break
     sleep 0.1
@@ -105,7 +108,7 @@ lab_reap() {
   if [ -f "$dir/tmpdirs" ]; then
     while read -r d; do
       case "$d" in /tmp/coati-lab-"$p".*) rm -rf "$d" ;; esac
-    done <"$dir/tmpdirs"
+    done 2>/dev/null <"$dir/tmpdirs"
   fi
   rm -rf "$dir"
 }

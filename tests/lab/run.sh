@@ -30,7 +30,7 @@ scenario=$COATI_SRC/tests/scenarios/$name.sh
 export LAB_PREFIX=${LAB_PREFIX:-r$$}
 [[ "$LAB_PREFIX" =~ ^[a-z0-9]+$ ]] || { echo "lab: LAB_PREFIX must be [a-z0-9]+" >&2; exit 2; }
 export LAB_BED=${LAB_BED:-host}
-lab_reap_stale
+lab_reap_stale || true
 state=$LAB_RUNDIR/$LAB_PREFIX
 if [ -f "$state/owner" ] && lab_alive "$(cat "$state/owner")"; then
   echo "lab: prefix $LAB_PREFIX is in use by a running test" >&2
@@ -55,6 +55,7 @@ finish() {
   local rc=$1 i f
   ((finished)) && return 0
   finished=1
+  set +e
   trap '' INT TERM
   if [ -n "$child" ] && kill -0 "$child" 2>/dev/null; then
     # The scenario cleans up after itself on SIGTERM; its whole group gets it, so a
@@ -70,7 +71,7 @@ finish() {
     wait "$streamer" 2>/dev/null || true
   fi
   # Anything the scenario left (or could not remove, having been killed).
-  lab_reap "$LAB_PREFIX" sweep
+  lab_reap "$LAB_PREFIX" sweep || true
   if [ "$rc" = 0 ]; then
     echo "lab: $name passed (bed $LAB_BED, logs in $LAB_LOGDIR)"
   else

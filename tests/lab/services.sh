@@ -171,8 +171,10 @@ ZONE
   done
   cp "$d/named.conf" "$LAB_LOGDIR/named-$name.conf"
   lab_bg "$name" "named-$name" named -4 -g -c "$d/named.conf"
-  lab_wait 20 sh -c "grep -q 'running' '$LAB_LOGDIR/named-$name.log'" ||
-    lab_fail "named in $name did not start"
+  lab_wait 30 _lab_named_answers "$name" "$ip" "$first" || lab_fail "named in $name did not start"
+}
+_lab_named_answers() { # NAME ADDRESS ZONE: named answers the zone's SOA
+  [ -n "$(lab_exec "$1" dig +short +time=1 +tries=1 @"$2" "$3" SOA 2>/dev/null)" ]
 }
 # lab_named_key NAME: the TSIG key file of NAME's named (for nsupdate -k).
 lab_named_key() { echo "$LAB_WORK/named-$1/key.conf"; }

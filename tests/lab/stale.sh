@@ -4,7 +4,8 @@
 #     that only carries the run's LAB_PREFIX, a namespace with a process inside and a
 #     temporary folder; a namespace lab-P-* with no state folder at all; and, as a decoy,
 #     a run whose owner is alive (this test). The next run removes the first two, not the
-#     decoy.
+#     decoy. (Under ctest -j another run starting at the same time may remove them
+#     first: the test then says so.)
 #  2. a runner killed with SIGKILL midway (no chance to clean up): the next run removes
 #     its namespaces, charon and the rest.
 set -euo pipefail
@@ -14,7 +15,7 @@ export COATI_BUILD=${COATI_BUILD:-$COATI_SRC/build}
 # shellcheck source=tests/lab/checks.sh
 . "$COATI_SRC/tests/lab/checks.sh"
 dead=td$$ orphan=to$$ live=tl$$ killed=tk$$
-cleanup_decoy() { lab_reap "$live"; }
+cleanup_decoy() { lab_reap "$live" || true; }
 trap '[ "$keep_out" = 1 ] || rm -rf "$out"; cleanup_decoy' EXIT
 
 echo "== 1. planted leftovers"
@@ -40,8 +41,10 @@ ip netns add "lab-$live-z"
 
 LAB_SLEEP=0 bash "$COATI_SRC/tests/lab/run.sh" lab_midway >"$out/next1.log" 2>&1 ||
   fail "the next run failed"
-grep -q "removing leftovers of run $dead" "$out/next1.log" || fail "the next run did not report run $dead"
-grep -q "removing namespace lab-$orphan-y" "$out/next1.log" || fail "the next run did not report lab-$orphan-y"
+# (Under ctest -j a run started in parallel may be the one that removes them first.)
+for w in "removing leftovers of run $dead" "removing namespace lab-$orphan-y"; do
+  grep -q "$w" "$out/next1.log" && echo "the next run said: $w" || echo "(a parallel run did: $w)"
+done
 left=$(what_is_left "$dead")$(what_is_left "$orphan")
 for pid in $recorded $marked $inside $orphan_inside; do
   [ -d "/proc/$pid" ] && left+=" process $pid"
@@ -69,7 +72,8 @@ grep -q "namespace lab-$killed-hub" <<<"$before" || fail "SIGKILL left nothing t
 grep -q "process" <<<"$before" || fail "SIGKILL left no process (unexpected)"
 LAB_SLEEP=0 bash "$COATI_SRC/tests/lab/run.sh" lab_midway >"$out/next2.log" 2>&1 ||
   fail "the run after the SIGKILL failed"
-grep -q "removing leftovers of run $killed" "$out/next2.log" || fail "the next run did not report run $killed"
+grep -q "removing leftovers of run $killed" "$out/next2.log" &&
+  echo "the next run said: removing leftovers of run $killed" || echo "(a parallel run removed run $killed)"
 left=$(what_is_left "$killed")
 [ -z "$left" ] || fail "still there after the next run:$left"
 echo "ok: the next run removed all the killed run left:$(echo "$before" | wc -l) items"

@@ -2,7 +2,7 @@
 # Smoke test of the lab's named: authoritative for vpn.local and 201.168.192.in-addr.arpa
 # in the hub's LAN server; the hub adds an A and a PTR record with nsupdate signed with
 # the TSIG key, dig sees both; an unsigned update is refused; named stops at clean-up.
-. "$COATI_SRC/tests/lab/lab.sh"
+. "${COATI_SRC:=$(cd "$(dirname "$0")/../.." && pwd)}/tests/lab/lab.sh"
 lab_host hub 192.0.2.1 192.168.1.0/24 192.168.1.1
 lab_named_start hub-lan vpn.local 201.168.192.in-addr.arpa
 dns=$(lab_server_ip hub)

@@ -3,7 +3,7 @@
 # host only (private /etc/passwd, shadow, group), PAM (pamtester, service "other" =
 # common-auth, pam_unix) accepts its password and refuses a wrong one, `id -G` lists its
 # groups, and the host's own account files never see it.
-. "$COATI_SRC/tests/lab/lab.sh"
+. "${COATI_SRC:=$(cd "$(dirname "$0")/../.." && pwd)}/tests/lab/lab.sh"
 lab_host hub 192.0.2.1
 user=lab-$LAB_PREFIX
 sums=$(md5sum /etc/passwd /etc/shadow /etc/group)

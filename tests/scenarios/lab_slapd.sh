@@ -2,7 +2,7 @@
 # Smoke test of the lab's slapd: started in the hub's LAN server, seeded with a user in
 # two groups; the hub finds the user and its groups with ldapsearch over the LAN, binds
 # as the user with its password (and not with a wrong one); slapd stops at clean-up.
-. "$COATI_SRC/tests/lab/lab.sh"
+. "${COATI_SRC:=$(cd "$(dirname "$0")/../.." && pwd)}/tests/lab/lab.sh"
 lab_host hub 192.0.2.1 192.168.1.0/24 192.168.1.1
 lab_slapd_start hub-lan
 lab_ldap_user hub-lan alice "alice secret" vpnusers admins

@@ -3,7 +3,7 @@
 # roadwarrior behind NAT around one router; public hosts reach each other, a LAN server
 # reaches its gateway, the router has no route to any LAN (so nothing leaks in clear), the
 # NAT shows the roadwarrior as its public address, a shrunk MTU holds.
-. "$COATI_SRC/tests/lab/lab.sh"
+. "${COATI_SRC:=$(cd "$(dirname "$0")/../.." && pwd)}/tests/lab/lab.sh"
 lab_seed_sites
 lab_host rw 203.0.113.5 --nat 10.0.5.2/24
 lab_host rw2 203.0.113.6 --mtu 1280

@@ -5,7 +5,7 @@
 # see XAuth succeed and the pool's first address handed out; vpnc's script gets it in its
 # environment. With ESP in the kernel (the VM) the roadwarrior also pings the hub's LAN
 # server through the tunnel; vpnc stops at clean-up.
-. "$COATI_SRC/tests/lab/lab.sh"
+. "${COATI_SRC:=$(cd "$(dirname "$0")/../.." && pwd)}/tests/lab/lab.sh"
 lab_host hub 192.0.2.1 192.168.1.0/24 192.168.1.1
 lab_host rw 203.0.113.5
 lab_charon_prepare hub rhum

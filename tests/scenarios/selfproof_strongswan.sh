@@ -10,7 +10,7 @@
 #    public link sees ESP between the gateways and no ICMP in clear;
 #  - kernel without ESP (this host): phase 1 and quick mode come up on both sides and
 #    charon reports the SA install failure the kernel causes.
-. "$COATI_SRC/tests/lab/lab.sh"
+. "${COATI_SRC:=$(cd "$(dirname "$0")/../.." && pwd)}/tests/lab/lab.sh"
 
 lab_host hub 192.0.2.1 192.168.1.0/24 192.168.1.1
 lab_host armagnac 198.51.100.3 192.168.3.0/24 192.168.3.1
