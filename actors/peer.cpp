@@ -218,6 +218,8 @@ std::string reason_key(const std::string& why) {
   auto has = [&](const char* s) { return why.find(s) != std::string::npos; };
   if (has("proposal"))
     return "no_proposal";
+  if (has("does not match the certificate") || has("peers_identifier"))
+    return "identity";
   if (has("expired") || has("not yet valid"))
     return "certificate_expired";
   if (has("certificate") || has("CA") || has("issuer") || has("verify"))

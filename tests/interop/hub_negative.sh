@@ -4,7 +4,7 @@
 # Each case: no ISAKMP-SA in `coatictl show-sa`, one log line naming the reason, and the
 # reason's counter in `coatictl stats` (ike.phase1_failed.<reason>); coatid keeps running.
 #   wrong CA | expired certificate | ID not allowed by peers_identifier | no acceptable
-#   proposal | wrong pre-shared key
+#   proposal | wrong pre-shared key | an ID the certificate does not carry
 tag=hn$$
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -118,6 +118,25 @@ attempt wrong_psk authentication "pre-shared key|HASH|hash" "connections {
 secrets { ike-hub { id-1 = 192.0.2.1
     id-2 = 198.51.100.9
     secret = \"not the right secret\" } }"
+
+# An ID its certificate does not carry: armagnac's certificate, pineau's DN as ID (pineau
+# is what peers_identifier allows now). charon will not send such an ID, so coati's own
+# initiator does (ike_probe --my-dn), once charon is stopped (it holds port 500).
+echo "== id_not_matching_certificate"
+for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+wait_for 10 sh -c "! ip netns pids $sat | grep -q ." || fail "charon did not stop"
+set +e
+ip netns exec "$sat" "$COATI_BUILD/tests/interop/ike_probe" initiator 198.51.100.3 192.0.2.1 \
+  --cert "$pki/armagnac.crt" --key "$pki/armagnac.pem" --cadir "$pki" --p1 3des-md5-modp1024 \
+  --my-dn "C=FR, O=coati test, OU=pineau, CN=pineau" --timeout 10 > "$work/probe-id.log" 2>&1
+set -e
+! grep -q "^PHASE1 UP" "$work/probe-id.log" || fail "id_not_matching_certificate: phase 1 came up"
+wait_for 10 grep -q "failed: MM5: ID CN=pineau,OU=pineau,O=coati test,C=FR does not match the certificate subject" "$log" \
+  || fail "id_not_matching_certificate: no clear reason logged"
+grep "does not match the certificate subject" "$log" | tail -n 1
+grep -Eq "^ike +phase1_failed\.identity +2$" <<<"$(ctl stats)" \
+  || fail "id_not_matching_certificate: not counted as phase1_failed.identity"
+echo "ok: id_not_matching_certificate refused, counted as phase1_failed.identity"
 
 kill -0 "$coatid_pid" || fail "coatid died"
 ctl stats | grep "phase1_failed"

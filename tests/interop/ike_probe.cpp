@@ -10,6 +10,8 @@
 //   --local-net NET/PFX --peer-net NET/PFX --pfs GROUP --timeout SECONDS
 //   --mode main|aggressive  initiator's phase 1 (a responder answers either one)
 //   --am3 encrypted|clear   how an aggressive initiator sends AM3
+//   --my-dn DN              send this asn1dn as our ID instead of the certificate's
+//                           subject (negative tests: an ID the certificate does not carry)
 // An aggressive responder picks the PSK by the initiator's ID: --psk is the key of the
 // peer's address ID (or of --peer-id FQDN); any other ID is unknown.
 #include <arpa/inet.h>
@@ -42,6 +44,7 @@ struct options {
   bool aggressive = false;
   am3_encoding am3 = am3_encoding::encrypted;
   std::string peer_id; ///< FQDN the PSK belongs to (default: the peer's address)
+  std::string my_dn;   ///< --my-dn: an ID other than the certificate's subject
 };
 
 /// Whichever phase-1 exchange runs.
@@ -185,6 +188,8 @@ int main(int argc, char** argv) {
       o.am3 = v == "clear" ? am3_encoding::clear : am3_encoding::encrypted;
     else if (k == "--peer-id")
       o.peer_id = v;
+    else if (k == "--my-dn")
+      o.my_dn = v;
     else
       die("unknown option " + k);
   }
@@ -200,6 +205,12 @@ int main(int argc, char** argv) {
       die("cannot load certificate or key");
     me.key = std::make_shared<const crypto::private_key>(std::move(*k));
     me.id = id_payload::der_asn1_dn(me.cert->subject_der());
+    if (!o.my_dn.empty()) {
+      auto der = crypto::dn_from_text(o.my_dn);
+      if (!der)
+        die("not a DN: " + o.my_dn);
+      me.id = id_payload::der_asn1_dn(*der);
+    }
     auto cas = std::make_shared<crypto::cert_store>();
     if (!cas->add_hash_dir(o.cadir))
       die("cannot use CA folder " + o.cadir);
