@@ -47,6 +47,7 @@
 #include <cstdint>
 #include <exception>
 #include <map>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -87,13 +88,19 @@ typename Inspector::result_type inspect(Inspector& f, datagram& x) {
   return f(caf::meta::type_name("datagram"), x.local_port, x.natt, x.from, x.to, x.bytes);
 }
 
+/// The ISAKMP message in a datagram: after the non-ESP marker on the NAT-T port.
+inline std::span<const std::uint8_t> isakmp_bytes(const datagram& d) {
+  std::span<const std::uint8_t> b{d.bytes};
+  return d.natt && b.size() >= 4 ? b.subspan(4) : b;
+}
+
 /// One UDP datagram a peer wants sent, from our `local` address and port.
 struct outgoing {
-  std::string local;             ///< our address (the one the peer talks to)
+  std::string local; ///< our address (the one the peer talks to)
   std::uint16_t local_port = 500;
-  std::string remote;            ///< the peer's address
+  std::string remote; ///< the peer's address
   std::uint16_t remote_port = 500;
-  bool natt = false;             ///< prepend the non-ESP marker (port 4500)
+  bool natt = false; ///< prepend the non-ESP marker (port 4500)
   std::vector<std::uint8_t> bytes;
 };
 

@@ -1,6 +1,5 @@
 #include "actors/kernel.hpp"
 
-#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -15,17 +14,17 @@
 
 namespace coati::actors {
 
+sa_key key_of(const config::ip_address& dst, std::uint32_t spi, kernel::xfrm_proto proto) {
+  return {dst.fam, dst.bytes, spi, proto};
+}
+
+policy_key key_of(const kernel::policy_spec& p) {
+  const auto& s = p.sel;
+  return {s.src.fam, s.src.bytes, s.src_prefix, s.dst.bytes, s.dst_prefix,
+          s.proto,   s.sport,     s.dport,      p.dir};
+}
+
 namespace {
-
-bool same_selector(const kernel::selector& a, const kernel::selector& b) {
-  return a.src == b.src && a.src_prefix == b.src_prefix && a.dst == b.dst &&
-         a.dst_prefix == b.dst_prefix && a.proto == b.proto && a.sport == b.sport &&
-         a.dport == b.dport;
-}
-
-bool same_policy(const kernel::policy_spec& a, const kernel::policy_spec& b) {
-  return a.dir == b.dir && same_selector(a.sel, b.sel);
-}
 
 kernel_reply failed(const kernel::error& e) {
   kernel_reply r;
@@ -45,24 +44,23 @@ kernel_reply serve(kernel_state& st, const kernel_request& rq) {
   using op = kernel_request::op;
   switch (rq.what) {
   case op::alloc_spi: {
-    auto res = s.alloc_spi(rq.src, rq.dst, rq.proto, rq.reqid,
-                           rq.proto == kernel::xfrm_proto::comp ? 0x100 : 0x100,
+    // IPComp CPIs are 16 bits wide.
+    auto res = s.alloc_spi(rq.src, rq.dst, rq.proto, rq.reqid, 0x100,
                            rq.proto == kernel::xfrm_proto::comp ? 0xffff : 0x0fffffff);
     if (!res) {
       c["spi_failed"] += 1;
       return failed(res.err());
     }
     c["spi_allocated"] += 1;
-    st.sas.emplace_back(rq.dst, res.value(), rq.proto);
+    st.sas[key_of(rq.dst, res.value(), rq.proto)] = installed_sa{rq.dst, res.value(), rq.proto};
     return kernel_reply{true, res.value(), {}, false};
   }
   case op::add_sa: {
     if (!rq.sa)
       return kernel_reply{false, 0, "add_sa without an SA", false};
     const auto& sa = *rq.sa;
-    bool larval = std::any_of(st.sas.begin(), st.sas.end(), [&](const auto& t) {
-      return std::get<0>(t) == sa.dst && std::get<1>(t) == sa.spi && std::get<2>(t) == sa.proto;
-    });
+    auto key = key_of(sa.dst, sa.spi, sa.proto);
+    bool larval = st.sas.contains(key);
     auto res = s.add_sa(sa, larval);
     if (!res) {
       c["sa_add_failed"] += 1;
@@ -74,13 +72,11 @@ kernel_reply serve(kernel_state& st, const kernel_request& rq) {
     }
     c["sa_added"] += 1;
     if (!larval)
-      st.sas.emplace_back(sa.dst, sa.spi, sa.proto);
+      st.sas[key] = installed_sa{sa.dst, sa.spi, sa.proto};
     return kernel_reply{true, sa.spi, {}, false};
   }
   case op::delete_sa: {
-    auto i = std::find_if(st.sas.begin(), st.sas.end(), [&](const auto& t) {
-      return std::get<0>(t) == rq.dst && std::get<1>(t) == rq.spi && std::get<2>(t) == rq.proto;
-    });
+    auto i = st.sas.find(key_of(rq.dst, rq.spi, rq.proto));
     if (i == st.sas.end())
       return kernel_reply{false, 0, "not installed by coati", false};
     st.sas.erase(i);
@@ -93,8 +89,8 @@ kernel_reply serve(kernel_state& st, const kernel_request& rq) {
   case op::add_policy: {
     if (!rq.policy)
       return kernel_reply{false, 0, "add_policy without a policy", false};
-    bool known = std::any_of(st.policies.begin(), st.policies.end(),
-                             [&](const auto& p) { return same_policy(p, *rq.policy); });
+    auto key = key_of(*rq.policy);
+    bool known = st.policies.contains(key);
     auto res = s.add_policy(*rq.policy, known);
     if (!res) {
       c["policy_add_failed"] += 1;
@@ -102,15 +98,13 @@ kernel_reply serve(kernel_state& st, const kernel_request& rq) {
       return failed(res.err());
     }
     c["policy_added"] += 1;
-    if (!known)
-      st.policies.push_back(*rq.policy);
+    st.policies[key] = *rq.policy;
     return kernel_reply{true, 0, {}, false};
   }
   case op::delete_policy: {
     if (!rq.policy)
       return kernel_reply{false, 0, "delete_policy without a policy", false};
-    auto i = std::find_if(st.policies.begin(), st.policies.end(),
-                          [&](const auto& p) { return same_policy(p, *rq.policy); });
+    auto i = st.policies.find(key_of(*rq.policy));
     if (i == st.policies.end())
       return kernel_reply{false, 0, "not installed by coati", false};
     st.policies.erase(i);
@@ -172,7 +166,8 @@ private:
       for (auto& e : got.value()) {
         (std::holds_alternative<kernel::acquire_event>(e) ? acquires : expires) += 1;
         if (to)
-          caf::anon_send(to, kernel_event{std::make_shared<const kernel::xfrm_event>(std::move(e))});
+          caf::anon_send(to,
+                         kernel_event{std::make_shared<const kernel::xfrm_event>(std::move(e))});
       }
     }
   }
@@ -190,10 +185,10 @@ kernel_state::~kernel_state() {
   if (!sock || !remove_at_exit)
     return;
   std::size_t np = 0, ns = 0;
-  for (const auto& p : policies)
+  for (const auto& [key, p] : policies)
     np += sock->delete_policy(p.sel, p.dir) ? 1 : 0;
-  for (const auto& [dst, spi, proto] : sas)
-    ns += sock->delete_sa(dst, spi, proto) ? 1 : 0;
+  for (const auto& [key, sa] : sas)
+    ns += sock->delete_sa(sa.dst, sa.spi, sa.proto) ? 1 : 0;
   if (!policies.empty() || !sas.empty())
     COATI_LOG(notify, "kernel", "at exit: removed ", np, " of coati's ", policies.size(),
               " policies and ", ns, " of its ", sas.size(), " SAs (larval ones included)");
@@ -213,8 +208,7 @@ caf::behavior kernel_actor(caf::stateful_actor<kernel_state>* self, bool remove_
   if (ev)
     self->state.events = std::make_unique<event_reader>(std::move(ev.value()));
   else
-    COATI_LOG(error, "kernel", "cannot listen to XFRM events (no ACQUIRE/EXPIRE): ",
-              ev.err().text);
+    COATI_LOG(error, "kernel", "cannot listen to XFRM events (no ACQUIRE/EXPIRE): ", ev.err().text);
   return {
       [self](subscribe_atom, const caf::actor& to) {
         handler_clock::scope timing{self->state.clock};
@@ -249,27 +243,26 @@ caf::behavior kernel_actor(caf::stateful_actor<kernel_state>* self, bool remove_
 namespace {
 
 void remove_owned(caf::stateful_actor<policy_state>* self, const caf::actor_addr& owner) {
-  auto i = self->state.owned.find(owner);
-  if (i == self->state.owned.end())
+  auto& st = self->state;
+  auto i = st.owned.find(owner);
+  if (i == st.owned.end())
     return;
-  for (const auto& p : i->second) {
-    // A successor (rekeyed child) may hold the same selector now: leave it to that one.
-    bool shared = false;
-    for (const auto& [other, specs] : self->state.owned)
-      if (other != owner)
-        shared = shared || std::any_of(specs.begin(), specs.end(),
-                                       [&](const auto& q) { return same_policy(p, q); });
-    if (shared) {
-      self->state.counts["handed_over"] += 1;
+  for (const auto& key : i->second) {
+    auto h = st.held.find(key);
+    if (h == st.held.end())
+      continue;
+    if (--h->second.second > 0) { // a successor holds it now
+      st.counts["handed_over"] += 1;
       continue;
     }
     kernel_request rq;
     rq.what = kernel_request::op::delete_policy;
-    rq.policy = std::make_shared<const kernel::policy_spec>(p);
-    self->send(self->state.kernel, std::move(rq));
-    self->state.counts["removed"] += 1;
+    rq.policy = std::make_shared<const kernel::policy_spec>(std::move(h->second.first));
+    st.held.erase(h);
+    self->send(st.kernel, std::move(rq));
+    st.counts["removed"] += 1;
   }
-  self->state.owned.erase(i);
+  st.owned.erase(i);
 }
 
 } // namespace
@@ -291,7 +284,11 @@ caf::behavior policy_actor(caf::stateful_actor<policy_state>* self, caf::actor k
         auto remaining = std::make_shared<std::size_t>(ps.specs->size());
         auto first_error = std::make_shared<kernel_reply>(kernel_reply{true, 0, {}, false});
         for (const auto& p : *ps.specs) {
-          mine.push_back(p);
+          auto key = key_of(p);
+          mine.push_back(key);
+          auto& h = self->state.held[key];
+          h.first = p; // the newest owner's templates are the ones the kernel gets
+          h.second += 1;
           kernel_request rq;
           rq.what = kernel_request::op::add_policy;
           rq.policy = std::make_shared<const kernel::policy_spec>(p);

@@ -8,6 +8,7 @@
 // kernel.policy_added, kernel.policy_add_failed, kernel.policy_deleted, kernel.installed_sas,
 // kernel.installed_policies.
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -27,15 +28,33 @@ namespace coati::actors {
 
 class event_reader;
 
+/// What identifies an SA: destination, SPI, protocol.
+using sa_key = std::tuple<config::ip_address::family, std::array<std::uint8_t, 16>, std::uint32_t,
+                          kernel::xfrm_proto>;
+sa_key key_of(const config::ip_address& dst, std::uint32_t spi, kernel::xfrm_proto proto);
+
+/// What identifies a policy: its selector and direction.
+using policy_key = std::tuple<config::ip_address::family, std::array<std::uint8_t, 16>,
+                              std::uint8_t, std::array<std::uint8_t, 16>, std::uint8_t,
+                              std::uint8_t, std::uint16_t, std::uint16_t, kernel::direction>;
+policy_key key_of(const kernel::policy_spec& p);
+
+/// An SA coati installed (or reserved, while larval).
+struct installed_sa {
+  config::ip_address dst;
+  std::uint32_t spi = 0;
+  kernel::xfrm_proto proto = kernel::xfrm_proto::esp;
+};
+
 /// The kernel actor's state.
 struct kernel_state {
   static inline const char* name = "kernel";
   std::optional<kernel::xfrm_socket> sock;
   std::string open_error;
-  /// Installed SAs: (dst, spi, proto); larval SPIs are tracked from allocation.
-  std::vector<std::tuple<config::ip_address, std::uint32_t, kernel::xfrm_proto>> sas;
+  /// Installed SAs; larval SPIs are tracked from allocation.
+  std::map<sa_key, installed_sa> sas;
   /// Installed policies.
-  std::vector<kernel::policy_spec> policies;
+  std::map<policy_key, kernel::policy_spec> policies;
   std::map<std::string, std::int64_t> counts;
   handler_clock clock;
   std::unique_ptr<event_reader> events; ///< thread reading ACQUIRE/EXPIRE
@@ -57,7 +76,10 @@ caf::behavior kernel_actor(caf::stateful_actor<kernel_state>* self, bool remove_
 struct policy_state {
   static inline const char* name = "policy";
   caf::actor kernel;
-  std::map<caf::actor_addr, std::vector<kernel::policy_spec>> owned;
+  std::map<caf::actor_addr, std::vector<policy_key>> owned; ///< each owner's selectors
+  /// Every selector installed, with how many owners hold it: a rekeyed successor holds
+  /// the same selector as its predecessor, and the policy stays until the last one goes.
+  std::map<policy_key, std::pair<kernel::policy_spec, int>> held;
   std::map<std::string, std::int64_t> counts;
   handler_clock clock;
 };

@@ -67,6 +67,41 @@ std::string classify(const datagram& d) {
   return "accepted";
 }
 
+// ---------------------------------------------------------------- socket addresses
+
+namespace {
+
+/// `a` port `port` as a socket address; gives its length.
+socklen_t to_sockaddr(const config::ip_address& a, std::uint16_t port, sockaddr_storage& ss) {
+  ss = {};
+  if (a.fam == config::ip_address::family::v6) {
+    auto* s6 = reinterpret_cast<sockaddr_in6*>(&ss);
+    s6->sin6_family = AF_INET6;
+    s6->sin6_port = htons(port);
+    std::memcpy(&s6->sin6_addr, a.bytes.data(), 16);
+    return sizeof *s6;
+  }
+  auto* s4 = reinterpret_cast<sockaddr_in*>(&ss);
+  s4->sin_family = AF_INET;
+  s4->sin_port = htons(port);
+  std::memcpy(&s4->sin_addr, a.bytes.data(), 4);
+  return sizeof *s4;
+}
+
+/// The address of an AF_INET or AF_INET6 socket address.
+config::ip_address from_sockaddr(const sockaddr_storage& ss) {
+  config::ip_address a;
+  if (ss.ss_family == AF_INET6) {
+    a.fam = config::ip_address::family::v6;
+    std::memcpy(a.bytes.data(), &reinterpret_cast<const sockaddr_in6*>(&ss)->sin6_addr, 16);
+  } else {
+    std::memcpy(a.bytes.data(), &reinterpret_cast<const sockaddr_in*>(&ss)->sin_addr, 4);
+  }
+  return a;
+}
+
+} // namespace
+
 // ---------------------------------------------------------------- I/O thread
 
 /// The sockets and the thread that reads them; stops when destroyed.
@@ -134,16 +169,11 @@ public:
       wire.insert(wire.end(), o.bytes.begin(), o.bytes.end());
       body = &wire;
     }
-    sockaddr_storage ss{};
-    socklen_t len = 0;
+    sockaddr_storage ss;
+    socklen_t len = to_sockaddr(*remote, o.remote_port, ss);
     alignas(cmsghdr) char control[64] = {};
     msghdr msg{};
     if (v6) {
-      auto* s6 = reinterpret_cast<sockaddr_in6*>(&ss);
-      s6->sin6_family = AF_INET6;
-      s6->sin6_port = htons(o.remote_port);
-      std::memcpy(&s6->sin6_addr, remote->bytes.data(), 16);
-      len = sizeof *s6;
       if (pick->any) {
         msg.msg_control = control;
         msg.msg_controllen = CMSG_SPACE(sizeof(in6_pktinfo));
@@ -156,11 +186,6 @@ public:
         std::memcpy(CMSG_DATA(c), &pi, sizeof pi);
       }
     } else {
-      auto* s4 = reinterpret_cast<sockaddr_in*>(&ss);
-      s4->sin_family = AF_INET;
-      s4->sin_port = htons(o.remote_port);
-      std::memcpy(&s4->sin_addr, remote->bytes.data(), 4);
-      len = sizeof *s4;
       if (pick->any) {
         msg.msg_control = control;
         msg.msg_controllen = CMSG_SPACE(sizeof(in_pktinfo));
@@ -215,24 +240,14 @@ private:
     int rcvbuf = 4 << 20;
     if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) != 0)
       ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-    sockaddr_storage ss{};
-    socklen_t len = 0;
     if (v6) {
       ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
       ::setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof on);
-      auto* s6 = reinterpret_cast<sockaddr_in6*>(&ss);
-      s6->sin6_family = AF_INET6;
-      s6->sin6_port = htons(port);
-      std::memcpy(&s6->sin6_addr, a.bytes.data(), 16);
-      len = sizeof *s6;
     } else {
       ::setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);
-      auto* s4 = reinterpret_cast<sockaddr_in*>(&ss);
-      s4->sin_family = AF_INET;
-      s4->sin_port = htons(port);
-      std::memcpy(&s4->sin_addr, a.bytes.data(), 4);
-      len = sizeof *s4;
     }
+    sockaddr_storage ss;
+    socklen_t len = to_sockaddr(a, port, ss);
     if (::bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
       if (quiet)
         COATI_LOG(info, "listener", "not bound to [", a.to_string(), "]:", port, ": ",
@@ -354,39 +369,18 @@ std::optional<std::pair<config::ip_address, std::uint16_t>> split_host_port(cons
 
 /// Our source address towards `to` (the kernel's route choice, by connecting a UDP socket).
 std::optional<config::ip_address> source_for(const config::ip_address& to) {
-  bool v6 = to.fam == config::ip_address::family::v6;
-  int fd = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  int fd = ::socket(to.fam == config::ip_address::family::v6 ? AF_INET6 : AF_INET,
+                    SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
     return std::nullopt;
-  sockaddr_storage ss{};
-  socklen_t len = 0;
-  if (v6) {
-    auto* s6 = reinterpret_cast<sockaddr_in6*>(&ss);
-    s6->sin6_family = AF_INET6;
-    s6->sin6_port = htons(500);
-    std::memcpy(&s6->sin6_addr, to.bytes.data(), 16);
-    len = sizeof *s6;
-  } else {
-    auto* s4 = reinterpret_cast<sockaddr_in*>(&ss);
-    s4->sin_family = AF_INET;
-    s4->sin_port = htons(500);
-    std::memcpy(&s4->sin_addr, to.bytes.data(), 4);
-    len = sizeof *s4;
-  }
+  sockaddr_storage ss;
+  socklen_t len = to_sockaddr(to, 500, ss);
   std::optional<config::ip_address> out;
   if (::connect(fd, reinterpret_cast<sockaddr*>(&ss), len) == 0) {
     sockaddr_storage me{};
     socklen_t mlen = sizeof me;
-    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&me), &mlen) == 0) {
-      config::ip_address a;
-      if (v6) {
-        a.fam = config::ip_address::family::v6;
-        std::memcpy(a.bytes.data(), &reinterpret_cast<sockaddr_in6*>(&me)->sin6_addr, 16);
-      } else {
-        std::memcpy(a.bytes.data(), &reinterpret_cast<sockaddr_in*>(&me)->sin_addr, 4);
-      }
-      out = a;
-    }
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&me), &mlen) == 0)
+      out = from_sockaddr(me);
   }
   ::close(fd);
   return out;
@@ -411,6 +405,7 @@ void start_peer(listener_actor* self, peer_args pa, const ike::cookie& icookie) 
   e.initiator = pa.initiator;
   auto peer = self->spawn<caf::monitored>(peer_actor, std::move(pa));
   st.by_cookie[icookie] = peer;
+  st.by_remote.emplace(e.remote, peer.address());
   st.peers[peer.address()] = std::move(e);
 }
 
@@ -418,9 +413,7 @@ void start_peer(listener_actor* self, peer_args pa, const ike::cookie& icookie) 
 void dispatch(listener_actor* self, datagram& d) {
   auto& st = self->state;
   auto& c = st.counts;
-  std::span<const std::uint8_t> body{d.bytes};
-  if (d.natt)
-    body = body.subspan(4);
+  auto body = isakmp_bytes(d);
   auto h = ike::decode_header(body);
   if (!h) {
     c["dropped.header"] += 1;
@@ -471,6 +464,7 @@ void dispatch(listener_actor* self, datagram& d) {
   pa.ends.local_port = d.local_port;
   pa.ends.remote = from->first;
   pa.ends.remote_port = from->second;
+  pa.ends.natt = d.natt;
   pa.initiator = false;
   pa.cookie = fresh_cookie(st);
   auto icookie = hdr.icookie;
@@ -488,8 +482,9 @@ std::string connect(listener_actor* self, const std::string& address,
   if (!addr)
     return "error: not an address: " + address;
   auto text = addr->to_string();
-  for (const auto& [a, e] : st.peers)
-    if (e.remote == text && e.initiator)
+  auto [from, to] = st.by_remote.equal_range(text);
+  for (auto i = from; i != to; ++i)
+    if (st.peers.at(i->second).initiator)
       return "ok: a negotiation with " + text + " is already under way";
   auto remote = find_remote(*st.snap.cfg, *addr, 0);
   if (!remote)
@@ -506,8 +501,8 @@ std::string connect(listener_actor* self, const std::string& address,
   pa.ends.remote_port = r.port != 0 ? r.port : 500;
   pa.initiator = true;
   // As racoon: the remote's first exchange_mode is the one we start.
-  pa.aggressive = !r.exchange_modes.empty() &&
-                  r.exchange_modes.front() == config::exchange_mode::aggressive;
+  pa.aggressive =
+      !r.exchange_modes.empty() && r.exchange_modes.front() == config::exchange_mode::aggressive;
   pa.cookie = fresh_cookie(st);
   if (acquire != nullptr) {
     pa.acquire = acquire->sel;
@@ -553,9 +548,15 @@ caf::behavior listener(caf::stateful_actor<listener_state>* self, listener_optio
     if (dm.reason && dm.reason != caf::exit_reason::normal &&
         dm.reason != caf::exit_reason::user_shutdown) {
       st.counts["peers_crashed"] += 1;
-      COATI_LOG(error, "listener", "peer actor for ", i->second.remote, " crashed: ",
-                self->system().render(dm.reason));
+      COATI_LOG(error, "listener", "peer actor for ", i->second.remote,
+                " crashed: ", self->system().render(dm.reason));
     }
+    auto [from, to] = st.by_remote.equal_range(i->second.remote);
+    for (auto r = from; r != to; ++r)
+      if (r->second == dm.source) {
+        st.by_remote.erase(r);
+        break;
+      }
     st.peers.erase(i);
     if (st.stopping && st.peers.empty())
       self->quit(st.stop_reason);
@@ -635,10 +636,11 @@ caf::behavior listener(caf::stateful_actor<listener_state>* self, listener_optio
       [self](initial_contact_atom, const std::string& remote) {
         handler_clock::scope timing{self->state.clock};
         auto sender = caf::actor_cast<caf::actor_addr>(self->current_sender());
-        for (const auto& [addr, e] : self->state.peers) {
-          if (addr == sender || e.remote != remote)
+        auto [from, to] = self->state.by_remote.equal_range(remote);
+        for (auto i = from; i != to; ++i) {
+          if (i->second == sender)
             continue;
-          if (auto h = caf::actor_cast<caf::actor>(addr)) {
+          if (auto h = caf::actor_cast<caf::actor>(i->second)) {
             COATI_LOG(notify, "listener", "INITIAL-CONTACT from ", remote,
                       ": removing an older ISAKMP-SA and its IPsec-SAs");
             self->state.counts["initial_contact_purged"] += 1;
@@ -654,12 +656,12 @@ caf::behavior listener(caf::stateful_actor<listener_state>* self, listener_optio
         auto& st = self->state;
         st.counts["acquires"] += 1;
         auto dst = acq->dst.to_string();
-        for (const auto& [addr, e] : st.peers)
-          if (e.remote == dst)
-            if (auto h = caf::actor_cast<caf::actor>(addr)) {
-              self->send(h, ke);
-              return;
-            }
+        auto [from, to] = st.by_remote.equal_range(dst);
+        for (auto i = from; i != to; ++i)
+          if (auto h = caf::actor_cast<caf::actor>(i->second)) {
+            self->send(h, ke);
+            return;
+          }
         auto res = connect(self, dst, acq);
         COATI_LOG(info, "listener", "ACQUIRE for ", acq->sel.src.to_string(), "/",
                   int{acq->sel.src_prefix}, " -> ", acq->sel.dst.to_string(), "/",

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <caf/all.hpp>
@@ -56,8 +57,11 @@ struct listener_state {
   services svc;
   std::map<ike::cookie, caf::actor> by_cookie; ///< every live peer, by initiator cookie
   std::map<caf::actor_addr, peer_entry> peers;
+  /// The same peers by remote address (INITIAL-CONTACT, ACQUIRE and vpn-connect look
+  /// them up by address: no scan of every peer on a hub with thousands).
+  std::unordered_multimap<std::string, caf::actor_addr> by_remote;
   std::uint16_t ike_port = 500, natt_port = 4500;
-  bool stopping = false;    ///< an exit came: peers are ending, then the listener
+  bool stopping = false; ///< an exit came: peers are ending, then the listener
   caf::error stop_reason;
   handler_clock clock;
 };

@@ -1,0 +1,366 @@
+#include "actors/child.hpp"
+
+#include <cstdio>
+
+#include "actors/setup.hpp"
+#include "crypto/random.hpp"
+#include "ike/informational.hpp"
+#include "kernel/policy_gen.hpp"
+#include "kernel/sa_map.hpp"
+#include "util/log.hpp"
+
+namespace coati::actors {
+
+namespace {
+
+using child_actor_t = caf::stateful_actor<child_state>;
+
+std::string hex32(std::uint32_t v) {
+  char b[16];
+  std::snprintf(b, sizeof b, "0x%08x", v);
+  return b;
+}
+
+const config::timer_block& timers(const child_state& st) {
+  return st.args.snap.cfg->timer;
+}
+
+void count(child_actor_t* self, std::string what) {
+  self->state.args.link.count(self, std::move(what));
+}
+
+/// Our show-sa rows (in and out), sent to the peer, which merges its children's.
+void report_rows(child_actor_t* self) {
+  auto& st = self->state;
+  std::vector<std::string> rows;
+  bool up = st.qm && st.qm->established();
+  if (st.qm && (up || (!st.args.initiator && st.qm->negotiated().outbound.spi != 0))) {
+    const auto& c = st.qm->negotiated();
+    const auto& ends = st.args.link.ends;
+    auto l = ends.local.to_string(), r = ends.remote.to_string();
+    std::string tail =
+        " enc=" + kernel::short_enc_name(c.agreed) + " auth=" + kernel::short_auth_name(c.agreed) +
+        " pfs=" + std::to_string(c.pfs_group.value_or(0)) + " ipcomp=" + (c.ipcomp ? "yes" : "no") +
+        " lifetime=" + std::to_string(c.lifetime) + " ids=" + c.id_i.to_string() + "<->" +
+        c.id_r.to_string();
+    std::string inst = !up ? std::string{" state=larval"}
+                       : st.install_error.empty()
+                           ? std::string{" state=mature kernel=installed"}
+                           : " state=mature kernel=failed (" + st.install_error + ")";
+    rows.push_back(r + " " + l + " esp spi=" + hex32(c.inbound.spi) + " in" + tail + inst);
+    rows.push_back(l + " " + r + " esp spi=" + hex32(c.outbound.spi) + " out" + tail + inst);
+  }
+  self->send(st.args.peer, sa_rows_atom_v, std::vector<std::string>{}, std::move(rows));
+}
+
+/// Adds the SAs to the kernel; each one's delete goes on the list for the end.
+void install(child_actor_t* self) {
+  auto& st = self->state;
+  const auto& c = *st.qm->established();
+  kernel::sa_ends ends{st.args.link.ends.local, st.args.link.ends.remote,
+                       st.args.reqid.value_or(c.inbound.spi)};
+  auto sas = kernel::sa_specs_for(c, ends);
+  auto pending = std::make_shared<std::size_t>(sas.size());
+  for (auto& sa : sas) {
+    kernel_request del;
+    del.what = kernel_request::op::delete_sa;
+    del.dst = sa.dst;
+    del.spi = sa.spi;
+    del.proto = sa.proto;
+    st.to_remove.push_back(del);
+    kernel_request rq;
+    rq.what = kernel_request::op::add_sa;
+    rq.sa = std::make_shared<const kernel::sa_spec>(std::move(sa));
+    auto done = [self, pending](std::string error, const char* counter) {
+      auto& s = self->state;
+      if (!error.empty() && s.install_error.empty()) {
+        s.install_error = std::move(error);
+        if (counter != nullptr)
+          count(self, counter);
+      }
+      if (--*pending == 0)
+        report_rows(self);
+    };
+    self->request(st.args.svc.kernel, std::chrono::seconds{10}, std::move(rq))
+        .then(
+            [done](kernel_reply& r) {
+              done(r.ok ? std::string{} : r.error,
+                   r.unsupported ? "sa_add_unsupported" : "sa_add_failed");
+            },
+            [self, done](caf::error& e) { done(self->system().render(e), nullptr); });
+  }
+}
+
+/// generate_policy: as racoon does, the responder installs the tunnel's policies built
+/// from the initiator's IDs as soon as it has answered QM1 (they go with the child).
+void generate(child_actor_t* self) {
+  auto& st = self->state;
+  const auto& c = st.qm->negotiated();
+  const auto& r = st.args.snap.cfg->remotes.at(st.args.remote);
+  if (st.args.initiator || r.generate_policy == config::generate_policy_mode::off)
+    return;
+  kernel::generated_tunnel t;
+  t.initiator_id = c.id_i;
+  t.responder_id = c.id_r;
+  t.local_outer = st.args.link.ends.local;
+  t.peer_outer = st.args.link.ends.remote;
+  t.reqid = c.inbound.spi;
+  t.ipcomp = c.ipcomp;
+  auto gen = kernel::generate_policies(t);
+  if (auto* why = std::get_if<std::string>(&gen)) {
+    COATI_LOG(error, "child", "generate_policy: ", *why);
+    count(self, "policy_generate_failed");
+    return;
+  }
+  policy_set ps;
+  ps.owner = self->address();
+  ps.specs = std::make_shared<const std::vector<kernel::policy_spec>>(
+      std::move(std::get<std::vector<kernel::policy_spec>>(gen)));
+  st.policies = true;
+  self->request(st.args.svc.policy, std::chrono::seconds{10}, std::move(ps))
+      .then(
+          [self](kernel_reply& rep) {
+            if (!rep.ok) {
+              COATI_LOG(error, "child", "generated policies not installed: ", rep.error);
+              count(self, "policy_add_failed");
+            } else {
+              count(self, "policies_generated");
+            }
+          },
+          [self](caf::error& e) {
+            COATI_LOG(error, "child", "policy actor: ", self->system().render(e));
+          });
+}
+
+void established_now(child_actor_t* self) {
+  auto& st = self->state;
+  const auto& c = *st.qm->established();
+  const auto& ends = st.args.link.ends;
+  st.rtx.stop();
+  COATI_LOG(notify, "child", "IPsec-SA established: ESP/", c.ipcomp ? "Transport+IPComp" : "Tunnel",
+            " ", ends.remote.to_string(), "->", ends.local.to_string(),
+            " spi=", hex32(c.inbound.spi), " ", ends.local.to_string(), "->",
+            ends.remote.to_string(), " spi=", hex32(c.outbound.spi), " (",
+            kernel::short_enc_name(c.agreed), "/", kernel::short_auth_name(c.agreed), ")");
+  count(self, "phase2_up");
+  install(self);
+  report_rows(self);
+  auto life = std::chrono::seconds{std::max<std::uint32_t>(c.lifetime, 2)};
+  if (st.args.initiator)
+    self->delayed_send(self, life * 9 / 10, expire_atom_v, std::uint32_t{1});
+  self->delayed_send(self, life, expire_atom_v, true);
+}
+
+void fail(child_actor_t* self, const std::string& why) {
+  COATI_LOG(error, "child", "quick mode with ", where(self->state.args.link.ends),
+            " failed: ", why);
+  count(self, "phase2_failed");
+  self->quit();
+}
+
+void send_step(child_actor_t* self, const ike::child_step& step) {
+  auto& st = self->state;
+  for (const auto& d : step.send) {
+    st.args.link.send(self, d);
+    if (!step.retransmit && !st.qm->established())
+      arm_retransmit(self, st.rtx, d, timers(st));
+  }
+}
+
+void receive(child_actor_t* self, std::span<const std::uint8_t> body) {
+  auto& st = self->state;
+  bool was_up = st.qm->established() != nullptr;
+  auto step = st.qm->receive(body);
+  send_step(self, step);
+  if (step.status == ike::child_status::failed) {
+    fail(self, step.problem);
+    return;
+  }
+  if (!step.problem.empty())
+    COATI_LOG(info, "child", where(st.args.link.ends), ": ignored: ", step.problem);
+  if (!step.retransmit && !step.send.empty() && !st.qm->established() && !st.args.initiator &&
+      !st.policies) { // QM2 sent
+    generate(self);
+    report_rows(self);
+  }
+  if (!was_up && st.qm->established())
+    established_now(self);
+}
+
+ike::phase1_context context_of(const child_state& st) {
+  return ike::phase1_context{&st.args.p1->sa.keys, st.args.p1->sa.icookie, st.args.p1->sa.rcookie};
+}
+
+/// SPIs are here: build the exchange and run what was waiting.
+void start(child_actor_t* self) {
+  auto& st = self->state;
+  if (st.args.initiator) {
+    auto p2 = phase2_of(*st.args.sainfo, st.args.snap.cfg->remotes.at(st.args.remote));
+    p2.ipcomp = p2.ipcomp && st.args.offer_ipcomp;
+    st.sainfo = st.args.sainfo;
+    st.qm.emplace(ike::quick_mode::initiator(context_of(st), p2, *id_of(*st.sainfo->local),
+                                             *id_of(*st.sainfo->remote), st.args.message_id, st.spi,
+                                             st.cpi));
+    send_step(self, st.qm->start());
+  } else {
+    auto snap = st.args.snap;
+    auto remote = st.args.remote;
+    auto lookup = [self, snap,
+                   remote](const ike::id_payload& idci,
+                           const ike::id_payload& idcr) -> std::optional<ike::phase2_policy> {
+      const auto* s = find_sainfo(*snap.cfg, idci, idcr);
+      if (s == nullptr) {
+        COATI_LOG(error, "child", "no sainfo for ", idci.to_string(), " <-> ", idcr.to_string());
+        return std::nullopt;
+      }
+      self->state.sainfo = s;
+      return phase2_of(*s, snap.cfg->remotes.at(remote));
+    };
+    st.qm.emplace(
+        ike::quick_mode::responder(context_of(st), lookup, st.args.message_id, st.spi, st.cpi));
+  }
+  auto waiting = std::move(st.waiting);
+  st.waiting.clear();
+  for (auto& d : waiting) {
+    if (!st.qm)
+      return;
+    receive(self, d);
+  }
+}
+
+/// A delete request for a reserved (larval) SPI or CPI of ours.
+kernel_request larval_delete(const child_state& st, std::uint32_t spi, kernel::xfrm_proto p) {
+  kernel_request rq;
+  rq.what = kernel_request::op::delete_sa;
+  rq.dst = st.args.link.ends.local;
+  rq.spi = spi;
+  rq.proto = p;
+  return rq;
+}
+
+/// Our inbound SPI (and an IPComp CPI) from the kernel, before anything else.
+void reserve_spis(child_actor_t* self) {
+  auto ask = [self](kernel::xfrm_proto proto) {
+    kernel_request rq;
+    rq.what = kernel_request::op::alloc_spi;
+    rq.src = self->state.args.link.ends.remote;
+    rq.dst = self->state.args.link.ends.local;
+    rq.proto = proto;
+    return rq;
+  };
+  auto on_error = [self](caf::error& e) {
+    fail(self, "kernel actor: " + self->system().render(e));
+  };
+  auto on_cpi = [self](kernel_reply& c) {
+    auto& s = self->state;
+    if (c.ok) {
+      s.cpi = static_cast<std::uint16_t>(c.value);
+      s.to_remove.push_back(larval_delete(s, c.value, kernel::xfrm_proto::comp));
+    } else {
+      // No IPComp in this kernel: propose a CPI anyway; the SA add will report the
+      // kernel's error.
+      s.cpi = static_cast<std::uint16_t>(0x100 + (crypto::random_u32() % 0xfe00));
+    }
+    start(self);
+  };
+  auto on_spi = [self, ask, on_cpi, on_error](kernel_reply& r) {
+    auto& s = self->state;
+    if (!r.ok) {
+      fail(self, "no SPI from the kernel: " + r.error);
+      return;
+    }
+    s.spi = r.value;
+    s.to_remove.push_back(larval_delete(s, r.value, kernel::xfrm_proto::esp));
+    self->request(s.args.svc.kernel, std::chrono::seconds{10}, ask(kernel::xfrm_proto::comp))
+        .then(on_cpi, on_error);
+  };
+  self->request(self->state.args.svc.kernel, std::chrono::seconds{10}, ask(kernel::xfrm_proto::esp))
+      .then(on_spi, on_error);
+}
+
+} // namespace
+
+child_state::~child_state() {
+  // Remove what we installed (each SA once), then our policies.
+  std::vector<std::pair<std::uint32_t, kernel::xfrm_proto>> seen;
+  for (auto& rq : to_remove) {
+    auto key = std::make_pair(rq.spi, rq.proto);
+    if (std::find(seen.begin(), seen.end(), key) != seen.end())
+      continue;
+    seen.push_back(key);
+    caf::anon_send(args.svc.kernel, rq);
+  }
+  if (policies)
+    caf::anon_send(args.svc.policy, policy_remove_atom_v, self_addr);
+  if (qm && qm->established() && !remote_deleted) {
+    // Delete names our inbound SPI (RFC 2408 §3.15), like racoon.
+    std::uint32_t in_spi = qm->established()->inbound.spi;
+    if (auto out = informational_to(args.link.ends, *args.p1,
+                                    {ike::delete_ipsec_sas(ike::protocol_id::esp, {&in_spi, 1})}))
+      caf::anon_send(args.link.listener, std::move(*out));
+  }
+  if (qm && qm->established()) {
+    COATI_LOG(notify, "child", "IPsec-SA removed: spi ", hex32(qm->established()->inbound.spi), "/",
+              hex32(qm->established()->outbound.spi), " with ", where(args.link.ends));
+    caf::anon_send(args.link.listener, event_atom_v, std::string{"phase2_down"});
+  }
+}
+
+caf::behavior child_actor(child_actor_t* self, child_args args) {
+  self->set_exception_handler(exit_reason_of);
+  auto& st = self->state;
+  st.args = std::move(args);
+  st.self_addr = self->address();
+  if (st.args.first) {
+    st.waiting.push_back(std::move(*st.args.first));
+    st.args.first.reset();
+  }
+  reserve_spis(self);
+  self->delayed_send(self, timers(st).phase2, expire_atom_v, false);
+  return {
+      // A quick mode datagram from the peer actor (marker already removed).
+      [self](datagram& d) {
+        if (!self->state.qm) {
+          self->state.waiting.push_back(std::move(d.bytes));
+          return;
+        }
+        receive(self, d.bytes);
+      },
+      // Retransmission timer of the round trip under way.
+      [self](tick_atom, std::uint64_t gen) {
+        auto& s = self->state;
+        if (retransmit_tick(self, s.rtx, gen, s.args.link, timers(s)))
+          fail(self, "no answer after " + std::to_string(s.rtx.tries()) + " transmissions");
+      },
+      // The peer deleted the SA whose outbound SPI (our view) is `spi`; 0: all.
+      [self](delete_atom, std::uint32_t spi) {
+        auto& s = self->state;
+        bool ours = spi == 0 || (s.qm && s.qm->negotiated().outbound.spi == spi);
+        if (!ours)
+          return;
+        COATI_LOG(notify, "child", where(s.args.link.ends), " deleted the IPsec-SA",
+                  spi != 0 ? " with SPI " + hex32(spi) : std::string{});
+        s.remote_deleted = true;
+        self->quit();
+      },
+      // Soft lifetime (initiator): ask the peer for a successor; this one lives on
+      // until its hard lifetime.
+      [self](expire_atom, std::uint32_t) {
+        self->send(self->state.args.peer, expire_atom_v, self->state.args.message_id);
+      },
+      // false: the phase2 timer; true: the hard lifetime.
+      [self](expire_atom, bool hard) {
+        auto& s = self->state;
+        if (!hard) {
+          if (!s.qm || !s.qm->established())
+            fail(self, "quick mode not complete within the phase2 timer");
+          return;
+        }
+        COATI_LOG(notify, "child", where(s.args.link.ends), ": IPsec-SA expired");
+        count(self, "phase2_expired");
+        self->quit();
+      },
+  };
+}
+
+} // namespace coati::actors

@@ -1,0 +1,68 @@
+#pragma once
+// The child actor: one quick mode and the pair of IPsec SAs it makes, under its peer's
+// phase-1 SA. It asks the kernel for its SPI (and IPComp CPI) first, runs ike/'s quick
+// mode, installs the SAs (kernel actor) and, as a generate_policy responder, the tunnel's
+// policies (policy actor); it removes them when it ends (lifetime, Delete, its peer's end).
+//
+//   peer --datagram (its message ID)--> child --outgoing--> listener
+//   child --kernel_request--> kernel      child --policy_set--> policy
+//   child --(sa_rows_atom, {}, esp)--> peer          child --(expire_atom, mid)--> peer
+//   peer --(delete_atom, spi)--> child               (the peer deleted the SA; 0: all)
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "actors/interfaces.hpp"
+#include "actors/link.hpp"
+#include "config/model.hpp"
+#include "ike/quick_mode.hpp"
+
+namespace coati::actors {
+
+/// What a child actor is started with.
+struct child_args {
+  snapshot snap;
+  services svc;
+  peer_link link;
+  caf::actor peer;
+  std::size_t remote = 0;
+  std::shared_ptr<const phase1_shared> p1;
+  std::uint32_t message_id = 0;
+  bool initiator = false;
+  std::optional<ike::bytes> first;              ///< responder: QM1
+  const config::sainfo_block* sainfo = nullptr; ///< initiator: what to propose (in snap.cfg)
+  bool offer_ipcomp = true;                     ///< initiator: may propose IPComp
+  std::optional<std::uint32_t> reqid; ///< the SAs' reqid (an acquiring policy's); else ours
+};
+
+/// A child actor's state.
+struct child_state {
+  static inline const char* name = "child";
+  child_args args;
+  std::optional<ike::quick_mode> qm;
+  const config::sainfo_block* sainfo = nullptr;
+  std::vector<ike::bytes> waiting; ///< datagrams that came before the SPIs
+  std::uint32_t spi = 0;
+  std::uint16_t cpi = 0;
+  std::string install_error;
+  std::vector<kernel_request> to_remove; ///< delete requests for what was installed
+  bool policies = false;
+  retransmitter rtx;
+  caf::actor_addr self_addr;
+  bool remote_deleted = false; ///< the peer deleted these SAs: no Delete back
+  child_state() = default;
+  child_state(const child_state&) = delete;
+  child_state& operator=(const child_state&) = delete;
+  /// Removes the SAs and policies this child installed.
+  ~child_state();
+};
+
+/// Spawned by its peer (monitored by it); ends with its SAs.
+caf::behavior child_actor(caf::stateful_actor<child_state>* self, child_args args);
+
+} // namespace coati::actors

@@ -1,0 +1,39 @@
+#include "actors/link.hpp"
+
+#include "crypto/secret.hpp"
+#include "ike/informational.hpp"
+#include "util/log.hpp"
+
+namespace coati::actors {
+
+std::string where(const peer_endpoints& e) {
+  return e.remote.to_string() + "[" + std::to_string(e.remote_port) + "]";
+}
+
+std::string cookie_text(const ike::cookie& i, const ike::cookie& r) {
+  return crypto::to_hex(i) + ":" + crypto::to_hex(r);
+}
+
+outgoing make_out(const peer_endpoints& e, std::vector<std::uint8_t> bytes) {
+  outgoing o;
+  o.local = e.local.to_string();
+  o.local_port = e.local_port;
+  o.remote = e.remote.to_string();
+  o.remote_port = e.remote_port;
+  o.natt = e.natt;
+  o.bytes = std::move(bytes);
+  return o;
+}
+
+std::optional<outgoing> informational_to(const peer_endpoints& ends, const phase1_shared& p1,
+                                         const std::vector<ike::payload>& body) {
+  ike::phase1_context ctx{&p1.sa.keys, p1.sa.icookie, p1.sa.rcookie};
+  auto res = ike::seal_informational(ctx, body);
+  if (auto* why = std::get_if<std::string>(&res)) {
+    COATI_LOG(error, "peer", "cannot build an informational message: ", *why);
+    return std::nullopt;
+  }
+  return make_out(ends, std::move(std::get<ike::info_datagram>(res).wire));
+}
+
+} // namespace coati::actors

@@ -1,0 +1,128 @@
+#pragma once
+// What a peer actor and its child actors share about talking to one remote: where the
+// datagrams go, how they are sent and retransmitted (the `timer` block), and the phase-1
+// SA the children run under.
+
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "actors/interfaces.hpp"
+#include "config/model.hpp"
+#include "ike/main_mode.hpp"
+
+namespace coati::actors {
+
+/// Where a peer talks from and to.
+struct peer_endpoints {
+  config::ip_address local, remote;
+  std::uint16_t local_port = 500, remote_port = 500;
+  bool natt = false; ///< on the NAT-T port: datagrams carry the non-ESP marker
+};
+
+/// "192.0.2.1[500]" for logs.
+std::string where(const peer_endpoints& e);
+
+/// "c0ffee..:12ab.." for logs and show-sa.
+std::string cookie_text(const ike::cookie& i, const ike::cookie& r);
+
+/// The datagram carrying `bytes` to the peer.
+outgoing make_out(const peer_endpoints& e, std::vector<std::uint8_t> bytes);
+
+/// The phase-1 SA a peer's children run under (immutable once made, shared read-only).
+struct phase1_shared {
+  ike::phase1_established sa;
+  std::string peer_id; ///< for logs and REMOTE_ID
+};
+
+/// The datagram of a protected informational carrying `body` under `p1`, to `ends`;
+/// nullopt (logged) when it cannot be built.
+std::optional<outgoing> informational_to(const peer_endpoints& ends, const phase1_shared& p1,
+                                         const std::vector<ike::payload>& body);
+
+/// How a peer or child sends: through the listener's sockets, `persend` copies each.
+struct peer_link {
+  caf::actor listener;
+  peer_endpoints ends;
+  unsigned persend = 1;
+
+  /// Sends `wire` to the peer (persend times).
+  template <class Self>
+  void send(Self* self, const ike::bytes& wire) const {
+    for (unsigned i = 0; i < std::max(1U, persend); ++i)
+      self->send(listener, make_out(ends, wire));
+  }
+  /// Counts `what` under ike.* (the listener adds the counters up).
+  template <class Self>
+  void count(Self* self, std::string what) const {
+    self->send(listener, event_atom_v, std::move(what));
+  }
+};
+
+/// Resends the datagram that started a round trip until the answer comes: at each
+/// `interval`, at most `counter` transmissions in all (the `timer` block). Timer messages
+/// carry a generation; a tick of an older round trip is stale.
+class retransmitter {
+public:
+  /// What a tick means.
+  enum class verdict : std::uint8_t { stale, resend, give_up };
+
+  /// A new round trip with `wire`; gives the generation the ticks must carry.
+  std::uint64_t arm(ike::bytes wire) {
+    last_ = std::move(wire);
+    tries_ = 0;
+    return ++gen_;
+  }
+  /// The answer came (or the exchange ended): no more resends.
+  void stop() {
+    ++gen_;
+    last_.clear();
+  }
+  /// A tick of generation `gen`, with the timer block's `counter`.
+  verdict tick(std::uint64_t gen, unsigned counter) {
+    if (gen != gen_ || last_.empty())
+      return verdict::stale;
+    if (++tries_ >= std::max(1U, counter))
+      return verdict::give_up;
+    return verdict::resend;
+  }
+  const ike::bytes& last() const { return last_; }
+  unsigned tries() const { return tries_; }
+
+private:
+  ike::bytes last_;
+  unsigned tries_ = 0;
+  std::uint64_t gen_ = 0;
+};
+
+/// Arms `r` with `wire` and schedules its first tick on `self` after the interval.
+template <class Self>
+void arm_retransmit(Self* self, retransmitter& r, ike::bytes wire, const config::timer_block& t) {
+  self->delayed_send(self, t.interval, tick_atom_v, r.arm(std::move(wire)));
+}
+
+/// A retransmission tick of generation `gen`: resends the round trip's datagram (counted
+/// as ike.retransmitted) and schedules the next tick. True when the peer has not answered
+/// `counter` transmissions: the caller gives up.
+template <class Self>
+bool retransmit_tick(Self* self, retransmitter& r, std::uint64_t gen, const peer_link& link,
+                     const config::timer_block& t) {
+  switch (r.tick(gen, t.counter)) {
+  case retransmitter::verdict::give_up:
+    return true;
+  case retransmitter::verdict::resend:
+    link.count(self, "retransmitted");
+    link.send(self, r.last());
+    self->delayed_send(self, t.interval, tick_atom_v, gen);
+    return false;
+  case retransmitter::verdict::stale:
+    break;
+  }
+  return false;
+}
+
+} // namespace coati::actors

@@ -1,0 +1,251 @@
+#include "ike/session.hpp"
+
+#include "ike/informational.hpp"
+
+// g++ 12 at -O2 reports moves of a std::variant inside vector growth as reads of
+// uninitialized memory (GCC bugs 105562, 105329): false positives, silenced here only.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wrestrict"
+#endif
+
+namespace coati::ike {
+
+const char* to_string(phase1_failure f) {
+  switch (f) {
+  case phase1_failure::config:
+    return "config";
+  case phase1_failure::no_proposal:
+    return "no_proposal";
+  case phase1_failure::identity:
+    return "identity";
+  case phase1_failure::certificate:
+    return "certificate";
+  case phase1_failure::certificate_expired:
+    return "certificate_expired";
+  case phase1_failure::authentication:
+    return "authentication";
+  case phase1_failure::timeout:
+    return "timeout";
+  case phase1_failure::refused_by_peer:
+    return "refused_by_peer";
+  case phase1_failure::other:
+    break;
+  }
+  return "other";
+}
+
+phase1_failure classify_failure(const std::string& why) {
+  auto has = [&](const char* s) { return why.find(s) != std::string::npos; };
+  if (has("proposal"))
+    return phase1_failure::no_proposal;
+  if (has("does not match the certificate") || has("peers_identifier"))
+    return phase1_failure::identity;
+  if (has("expired") || has("not yet valid"))
+    return phase1_failure::certificate_expired;
+  if (has("certificate") || has("CA") || has("issuer") || has("verify"))
+    return phase1_failure::certificate;
+  if (has("ID") || has("identifier") || has("identity"))
+    return phase1_failure::identity;
+  if (has("pre-shared") || has("HASH") || has("hash") || has("signature") || has("decrypt"))
+    return phase1_failure::authentication;
+  return phase1_failure::other;
+}
+
+namespace {
+
+/// One effect alone (an initializer list of variants trips g++ 12's uninitialized check).
+effects just(effect e) {
+  effects out;
+  out.push_back(std::move(e));
+  return out;
+}
+
+std::string notify_name(notify_type t) {
+  switch (t) {
+  case notify_type::no_proposal_chosen:
+    return "NO-PROPOSAL-CHOSEN";
+  case notify_type::authentication_failed:
+    return "AUTHENTICATION-FAILED";
+  case notify_type::invalid_id_information:
+    return "INVALID-ID-INFORMATION";
+  case notify_type::payload_malformed:
+    return "PAYLOAD-MALFORMED";
+  case notify_type::invalid_key_information:
+    return "INVALID-KEY-INFORMATION";
+  case notify_type::initial_contact:
+    return "INITIAL-CONTACT";
+  default:
+    return "notify " + std::to_string(static_cast<unsigned>(t));
+  }
+}
+
+} // namespace
+
+session::session(phase1_exchange x, bool initiator) : x_(std::move(x)), initiator_(initiator) {}
+
+const phase1_established* session::established() const {
+  return std::visit([](const auto& x) { return x.established(); }, x_);
+}
+
+effects session::start() {
+  auto step = std::visit([](auto& x) { return x.start(); }, x_);
+  effects out;
+  for (auto& d : step.send)
+    out.push_back(send_effect{std::move(d), true});
+  return out;
+}
+
+void session::fail(effects& out, phase1_failure why, std::string text) {
+  out.push_back(count_effect{"phase1_failed"});
+  out.push_back(count_effect{std::string{"phase1_failed."} + to_string(why)});
+  out.push_back(phase1_failed_effect{why, std::move(text)});
+}
+
+effects session::receive(std::span<const std::uint8_t> datagram) {
+  auto h = decode_header(datagram);
+  if (!h)
+    return just(count_effect{"undecodable"});
+  switch (h.value().exchange) {
+  case exchange_type::identity_protection:
+  case exchange_type::aggressive:
+    return on_phase1(datagram, h.value().exchange == exchange_type::aggressive);
+  case exchange_type::quick:
+    return on_quick(datagram, h.value().message_id);
+  case exchange_type::informational:
+    return up_ ? on_informational(datagram) : on_clear_informational(datagram);
+  default:
+    return just(count_effect{"unexpected_exchange"});
+  }
+}
+
+effects session::on_phase1(std::span<const std::uint8_t> d, bool aggressive) {
+  if (aggressive != this->aggressive())
+    return just(count_effect{"unexpected_exchange"});
+  effects out;
+  auto step = std::visit([d](auto& x) { return x.receive(d); }, x_);
+  bool in_progress = step.status == phase1_status::in_progress;
+  for (auto& w : step.send)
+    out.push_back(send_effect{std::move(w), in_progress && !step.retransmit});
+  if (step.status == phase1_status::failed) {
+    if (step.notify && !initiator_) {
+      // Tell the initiator why, in the clear (the SA has no keys it could trust yet).
+      auto h = decode_header(d);
+      if (h) {
+        auto n =
+            unprotected_notify(h.value().icookie, h.value().rcookie, error_notify(*step.notify));
+        if (auto* dg = std::get_if<info_datagram>(&n)) {
+          out.push_back(send_effect{std::move(dg->wire), false});
+          out.push_back(count_effect{"notify_sent"});
+        }
+      }
+    }
+    fail(out, classify_failure(step.problem), step.problem);
+    return out;
+  }
+  if (!step.problem.empty()) {
+    out.push_back(log_effect{log_level::info, "ignored: " + step.problem});
+    if (step.retransmit || step.send.empty())
+      out.push_back(count_effect{"ignored"});
+  }
+  if (!up_ && established() != nullptr) {
+    up_ = true;
+    out.push_back(count_effect{"phase1_up"});
+    out.push_back(phase1_up_effect{});
+    if (established()->initial_contact)
+      out.push_back(initial_contact_effect{});
+  }
+  return out;
+}
+
+effects session::on_quick(std::span<const std::uint8_t> d, std::uint32_t message_id) {
+  if (!up_)
+    return just(count_effect{"quick_before_phase1"});
+  bytes wire(d.begin(), d.end());
+  if (children_.contains(message_id))
+    return just(child_datagram_effect{message_id, std::move(wire), false});
+  if (initiator_)
+    return just(count_effect{"unexpected_quick"});
+  children_.insert(message_id);
+  return just(child_datagram_effect{message_id, std::move(wire), true});
+}
+
+effects session::on_clear_informational(std::span<const std::uint8_t> d) {
+  // Before phase 1 has keys, only a failing responder's error notify can come, in clear.
+  effects out;
+  auto res = open_unprotected_informational(d);
+  if (auto* rej = std::get_if<info_rejection>(&res)) {
+    if (rej->reason == info_reject::encrypted && !initiator_) {
+      // Encrypted with keys we do not share: the initiator derived other keys from a
+      // different pre-shared key and is telling us so (charon: AUTHENTICATION-FAILED).
+      fail(out, phase1_failure::authentication,
+           "the initiator sent an encrypted notification we cannot read: it could not "
+           "authenticate us (a different pre-shared key?)");
+      return out;
+    }
+    out.push_back(count_effect{std::string{"informational_rejected."} + to_string(rej->reason)});
+    return out;
+  }
+  const auto& info = std::get<unprotected_informational>(res);
+  for (const auto& n : info.notifies) {
+    auto t = static_cast<unsigned>(n.message);
+    out.push_back(log_effect{log_level::warning, "says " + notify_name(n.message) +
+                                                     " (unauthenticated, during phase 1)"});
+    out.push_back(count_effect{"notify_received"});
+    if (initiator_ && t >= 1 && t < 16384) {
+      fail(out,
+           n.message == notify_type::no_proposal_chosen ? phase1_failure::no_proposal
+                                                        : phase1_failure::refused_by_peer,
+           "the responder refused: " + notify_name(n.message));
+      return out;
+    }
+  }
+  if (!info.unauthenticated_deletes.empty())
+    out.push_back(count_effect{"unauthenticated_delete_ignored"});
+  return out;
+}
+
+effects session::on_informational(std::span<const std::uint8_t> d) {
+  effects out;
+  const auto& sa = *established();
+  phase1_context ctx{&sa.keys, sa.icookie, sa.rcookie};
+  auto res = open_informational(ctx, d);
+  if (auto* rej = std::get_if<info_rejection>(&res)) {
+    out.push_back(log_effect{log_level::warning, "informational refused: " + rej->text});
+    out.push_back(count_effect{std::string{"informational_rejected."} + to_string(rej->reason)});
+    return out;
+  }
+  const auto& info = std::get<informational>(res);
+  for (const auto& n : info.notifies) {
+    if (auto ack = dpd_ack_for(n, sa.icookie, sa.rcookie)) {
+      auto sealed = seal_informational(ctx, std::vector<payload>{*ack});
+      if (auto* dg = std::get_if<info_datagram>(&sealed))
+        out.push_back(send_effect{std::move(dg->wire), false});
+      out.push_back(count_effect{"dpd_answered"});
+      continue;
+    }
+    if (n.message == notify_type::initial_contact) {
+      out.push_back(initial_contact_effect{});
+      continue;
+    }
+    out.push_back(log_effect{log_level::warning, "says " + notify_name(n.message)});
+    out.push_back(count_effect{"notify_received"});
+  }
+  for (const auto& del : info.deletes) {
+    if (deletes_isakmp_sa(del, sa.icookie, sa.rcookie)) {
+      out.push_back(
+          log_effect{log_level::notify, "deleted the ISAKMP-SA: removing it and its IPsec-SAs"});
+      out.push_back(count_effect{"isakmp_deleted_by_peer"});
+      out.push_back(delete_children_effect{0});
+      out.push_back(deleted_by_peer_effect{});
+      return out;
+    }
+    for (auto spi : ipsec_spis(del)) {
+      out.push_back(count_effect{"ipsec_deleted_by_peer"});
+      out.push_back(delete_children_effect{spi});
+    }
+  }
+  return out;
+}
+
+} // namespace coati::ike

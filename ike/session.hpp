@@ -1,0 +1,125 @@
+#pragma once
+// One ISAKMP SA as a value: it takes every datagram that carries its cookies, decides what
+// it means (phase 1, quick mode for a child, informational) and gives back the effects
+// its actor must perform, in order. The actor decides nothing: it sends, counts, starts
+// or feeds children, runs scripts and logs as told.
+//
+//   datagram --> session.receive() --> [send, count, to_child, phase1_up, failed, ...]
+//
+// Transaction exchanges (XAuth, Mode Config) join here as their own sub-machines.
+
+#include <cstdint>
+#include <set>
+#include <span>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "ike/aggressive_mode.hpp"
+#include "ike/main_mode.hpp"
+
+namespace coati::ike {
+
+/// Why a phase 1 ended without an ISAKMP SA; the counter is `phase1_failed.<to_string>`.
+enum class phase1_failure : std::uint8_t {
+  config,              ///< the remote block has nothing usable
+  no_proposal,         ///< no offer matched (either side)
+  identity,            ///< the ID is not the certificate's, or not an accepted one
+  certificate,         ///< the certificate chain does not verify
+  certificate_expired, ///< outside its validity
+  authentication,      ///< HASH or signature wrong (another pre-shared key?)
+  timeout,             ///< no answer, or not complete within the phase1 timer
+  refused_by_peer,     ///< the peer sent an error notify
+  other,
+};
+
+/// The counter suffix of a failure ("no_proposal", ...).
+const char* to_string(phase1_failure f);
+
+/// The failure that a state machine's reason text describes.
+phase1_failure classify_failure(const std::string& why);
+
+/// How loud a log line of the session is.
+enum class log_level : std::uint8_t { error, warning, notify, info };
+
+/// Send `wire` to the peer; `awaits_reply`: it starts a round trip, so the actor
+/// retransmits it until the next message of the exchange comes.
+struct send_effect {
+  bytes wire;
+  bool awaits_reply = false;
+};
+/// Count `name` under ike.*.
+struct count_effect {
+  std::string name;
+};
+/// A log line about this peer (the actor prefixes who the peer is).
+struct log_effect {
+  log_level level = log_level::info;
+  std::string text;
+};
+/// Phase 1 is up: `session::established()` holds the SA.
+struct phase1_up_effect {};
+/// Phase 1 failed: the actor ends.
+struct phase1_failed_effect {
+  phase1_failure why = phase1_failure::other;
+  std::string text;
+};
+/// A quick mode datagram for the child of `message_id`; `new_child`: none exists yet
+/// (the peer starts a quick mode as initiator), so spawn a responder for it.
+struct child_datagram_effect {
+  std::uint32_t message_id = 0;
+  bytes wire;
+  bool new_child = false;
+};
+/// The peer deleted IPsec SAs: end the child whose outbound SPI is `spi` (0: every child).
+struct delete_children_effect {
+  std::uint32_t spi = 0;
+};
+/// The peer said INITIAL-CONTACT: older ISAKMP SAs with it are stale.
+struct initial_contact_effect {};
+/// The peer deleted this ISAKMP SA: end without sending a Delete back.
+struct deleted_by_peer_effect {};
+
+/// One thing the actor must do.
+using effect = std::variant<send_effect, count_effect, log_effect, phase1_up_effect,
+                            phase1_failed_effect, child_datagram_effect, delete_children_effect,
+                            initial_contact_effect, deleted_by_peer_effect>;
+using effects = std::vector<effect>;
+
+/// Main mode or aggressive mode, behind one face.
+using phase1_exchange = std::variant<main_mode, aggressive_mode>;
+
+/// One ISAKMP SA, from its first message to its end.
+class session {
+public:
+  session(phase1_exchange x, bool initiator);
+
+  /// Initiator: the first message.
+  effects start();
+  /// Handles one datagram with this SA's cookies (without the NAT-T marker).
+  effects receive(std::span<const std::uint8_t> datagram);
+
+  /// The actor started a quick mode of its own (initiator) with this message ID.
+  void child_started(std::uint32_t message_id) { children_.insert(message_id); }
+  /// That child has ended: a later datagram with its message ID is a new quick mode.
+  void child_ended(std::uint32_t message_id) { children_.erase(message_id); }
+
+  /// The phase-1 SA, once established.
+  const phase1_established* established() const;
+  bool initiator() const { return initiator_; }
+  bool aggressive() const { return x_.index() == 1; }
+
+private:
+  effects on_phase1(std::span<const std::uint8_t> d, bool aggressive);
+  effects on_quick(std::span<const std::uint8_t> d, std::uint32_t message_id);
+  effects on_informational(std::span<const std::uint8_t> d);
+  effects on_clear_informational(std::span<const std::uint8_t> d);
+  void fail(effects& out, phase1_failure why, std::string text);
+
+  phase1_exchange x_;
+  bool initiator_;
+  bool up_ = false;
+  std::set<std::uint32_t> children_;
+};
+
+} // namespace coati::ike
