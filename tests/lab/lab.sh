@@ -341,3 +341,5 @@ lab_ping() {
 . "$LAB_LIB/peers.sh"
 # shellcheck source=tests/lab/services.sh
 . "$LAB_LIB/services.sh"
+# shellcheck source=tests/lab/coatid.sh
+. "$LAB_LIB/coatid.sh"

@@ -19,6 +19,7 @@
 #include <caf/all.hpp>
 
 #include "actors/daemon.hpp"
+#include "actors/support.hpp"
 #include "config/config.hpp"
 #include "util/log.hpp"
 
@@ -128,8 +129,11 @@ int main(int argc, char** argv) {
     std::cerr << loaded.render();
     return 1;
   }
+  auto unacted = coati::actors::unacted_settings(*loaded.config);
   if (o.check) {
     std::cerr << loaded.render(); // warnings, if any
+    for (const auto& w : unacted)
+      std::cerr << o.file << ": warning: " << w << "\n";
     std::cout << coati::config::print(*loaded.config);
     return 0;
   }
@@ -176,6 +180,8 @@ int main(int argc, char** argv) {
     dopts.test_hooks = hooks != nullptr && std::string{hooks} == "1";
     COATI_LOG(notify, "coatid", "coatid ", COATI_VERSION, " starting with ", o.file,
               dopts.test_hooks ? " (test hooks on)" : "");
+    for (const auto& w : unacted)
+      COATI_LOG(warning, "coatid", w);
     auto d = sys.spawn(coati::actors::daemon, dopts, loaded.config);
 
     std::atomic<bool> done{false};

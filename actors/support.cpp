@@ -1,0 +1,100 @@
+#include "actors/support.hpp"
+
+namespace coati::actors {
+
+namespace {
+
+std::string where(const config::remote_block& r) {
+  return "remote " + r.name + ": ";
+}
+
+void remote_settings(const config::remote_block& r, std::vector<std::string>& out) {
+  auto add = [&](const std::string& what) { out.push_back(where(r) + what); };
+  if (r.nat_traversal != config::tristate::off)
+    add("nat_traversal is not implemented yet (no NAT-D, no float to port 4500); ignored");
+  if (r.ike_frag != config::tristate::off)
+    add("ike_frag is not implemented yet (messages are never fragmented); ignored");
+  if (r.esp_frag)
+    add("esp_frag is not implemented yet; ignored");
+  if (r.dpd_delay > 0)
+    add("dpd_delay: coatid answers R-U-THERE but does not probe yet; dpd_retry and "
+        "dpd_maxfail are ignored");
+  if (!r.script_phase1_dead.empty())
+    add("script ... phase1_dead never runs yet (no DPD probing)");
+  if (r.passive)
+    add("passive on is not enforced yet: vpn-connect and ACQUIREs may still start a phase 1");
+  if (r.weak_phase1_check)
+    add("weak_phase1_check on: unauthenticated Deletes are still ignored");
+  if (r.mode_cfg)
+    add("mode_cfg on (Mode Config as a client) is not implemented yet; ignored");
+  if (!r.xauth_login.empty())
+    add("xauth_login (XAuth as a client) is not implemented yet; ignored");
+  if (r.ph1id != 0)
+    add("ph1id is not implemented yet; ignored");
+  if (r.match_empty_cr)
+    add("match_empty_cr is not implemented yet; ignored");
+  if (r.peers_certfile)
+    add("peers_certfile is not implemented yet: the peer must send its certificate");
+  if (r.rekey == config::tristate::force)
+    add("rekey force: phase-1 rekey is not implemented yet");
+  for (const auto& p : r.proposals)
+    if (p.auth == config::auth_method::hybrid_rsa_client ||
+        p.auth == config::auth_method::xauth_rsa_client ||
+        p.auth == config::auth_method::xauth_psk_client) {
+      add("authentication_method " +
+          std::string{p.auth == config::auth_method::hybrid_rsa_client  ? "hybrid_rsa_client"
+                      : p.auth == config::auth_method::xauth_rsa_client ? "xauth_rsa_client"
+                                                                        : "xauth_psk_client"} +
+          ": XAuth as a client is not implemented yet; that proposal is never offered");
+      break;
+    }
+}
+
+void sainfo_settings(const config::sainfo_block& s, std::size_t index,
+                     std::vector<std::string>& out) {
+  auto add = [&](const std::string& what) {
+    out.push_back("sainfo #" + std::to_string(index + 1) + ": " + what);
+  };
+  if (!s.group.empty())
+    add("group \"" + s.group + "\" is not implemented yet: the sainfo applies to every user");
+  if (s.from)
+    add("from ID is not implemented yet: the sainfo applies to every phase-1 ID");
+  if (s.remoteid)
+    add("remoteid is not implemented yet; ignored");
+  if (s.remote_clientaddr)
+    add("clientaddr is not implemented yet: it matches no quick mode");
+}
+
+void mode_cfg_settings(const config::mode_cfg_block& m, std::vector<std::string>& out) {
+  auto add = [&](const std::string& what) { out.push_back("mode_cfg: " + what); };
+  add("XAuth and Mode Config are not implemented yet: the whole block is ignored");
+  if (!m.auth_groups.empty())
+    add("auth_groups is not implemented yet: every authenticated user is let in");
+  if (m.groups != config::group_source::system)
+    add("group_source ldap is not implemented yet; ignored");
+  if (m.acct != config::accounting::none)
+    add("accounting is not implemented yet; ignored");
+  if (!m.split_dns.empty())
+    add("split_dns is not implemented yet; not sent");
+  if (m.auth == config::auth_source::ldap || m.conf == config::conf_source::ldap)
+    add("LDAP (auth_source/conf_source ldap) is not implemented yet");
+}
+
+} // namespace
+
+std::vector<std::string> unacted_settings(const config::configuration& cfg) {
+  std::vector<std::string> out;
+  for (const auto& r : cfg.remotes)
+    remote_settings(r, out);
+  for (std::size_t i = 0; i < cfg.sainfos.size(); ++i)
+    sainfo_settings(cfg.sainfos[i], i, out);
+  if (cfg.mode_cfg)
+    mode_cfg_settings(*cfg.mode_cfg, out);
+  if (cfg.ldapcfg)
+    out.push_back("ldapcfg: LDAP is not implemented yet; the block is ignored");
+  if (cfg.padding.strict_check)
+    out.push_back("padding: strict_check on is not implemented (padding is checked leniently)");
+  return out;
+}
+
+} // namespace coati::actors
