@@ -13,7 +13,7 @@ namespace coati::actors {
 
 namespace {
 
-using child_actor_t = caf::stateful_actor<child_state>;
+using child_self = child_api::stateful_pointer<child_state>;
 
 std::string hex32(std::uint32_t v) {
   char b[16];
@@ -25,12 +25,12 @@ const config::timer_block& timers(const child_state& st) {
   return st.args.snap.cfg->timer;
 }
 
-void count(child_actor_t* self, std::string what) {
+void count(child_self self, std::string what) {
   self->state.args.link.count(self, std::move(what));
 }
 
 /// Our show-sa rows (in and out), sent to the peer, which merges its children's.
-void report_rows(child_actor_t* self) {
+void report_rows(child_self self) {
   auto& st = self->state;
   std::vector<std::string> rows;
   bool up = st.qm && st.qm->established();
@@ -54,7 +54,7 @@ void report_rows(child_actor_t* self) {
 }
 
 /// Adds the SAs to the kernel; each one's delete goes on the list for the end.
-void install(child_actor_t* self) {
+void install(child_self self) {
   auto& st = self->state;
   const auto& c = *st.qm->established();
   kernel::sa_ends ends{st.args.link.ends.local, st.args.link.ends.remote,
@@ -93,7 +93,7 @@ void install(child_actor_t* self) {
 
 /// generate_policy: as racoon does, the responder installs the tunnel's policies built
 /// from the initiator's IDs as soon as it has answered QM1 (they go with the child).
-void generate(child_actor_t* self) {
+void generate(child_self self) {
   auto& st = self->state;
   const auto& c = st.qm->negotiated();
   const auto& r = st.args.snap.cfg->remotes.at(st.args.remote);
@@ -132,7 +132,7 @@ void generate(child_actor_t* self) {
           });
 }
 
-void established_now(child_actor_t* self) {
+void established_now(child_self self) {
   auto& st = self->state;
   const auto& c = *st.qm->established();
   const auto& ends = st.args.link.ends;
@@ -151,14 +151,14 @@ void established_now(child_actor_t* self) {
   self->delayed_send(self, life, expire_atom_v, true);
 }
 
-void fail(child_actor_t* self, const std::string& why) {
+void fail(child_self self, const std::string& why) {
   COATI_LOG(error, "child", "quick mode with ", where(self->state.args.link.ends),
             " failed: ", why);
   count(self, "phase2_failed");
   self->quit();
 }
 
-void send_step(child_actor_t* self, const ike::child_step& step) {
+void send_step(child_self self, const ike::child_step& step) {
   auto& st = self->state;
   for (const auto& d : step.send) {
     st.args.link.send(self, d);
@@ -167,7 +167,7 @@ void send_step(child_actor_t* self, const ike::child_step& step) {
   }
 }
 
-void receive(child_actor_t* self, std::span<const std::uint8_t> body) {
+void receive(child_self self, std::span<const std::uint8_t> body) {
   auto& st = self->state;
   bool was_up = st.qm->established() != nullptr;
   auto step = st.qm->receive(body);
@@ -192,7 +192,7 @@ ike::phase1_context context_of(const child_state& st) {
 }
 
 /// SPIs are here: build the exchange and run what was waiting.
-void start(child_actor_t* self) {
+void start(child_self self) {
   auto& st = self->state;
   if (st.args.initiator) {
     auto p2 = phase2_of(*st.args.sainfo, st.args.snap.cfg->remotes.at(st.args.remote));
@@ -239,7 +239,7 @@ kernel_request larval_delete(const child_state& st, std::uint32_t spi, kernel::x
 }
 
 /// Our inbound SPI (and an IPComp CPI) from the kernel, before anything else.
-void reserve_spis(child_actor_t* self) {
+void reserve_spis(child_self self) {
   auto ask = [self](kernel::xfrm_proto proto) {
     kernel_request rq;
     rq.what = kernel_request::op::alloc_spi;
@@ -306,7 +306,7 @@ child_state::~child_state() {
   }
 }
 
-caf::behavior child_actor(child_actor_t* self, child_args args) {
+child_api::behavior_type child_actor(child_self self, child_args args) {
   self->set_exception_handler(exit_reason_of);
   auto& st = self->state;
   st.args = std::move(args);

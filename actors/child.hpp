@@ -29,7 +29,7 @@ struct child_args {
   snapshot snap;
   services svc;
   peer_link link;
-  caf::actor peer;
+  peer_api peer;
   std::size_t remote = 0;
   std::shared_ptr<const phase1_shared> p1;
   std::uint32_t message_id = 0;
@@ -63,6 +63,7 @@ struct child_state {
 };
 
 /// Spawned by its peer (monitored by it); ends with its SAs.
-caf::behavior child_actor(caf::stateful_actor<child_state>* self, child_args args);
+child_api::behavior_type child_actor(child_api::stateful_pointer<child_state> self,
+                                     child_args args);
 
 } // namespace coati::actors

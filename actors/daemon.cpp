@@ -42,10 +42,9 @@ void brief_listener(daemon_actor* self) {
     return;
   auto& st = self->state;
   self->send(l, snapshot{st.snapshot, st.creds, st.generation});
-  self->send(l, services{child_handle(self, "kernel"), child_handle(self, "policy"),
-                         child_handle(self, "script")});
-  if (auto k = child_handle(self, "kernel"))
-    self->send(k, subscribe_atom_v, l);
+  self->send(l, st.svc);
+  if (st.svc.kernel)
+    self->send(st.svc.kernel, subscribe_atom_v, l);
 }
 
 /// Spawns child `name` afresh and monitors it.
@@ -54,13 +53,17 @@ void spawn_child(daemon_actor* self, const std::string& name) {
   auto me = caf::actor_cast<caf::actor>(self);
   caf::actor child;
   if (name == "listener") {
-    child = self->spawn(listener, listener_options_for(*st.snapshot, st.opts));
+    child = caf::actor_cast<caf::actor>(
+        self->spawn(listener, listener_options_for(*st.snapshot, st.opts)));
   } else if (name == "kernel") {
-    child = self->spawn<caf::detached>(kernel_actor, true);
+    st.svc.kernel = self->spawn<caf::detached>(kernel_actor, true);
+    child = caf::actor_cast<caf::actor>(st.svc.kernel);
   } else if (name == "policy") {
-    child = self->spawn(policy_actor, child_handle(self, "kernel"));
+    st.svc.policy = self->spawn(policy_actor, st.svc.kernel);
+    child = caf::actor_cast<caf::actor>(st.svc.policy);
   } else if (name == "script") {
-    child = self->spawn(script_actor, std::chrono::seconds{30});
+    st.svc.script = self->spawn(script_actor, std::chrono::seconds{30});
+    child = caf::actor_cast<caf::actor>(st.svc.script);
   } else if (name == "stats") {
     child = self->spawn(stats, me, std::chrono::milliseconds{2000});
   } else if (name == "admin") {

@@ -71,6 +71,7 @@ struct daemon_state {
   std::int64_t restarts = 0;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::map<std::string, child_entry> children;
+  services svc; ///< the typed handles of kernel, policy and script, for the listener
   bool stopping = false;
   std::function<void()> on_listener_down; ///< while stopping
   handler_clock clock;

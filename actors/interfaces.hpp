@@ -1,47 +1,23 @@
 #pragma once
-// The conversation of coatid's actors, in one place: atoms, message structs and the
-// type-ID block. Every actor answers `status_atom` with its flat counters.
+// The conversation of coatid's actors, in one place: atoms, message structs, the type-ID
+// block and each actor kind's typed interface (at the end of this file: listener, peer,
+// child, kernel, policy, script; the auth and pool actors declare theirs beside them).
+// Every actor answers `status_atom` with its flat counters.
 //
+// The supervisor side is still dynamically typed (caf::actor); its contract:
 //   daemon   <- (reload_atom)                      -> reload_result   re-read the config
 //            <- (status_atom)                      -> counters        daemon.* counters
 //            <- (stats_atom)                       -> counters        delegated to stats
 //            <- (crash_atom, name)                 -> bool            test hook: crash a child
 //            <- (children_atom)                    -> child_list      itself + live children
-//   listener <- (datagram)                                            one UDP datagram read
-//            <- (status_atom)                      -> counters        listener.* counters
-//            <- (crash_atom)                                          test hook: throw
 //   stats    <- (stats_atom)                       -> counters        every actor's counters
 //            <- (status_atom)                      -> counters        stats.* counters
 //            <- (crash_atom)                                          test hook: throw
 //   admin    <- (status_atom)                      -> counters        admin.* counters
 //            <- (crash_atom)                                          test hook: throw
-//   listener <- (outgoing)                                            send one datagram
-//            <- (connect_atom, address)            -> std::string     vpn-connect: start phase 1
-//            <- (show_sa_atom, kind)               -> std::string     rows of every peer
-//            <- (sa_rows_atom, isakmp, esp)                           a peer's rows changed
-//            <- (snapshot)                                            new config for new peers
-//            <- (services)                                            kernel/policy/script handles
-//            <- (event_atom, counter)                                 count ike.<counter>
-//            <- (initial_contact_atom, remote)                        stop the remote's older peers
-//   peer     <- (datagram)                                            one of its exchanges
-//            <- (sa_rows_atom, isakmp, esp)                           from a child (esp only)
-//   child    <- (delete_atom, spi)                                    the peer deleted the SA
-//                                                                     whose inbound SPI (ours
-//                                                                     outbound) is spi; 0: all
-//   kernel   <- (kernel_request)                   -> kernel_reply    one netlink operation
-//            <- (subscribe_atom, listener)                            where XFRM events go
-//   listener <- (kernel_event)                                        ACQUIRE: start quick mode
-//   peer     <- (kernel_event)                                        ACQUIRE for its remote
-//   policy   <- (policy_set)                       -> kernel_reply    install; removed when
-//                                                                     the owner goes down
-//            <- (policy_remove_atom, owner)                           remove the owner's now
-//   script   <- (script_atom, path, env)                              run a hook (own thread)
-// Senders: the listener's I/O thread sends `datagram`; coatid's signal thread sends
-// `reload_atom` (SIGHUP) and an exit message (SIGTERM) to the daemon; the admin
-// socket's thread asks the daemon for everything else.
-//
-// Actors are dynamically typed (caf::actor) on CAF 0.17.6: the table above is the
-// contract, and each behavior handles exactly these messages.
+// Senders from outside CAF: the listener's I/O thread sends `datagram`, the kernel's event
+// thread `kernel_event`; coatid's signal thread sends `reload_atom` (SIGHUP) and an exit
+// message (SIGTERM) to the daemon; the admin socket's thread asks the daemon.
 
 #include <chrono>
 #include <cstdint>
@@ -123,15 +99,8 @@ typename Inspector::result_type inspect(Inspector& f, snapshot& x) {
   return f(caf::meta::type_name("snapshot"), x.generation);
 }
 
-/// The service actors peers talk to.
-struct services {
-  caf::actor kernel, policy, script;
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, services& x) {
-  return f(caf::meta::type_name("services"), x.kernel, x.policy, x.script);
-}
+/// The service actors peers talk to (typed handles; defined below the type IDs).
+struct services;
 
 /// One operation for the kernel actor (the only one that speaks netlink).
 struct kernel_request {
@@ -293,3 +262,113 @@ CAF_ADD_ATOM(coati, coati::actors, initial_contact_atom, "initcont")
 CAF_ADD_ATOM(coati, coati::actors, subscribe_atom, "subscribe")
 CAF_ADD_ATOM(coati, coati::actors, delete_atom, "delete")
 CAF_END_TYPE_ID_BLOCK(coati)
+
+namespace coati::actors {
+
+// ---------------------------------------------------------------- typed interfaces
+// Each actor kind's messages, checked by the compiler. Timer messages an actor sends
+// itself are part of its interface (CAF needs every handled signature declared).
+
+/// The kernel actor: the only netlink speaker (actors/kernel.hpp).
+using kernel_api = caf::typed_actor<
+    /// One netlink operation: SPI, SA or policy add/delete.
+    caf::replies_to<kernel_request>::with<kernel_reply>,
+    /// Where ACQUIRE/EXPIRE events (kernel_event) go from now on.
+    caf::reacts_to<subscribe_atom, caf::actor>,
+    /// kernel.* counters.
+    caf::replies_to<status_atom>::with<counters>>;
+
+/// The policy actor: owners' generated policies, removed when the owner ends.
+using policy_api = caf::typed_actor<
+    /// Install an owner's policies; the first kernel error, if any.
+    caf::replies_to<policy_set>::with<kernel_reply>,
+    /// The kernel's answer to a removal it was sent.
+    caf::reacts_to<kernel_reply>,
+    /// Remove that owner's policies now.
+    caf::reacts_to<policy_remove_atom, caf::actor_addr>,
+    /// policy.* counters.
+    caf::replies_to<status_atom>::with<counters>>;
+
+/// The script actor: hooks on detached workers.
+using script_api = caf::typed_actor<
+    /// Run the hook at path with this environment.
+    caf::reacts_to<script_atom, std::string, std::vector<std::string>>,
+    /// A worker's report: the hook at path ended, successfully or not.
+    caf::reacts_to<script_atom, std::string, bool>,
+    /// script.* counters.
+    caf::replies_to<status_atom>::with<counters>>;
+
+/// The services peers and children talk to.
+struct services {
+  kernel_api kernel;
+  policy_api policy;
+  script_api script;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, services& x) {
+  return f(caf::meta::type_name("services"), x.kernel, x.policy, x.script);
+}
+
+/// The listener: the IKE sockets' actor, router of datagrams to peers (actors/listener.hpp).
+using listener_api = caf::typed_actor<
+    /// One UDP datagram its I/O thread read.
+    caf::reacts_to<datagram>,
+    /// Send one datagram from our address and port.
+    caf::reacts_to<outgoing>,
+    /// The configuration for peers spawned from now on.
+    caf::reacts_to<snapshot>,
+    /// The kernel, policy and script actors' handles.
+    caf::reacts_to<services>,
+    /// A peer counts ike.<counter>.
+    caf::reacts_to<event_atom, std::string>,
+    /// A peer's show-sa rows changed (isakmp rows, esp rows).
+    caf::reacts_to<sa_rows_atom, std::vector<std::string>, std::vector<std::string>>,
+    /// A peer got INITIAL-CONTACT: end the remote's other peers.
+    caf::reacts_to<initial_contact_atom, std::string>,
+    /// ACQUIRE (and EXPIRE) from the kernel's event thread.
+    caf::reacts_to<kernel_event>,
+    /// vpn-connect ADDRESS: start a phase 1; answers "ok: ..." or "error: ...".
+    caf::replies_to<connect_atom, std::string>::with<std::string>,
+    /// show-sa rows of every peer: "isakmp", "esp"/"ipsec" or all.
+    caf::replies_to<show_sa_atom, std::string>::with<std::string>,
+    /// listener.* and ike.* counters.
+    caf::replies_to<status_atom>::with<counters>,
+    /// Stopping: the peers did not all end in time (self).
+    caf::reacts_to<tick_atom>,
+    /// Test hook: crash a peer actor ("peer" or "peer:ICOOKIE").
+    caf::reacts_to<crash_atom, std::string>,
+    /// Test hook: throw.
+    caf::reacts_to<crash_atom>>;
+
+/// A peer actor: one ISAKMP SA (actors/peer.hpp).
+using peer_api = caf::typed_actor<
+    /// A datagram with its cookies, from the listener.
+    caf::reacts_to<datagram>,
+    /// Retransmission tick of generation n (self).
+    caf::reacts_to<tick_atom, std::uint64_t>,
+    /// false: the phase1 timer ran out; true: the ISAKMP SA's lifetime did (self).
+    caf::reacts_to<expire_atom, bool>,
+    /// A child's SAs (quick mode message ID) reach their soft lifetime: rekey them.
+    caf::reacts_to<expire_atom, std::uint32_t>,
+    /// An ACQUIRE for this peer's remote, from the listener.
+    caf::reacts_to<kernel_event>,
+    /// A child's show-sa rows changed (isakmp rows unused, esp rows).
+    caf::reacts_to<sa_rows_atom, std::vector<std::string>, std::vector<std::string>>,
+    /// Test hook (COATI_TEST_HOOKS=1 only): throw.
+    caf::reacts_to<crash_atom>>;
+
+/// A child actor: one quick mode and its pair of IPsec SAs (actors/child.hpp).
+using child_api = caf::typed_actor<
+    /// A quick mode datagram from its peer actor.
+    caf::reacts_to<datagram>,
+    /// Retransmission tick of generation n (self).
+    caf::reacts_to<tick_atom, std::uint64_t>,
+    /// The peer deleted the SA whose outbound SPI is spi; 0: all of this ISAKMP SA's.
+    caf::reacts_to<delete_atom, std::uint32_t>,
+    /// Soft lifetime reached (self): ask the peer actor for a successor.
+    caf::reacts_to<expire_atom, std::uint32_t>,
+    /// false: the phase2 timer ran out; true: the hard lifetime (self).
+    caf::reacts_to<expire_atom, bool>>;
+
+} // namespace coati::actors

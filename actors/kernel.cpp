@@ -194,7 +194,8 @@ kernel_state::~kernel_state() {
               " policies and ", ns, " of its ", sas.size(), " SAs (larval ones included)");
 }
 
-caf::behavior kernel_actor(caf::stateful_actor<kernel_state>* self, bool remove_at_exit) {
+kernel_api::behavior_type kernel_actor(kernel_api::stateful_pointer<kernel_state> self,
+                                       bool remove_at_exit) {
   self->set_exception_handler(exit_reason_of);
   self->state.remove_at_exit = remove_at_exit;
   auto s = kernel::xfrm_socket::open();
@@ -242,7 +243,7 @@ caf::behavior kernel_actor(caf::stateful_actor<kernel_state>* self, bool remove_
 
 namespace {
 
-void remove_owned(caf::stateful_actor<policy_state>* self, const caf::actor_addr& owner) {
+void remove_owned(policy_api::stateful_pointer<policy_state> self, const caf::actor_addr& owner) {
   auto& st = self->state;
   auto i = st.owned.find(owner);
   if (i == st.owned.end())
@@ -267,7 +268,8 @@ void remove_owned(caf::stateful_actor<policy_state>* self, const caf::actor_addr
 
 } // namespace
 
-caf::behavior policy_actor(caf::stateful_actor<policy_state>* self, caf::actor kernel) {
+policy_api::behavior_type policy_actor(policy_api::stateful_pointer<policy_state> self,
+                                       kernel_api kernel) {
   self->set_exception_handler(exit_reason_of);
   self->state.kernel = std::move(kernel);
   self->set_down_handler([self](caf::down_msg& dm) { remove_owned(self, dm.source); });
@@ -340,13 +342,14 @@ caf::behavior policy_actor(caf::stateful_actor<policy_state>* self, caf::actor k
 
 // ---------------------------------------------------------------- script
 
-caf::behavior script_actor(caf::stateful_actor<script_state>* self, std::chrono::seconds timeout) {
+script_api::behavior_type script_actor(script_api::stateful_pointer<script_state> self,
+                                       std::chrono::seconds timeout) {
   self->set_exception_handler(exit_reason_of);
   return {
       [self, timeout](script_atom, const std::string& path, const std::vector<std::string>& env) {
         handler_clock::scope timing{self->state.clock};
         self->state.counts["started"] += 1;
-        auto me = caf::actor_cast<caf::actor>(self);
+        script_api me = self;
         // (An argument, not only captures: CAF 0.17 dereferences an empty argument tuple.)
         auto work = [me, env, timeout](caf::event_based_actor* worker, const std::string& script) {
           process::spec sp;

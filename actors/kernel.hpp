@@ -69,13 +69,16 @@ struct kernel_state {
 /// event stream and sends each ACQUIRE and EXPIRE (kernel_event) to the subscriber
 /// (`subscribe_atom`). Spawn it detached.
 /// `remove_at_exit`: remove what coati installed when the actor ends (coatid: true).
-caf::behavior kernel_actor(caf::stateful_actor<kernel_state>* self, bool remove_at_exit);
+kernel_api::behavior_type kernel_actor(kernel_api::stateful_pointer<kernel_state> self,
+                                       bool remove_at_exit);
 
 /// The policy actor: keeps each owner's generated policies and removes them (through the
 /// kernel actor) when the owner goes down or asks.
 struct policy_state {
   static inline const char* name = "policy";
-  caf::actor kernel;
+  /// Not an aggregate: CAF would otherwise build the state from the actor's pointer.
+  policy_state() = default;
+  kernel_api kernel;
   std::map<caf::actor_addr, std::vector<policy_key>> owned; ///< each owner's selectors
   /// Every selector installed, with how many owners hold it: a rekeyed successor holds
   /// the same selector as its predecessor, and the policy stays until the last one goes.
@@ -84,7 +87,8 @@ struct policy_state {
   handler_clock clock;
 };
 
-caf::behavior policy_actor(caf::stateful_actor<policy_state>* self, caf::actor kernel);
+policy_api::behavior_type policy_actor(policy_api::stateful_pointer<policy_state> self,
+                                       kernel_api kernel);
 
 /// The script actor: runs each hook on a detached worker of its own, so a slow script
 /// blocks nobody; logs the exit status and the output.
@@ -95,6 +99,7 @@ struct script_state {
 };
 
 /// Each script gets `timeout` before its process group is killed.
-caf::behavior script_actor(caf::stateful_actor<script_state>* self, std::chrono::seconds timeout);
+script_api::behavior_type script_actor(script_api::stateful_pointer<script_state> self,
+                                       std::chrono::seconds timeout);
 
 } // namespace coati::actors

@@ -46,7 +46,7 @@ std::optional<outgoing> informational_to(const peer_endpoints& ends, const phase
 
 /// How a peer or child sends: through the listener's sockets, `persend` copies each.
 struct peer_link {
-  caf::actor listener;
+  listener_api listener;
   peer_endpoints ends;
   unsigned persend = 1;
 

@@ -343,7 +343,7 @@ private:
 
 namespace {
 
-using listener_actor = caf::stateful_actor<listener_state>;
+using listener_actor = listener_api::stateful_base<listener_state>;
 
 /// "192.0.2.1:500" or "[2001:db8::1]:500" -> address and port.
 std::optional<std::pair<config::ip_address, std::uint16_t>> split_host_port(const std::string& t) {
@@ -398,7 +398,7 @@ void start_peer(listener_actor* self, peer_args pa, const ike::cookie& icookie) 
   auto& st = self->state;
   pa.snap = st.snap;
   pa.svc = st.svc;
-  pa.listener = caf::actor_cast<caf::actor>(self);
+  pa.listener = self;
   peer_entry e;
   e.icookie = icookie;
   e.remote = pa.ends.remote.to_string();
@@ -524,7 +524,8 @@ listener_state::~listener_state() {
     caf::anon_send_exit(peer, caf::exit_reason::user_shutdown);
 }
 
-caf::behavior listener(caf::stateful_actor<listener_state>* self, listener_options opts) {
+listener_api::behavior_type listener(listener_api::stateful_pointer<listener_state> self,
+                                     listener_options opts) {
   self->set_exception_handler(exit_reason_of);
   self->state.ike_port = opts.ike_port;
   self->state.natt_port = opts.natt_port;
@@ -533,7 +534,7 @@ caf::behavior listener(caf::stateful_actor<listener_state>* self, listener_optio
     if (self->state.io->bound() == 0) {
       COATI_LOG(error, "listener", "no socket could be bound");
       self->quit(caf::make_error(caf::sec::cannot_open_port));
-      return {};
+      return listener_api::behavior_type::make_empty_behavior();
     }
     self->state.counts["sockets"] = static_cast<std::int64_t>(self->state.io->bound());
   }
@@ -658,7 +659,7 @@ caf::behavior listener(caf::stateful_actor<listener_state>* self, listener_optio
         auto dst = acq->dst.to_string();
         auto [from, to] = st.by_remote.equal_range(dst);
         for (auto i = from; i != to; ++i)
-          if (auto h = caf::actor_cast<caf::actor>(i->second)) {
+          if (auto h = caf::actor_cast<peer_api>(i->second)) {
             self->send(h, ke);
             return;
           }

@@ -55,7 +55,7 @@ struct listener_state {
   std::map<std::string, std::int64_t> ike_counts; ///< events the peers report: ike.*
   snapshot snap;                                  ///< for the peers spawned from now on
   services svc;
-  std::map<ike::cookie, caf::actor> by_cookie; ///< every live peer, by initiator cookie
+  std::map<ike::cookie, peer_api> by_cookie; ///< every live peer, by initiator cookie
   std::map<caf::actor_addr, peer_entry> peers;
   /// The same peers by remote address (INITIAL-CONTACT, ACQUIRE and vpn-connect look
   /// them up by address: no scan of every peer on a hub with thousands).
@@ -73,6 +73,7 @@ struct listener_state {
 /// message from a peer a `remote` block accepts starts a responder peer. Peers send
 /// through it (`outgoing`). Until it has a `snapshot` and `services`, it starts no peer.
 /// Fails to start (quits with an error) when no socket could be bound.
-caf::behavior listener(caf::stateful_actor<listener_state>* self, listener_options opts);
+listener_api::behavior_type listener(listener_api::stateful_pointer<listener_state> self,
+                                     listener_options opts);
 
 } // namespace coati::actors

@@ -15,7 +15,7 @@ namespace coati::actors {
 
 namespace {
 
-using peer_actor_t = caf::stateful_actor<peer_state>;
+using peer_self = peer_api::stateful_pointer<peer_state>;
 
 std::string id_text(const ike::id_payload& id) {
   if (id.kind == ike::id_type::der_asn1_dn)
@@ -27,12 +27,12 @@ const config::timer_block& timers(const peer_state& st) {
   return st.args.snap.cfg->timer;
 }
 
-void count(peer_actor_t* self, std::string what) {
+void count(peer_self self, std::string what) {
   self->state.link.count(self, std::move(what));
 }
 
 /// Our show-sa rows: the ISAKMP SA and every child's IPsec SAs, to the listener.
-void report_rows(peer_actor_t* self) {
+void report_rows(peer_self self) {
   auto& st = self->state;
   const auto& a = st.args;
   ike::cookie i = a.initiator ? a.cookie : ike::cookie{};
@@ -71,20 +71,20 @@ std::vector<std::string> script_env(const peer_state& st) {
   return env;
 }
 
-void run_script(peer_actor_t* self, const std::string& path) {
+void run_script(peer_self self, const std::string& path) {
   if (path.empty() || !self->state.args.svc.script)
     return;
   self->send(self->state.args.svc.script, script_atom_v, path, script_env(self->state));
 }
 
-void spawn_child(peer_actor_t* self, std::uint32_t mid, std::optional<ike::bytes> first,
+void spawn_child(peer_self self, std::uint32_t mid, std::optional<ike::bytes> first,
                  const config::sainfo_block* sainfo) {
   auto& st = self->state;
   child_args ca;
   ca.snap = st.args.snap;
   ca.svc = st.args.svc;
   ca.link = st.link;
-  ca.peer = caf::actor_cast<caf::actor>(self);
+  ca.peer = self;
   ca.remote = st.args.remote;
   ca.p1 = st.p1;
   ca.message_id = mid;
@@ -110,7 +110,7 @@ std::uint32_t fresh_message_id(const peer_state& st) {
 
 /// Initiator: start quick mode for each sainfo we can propose (or the one covering an
 /// acquired flow).
-void start_children(peer_actor_t* self) {
+void start_children(peer_self self) {
   auto& st = self->state;
   const auto& cfg = *st.args.snap.cfg;
   for (const auto* s : initiator_sainfos(cfg)) {
@@ -133,7 +133,7 @@ void start_children(peer_actor_t* self) {
   }
 }
 
-void phase1_up(peer_actor_t* self) {
+void phase1_up(peer_self self) {
   auto& st = self->state;
   const auto& sa = *st.session->established();
   auto shared = std::make_shared<phase1_shared>();
@@ -175,7 +175,7 @@ void log_line(const peer_state& st, const ike::log_effect& l) {
 }
 
 /// Performs what the session decided, in order. False when the actor has ended.
-bool perform(peer_actor_t* self, ike::effects fx) {
+bool perform(peer_self self, ike::effects fx) {
   auto& st = self->state;
   for (auto& e : fx) {
     if (auto* s = std::get_if<ike::send_effect>(&e)) {
@@ -216,7 +216,7 @@ bool perform(peer_actor_t* self, ike::effects fx) {
 }
 
 /// Phase 1 did not complete in time.
-void timed_out(peer_actor_t* self, std::string why) {
+void timed_out(peer_self self, std::string why) {
   ike::effects fx;
   fx.emplace_back(ike::count_effect{"phase1_failed"});
   fx.emplace_back(ike::count_effect{"phase1_failed.timeout"});
@@ -225,7 +225,7 @@ void timed_out(peer_actor_t* self, std::string why) {
 }
 
 /// The phase-1 exchange this peer runs, from its remote block; nullopt (logged) if none.
-std::optional<ike::phase1_exchange> make_exchange(peer_actor_t* self) {
+std::optional<ike::phase1_exchange> make_exchange(peer_self self) {
   auto& st = self->state;
   const auto& a = st.args;
   std::string why;
@@ -276,7 +276,7 @@ peer_state::~peer_state() {
     caf::anon_send_exit(child, caf::exit_reason::user_shutdown);
 }
 
-caf::behavior peer_actor(peer_actor_t* self, peer_args args) {
+peer_api::behavior_type peer_actor(peer_self self, peer_args args) {
   self->set_exception_handler(exit_reason_of);
   auto& st = self->state;
   st.args = std::move(args);
@@ -285,7 +285,7 @@ caf::behavior peer_actor(peer_actor_t* self, peer_args args) {
   if (!x) {
     st.state_text = "failed";
     self->quit();
-    return {};
+    return peer_api::behavior_type::make_empty_behavior();
   }
   st.session.emplace(std::move(*x), st.args.initiator);
   const char* mode = st.args.aggressive ? "aggressive mode" : "main mode";
@@ -312,7 +312,7 @@ caf::behavior peer_actor(peer_actor_t* self, peer_args args) {
     auto d = std::move(*st.args.first);
     st.args.first.reset();
     if (!perform(self, st.session->receive(isakmp_bytes(d))))
-      return {};
+      return peer_api::behavior_type::make_empty_behavior();
   }
   report_rows(self);
   return {
@@ -336,7 +336,7 @@ caf::behavior peer_actor(peer_actor_t* self, peer_args args) {
         self->quit();
       },
       // Test hook: crash this peer.
-      [](crash_atom) -> caf::unit_t { throw std::runtime_error("peer: test crash requested"); },
+      [](crash_atom) { throw std::runtime_error("peer: test crash requested"); },
       // ACQUIRE for our remote: quick mode for that traffic (now, or once phase 1 is up).
       [self](const kernel_event& ke) {
         auto& s = self->state;

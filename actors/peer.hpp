@@ -35,7 +35,7 @@ namespace coati::actors {
 struct peer_args {
   snapshot snap;
   services svc;
-  caf::actor listener;
+  listener_api listener;
   std::size_t remote = 0; ///< index of the remote block in snap.cfg->remotes
   peer_endpoints ends;
   bool initiator = false;
@@ -58,7 +58,7 @@ struct peer_state {
   peer_link link;
   std::optional<ike::session> session;
   std::shared_ptr<const phase1_shared> p1;
-  std::map<std::uint32_t, caf::actor> children;                      ///< by quick mode message ID
+  std::map<std::uint32_t, child_api> children;                       ///< by quick mode message ID
   std::map<std::uint32_t, const config::sainfo_block*> child_sainfo; ///< initiator's children
   std::map<caf::actor_addr, std::vector<std::string>> child_rows;
   retransmitter rtx;
@@ -74,6 +74,6 @@ struct peer_state {
 };
 
 /// Spawned and monitored by the listener; one per ISAKMP SA.
-caf::behavior peer_actor(caf::stateful_actor<peer_state>* self, peer_args args);
+peer_api::behavior_type peer_actor(peer_api::stateful_pointer<peer_state> self, peer_args args);
 
 } // namespace coati::actors

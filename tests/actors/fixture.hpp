@@ -27,7 +27,8 @@ struct actor_fixture {
   caf::scoped_actor self{sys};
 
   /// Asks `who` for its status counters (empty map on error).
-  actors::counters status_of(const caf::actor& who) {
+  template <class Handle>
+  actors::counters status_of(const Handle& who) {
     actors::counters out;
     self->request(who, std::chrono::seconds{5}, actors::status_atom_v)
         .receive([&](actors::counters& c) { out = std::move(c); }, [](caf::error&) {});
