@@ -11,7 +11,7 @@ namespace {
 
 using detail::failed;
 using detail::ignored;
-using detail::plan_for;
+
 using detail::sending;
 using pf = phase1_failure;
 

@@ -9,7 +9,6 @@
 
 namespace coati::ike {
 
-using detail::plan_for;
 using pf = phase1_failure;
 
 main_mode::main_mode(bool initiator, phase1_identity me, phase1_policy policy)

@@ -3,7 +3,8 @@
 // proof each side gives under the agreed method (proof_plan), the key derivation (SKEYID
 // by method), our proof (HASH_x or CERT + SIG_x) and the check of the peer's proof (hash,
 // certificate chain, signature, ID against certificate, peers_identifier). Internal to
-// ike/: the exchanges carry the state, these functions only compute.
+// ike/: the exchanges carry the state, these functions only compute. proof_plan
+// (ike/phase1_sa.hpp) says who signs under which method:
 //
 //   method (Init/Resp)     SKEYID     XAuth server proves   XAuth client proves
 //   PSK 1, XAuth-PSK 65001/2   PSK      HASH                  HASH        (both: HASH)
@@ -27,17 +28,6 @@ struct phase1_transcript {
   const bytes& gxr;   ///< responder's KE data
   const bytes& sai_b; ///< the initiator's SA payload body (the offer)
 };
-
-/// What the agreed method asks of each side, given our XAuth role.
-struct proof_plan {
-  bool supported = false;  ///< coati runs this method (with a role, for hybrid and XAuth)
-  bool psk = false;        ///< SKEYID from the pre-shared key, else the signature formula
-  bool we_sign = false;    ///< our proof is [CERT] + SIG, else HASH
-  bool peer_signs = false; ///< the peer's proof is [CERT] + SIG, else HASH (we send CR)
-};
-
-/// The plan for `o.auth` (either number of a pair) with our role `o.xauth`.
-proof_plan plan_for(const phase1_offer& o);
 
 /// Why a proof or a key derivation did not work.
 struct proof_error {

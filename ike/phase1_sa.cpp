@@ -58,6 +58,34 @@ bool is_hybrid(std::uint16_t auth) {
   return auth >= ike_attr::auth_hybrid_rsa_i && auth <= ike_attr::auth_hybrid_dss_r;
 }
 
+proof_plan plan_for(const phase1_offer& o) {
+  proof_plan p;
+  bool server = o.xauth == xauth_role::server;
+  bool client = o.xauth == xauth_role::client;
+  switch (auth_family(o.auth)) {
+  case ike_attr::auth_psk:
+    p.supported = p.psk = true;
+    break;
+  case ike_attr::auth_xauth_psk_i:
+    p.supported = p.psk = server || client;
+    break;
+  case ike_attr::auth_rsa_sig:
+    p.supported = p.we_sign = p.peer_signs = true;
+    break;
+  case ike_attr::auth_xauth_rsa_i:
+    p.supported = p.we_sign = p.peer_signs = server || client;
+    break;
+  case ike_attr::auth_hybrid_rsa_i:
+    p.supported = server || client;
+    p.we_sign = server;
+    p.peer_signs = client;
+    break;
+  default:
+    break; // DSS, RSA encryption, GSSAPI: not in coati
+  }
+  return p;
+}
+
 std::uint16_t initiator_auth(const phase1_offer& o) {
   auto init = auth_family(o.auth);
   if (needs_xauth(init) && o.xauth == xauth_role::server)

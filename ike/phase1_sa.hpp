@@ -59,6 +59,17 @@ bool needs_xauth(std::uint16_t auth);
 /// True for the hybrid methods (64221..64224): the XAuth client proves nothing in phase 1.
 bool is_hybrid(std::uint16_t auth);
 
+/// What an offer's method asks of each side, given our XAuth role (see phase1_proof.hpp).
+struct proof_plan {
+  bool supported = false;  ///< coati runs this method (with a role, for hybrid and XAuth)
+  bool psk = false;        ///< SKEYID from the pre-shared key, else the signature formula
+  bool we_sign = false;    ///< our proof is [CERT] + SIG (we need a certificate and key)
+  bool peer_signs = false; ///< the peer's proof is [CERT] + SIG (we need CAs, send CR)
+};
+
+/// The plan for `o.auth` (either number of a pair) with our role `o.xauth`.
+proof_plan plan_for(const phase1_offer& o);
+
 /// The number an initiator sends for `o`: the Resp value when we are the XAuth server of
 /// a hybrid or XAuth method, else `o.auth`.
 std::uint16_t initiator_auth(const phase1_offer& o);
