@@ -8,7 +8,6 @@
 # actor's work, not this test's).
 tag=hyb$$
 source "$(dirname "$0")/common.sh"
-probe=$COATI_BUILD/tests/interop/ike_probe
 start_charon "$sat" armagnac
 
 n=0
@@ -41,12 +40,8 @@ for mode in main aggressive; do
   }
 }"
   log=$work/probe-$mode.log
-  ip netns exec "$hub" "$probe" responder 192.0.2.1 198.51.100.3 --cert "$pki/rhum.crt" \
-    --key "$pki/rhum.pem" --cadir "$pki" --p1 3des-sha1-modp1024 --hybrid server \
-    --phase1-only yes --timeout 20 > "$log" 2>&1 &
-  probe_pid=$!
-  pids+=($probe_pid)
-  sleep 0.5
+  probe_responder "$log" --cert "$pki/rhum.crt" --key "$pki/rhum.pem" --cadir "$pki" \
+    --p1 3des-sha1-modp1024 --hybrid server --phase1-only yes --timeout 20
   # charon waits for XAuth after phase 1: swanctl gives up after its timeout.
   swan --initiate --child lan --timeout 8 > "$work/initiate-$mode.log" 2>&1 || true
   wait "$probe_pid" || true
