@@ -1,7 +1,9 @@
 #include "actors/setup.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <sys/stat.h>
+#include <utility>
 
 #include "ike/constants.hpp"
 
@@ -107,6 +109,33 @@ std::optional<std::uint16_t> esp_auth_of(config::esp_auth a) {
   }
   return std::nullopt;
 }
+
+/// A configured method: the number racoon sends (always the Init value of a hybrid or XAuth
+/// pair: algorithm.c maps `*_server` to the Resp value, and isakmpsa_switch_authmethod
+/// turns it back to Init on the wire and when matching) and our XAuth role.
+struct method_entry {
+  config::auth_method method;
+  std::uint16_t auth;
+  ike::xauth_role role;
+};
+
+constexpr method_entry method_table[] = {
+    {config::auth_method::pre_shared_key, ike::ike_attr::auth_psk, ike::xauth_role::none},
+    {config::auth_method::rsasig, ike::ike_attr::auth_rsa_sig, ike::xauth_role::none},
+    {config::auth_method::hybrid_rsa_server, ike::ike_attr::auth_hybrid_rsa_i,
+     ike::xauth_role::server},
+    {config::auth_method::hybrid_rsa_client, ike::ike_attr::auth_hybrid_rsa_i,
+     ike::xauth_role::client},
+    {config::auth_method::xauth_rsa_server, ike::ike_attr::auth_xauth_rsa_i,
+     ike::xauth_role::server},
+    {config::auth_method::xauth_rsa_client, ike::ike_attr::auth_xauth_rsa_i,
+     ike::xauth_role::client},
+    {config::auth_method::xauth_psk_server, ike::ike_attr::auth_xauth_psk_i,
+     ike::xauth_role::server},
+    {config::auth_method::xauth_psk_client, ike::ike_attr::auth_xauth_psk_i,
+     ike::xauth_role::client},
+    // gssapi_krb: not in coati
+};
 
 std::string trim(const std::string& s) {
   auto b = s.find_first_not_of(" \t\r");
@@ -233,19 +262,16 @@ std::vector<ike::phase1_offer> phase1_offers(const config::remote_block& r,
     o.hash = hash_of(p.hash);
     o.group = static_cast<std::uint16_t>(p.dh);
     o.lifetime = static_cast<std::uint32_t>(p.lifetime.value_or(r.lifetime).count());
-    switch (p.auth) {
-    case config::auth_method::pre_shared_key:
-      o.auth = ike::ike_attr::auth_psk;
-      break;
-    case config::auth_method::rsasig:
-      o.auth = ike::ike_attr::auth_rsa_sig;
-      break;
-    default:
+    const auto* m = std::find_if(std::begin(method_table), std::end(method_table),
+                                 [&](const method_entry& e) { return e.method == p.auth; });
+    if (m == std::end(method_table)) {
       if (skipped != nullptr)
         skipped->push_back("proposal " + std::to_string(&p - r.proposals.data() + 1) +
-                           ": this authentication method is not available yet");
+                           ": GSSAPI authentication is not available");
       continue;
     }
+    o.auth = m->auth;
+    o.xauth = m->role;
     out.push_back(o);
   }
   return out;
@@ -261,21 +287,21 @@ std::optional<phase1_setup> make_phase1(const config::configuration& cfg, std::s
     why = "remote " + r.name + " has no proposal coati can use";
     return std::nullopt;
   }
-  bool rsa = false;
-  bool psk = false;
-  for (const auto& o : s.policy.offers) {
-    rsa = rsa || o.auth == ike::ike_attr::auth_rsa_sig;
-    psk = psk || o.auth == ike::ike_attr::auth_psk;
-  }
+  // Offers where we sign (rsasig, xauth_rsa_*, hybrid_rsa_server) need our certificate
+  // and key; without them they are dropped, and the block fails if nothing is left. A
+  // hybrid client signs nothing: it needs only the CAs to check the server.
+  auto signs = [](const ike::phase1_offer& o) { return ike::plan_for(o).we_sign; };
+  bool rsa = std::any_of(s.policy.offers.begin(), s.policy.offers.end(), signs);
+  bool psk = std::any_of(s.policy.offers.begin(), s.policy.offers.end(),
+                         [](const ike::phase1_offer& o) { return ike::plan_for(o).psk; });
   const auto& rc = creds.remotes.at(remote);
   if (rsa) {
     if (!rc.cert || !rc.key) {
       why = "remote " + r.name + ": " +
-            (rc.problem.empty() ? std::string{"rsasig needs certificate_type x509"} : rc.problem);
-      if (!psk)
+            (rc.problem.empty() ? std::string{"signing needs certificate_type x509"} : rc.problem);
+      std::erase_if(s.policy.offers, signs);
+      if (s.policy.offers.empty())
         return std::nullopt;
-      std::erase_if(s.policy.offers,
-                    [](const ike::phase1_offer& o) { return o.auth == ike::ike_attr::auth_rsa_sig; });
     } else {
       s.me.cert = rc.cert;
       s.me.key = rc.key;
@@ -311,8 +337,8 @@ std::optional<phase1_setup> make_phase1(const config::configuration& cfg, std::s
     s.me.id = ike::id_payload::user_fqdn(mine.value);
     break;
   case config::identifier::kind::keyid_tag:
-    s.me.id = ike::id_payload::key_id(std::span{
-        reinterpret_cast<const std::uint8_t*>(mine.value.data()), mine.value.size()});
+    s.me.id = ike::id_payload::key_id(
+        std::span{reinterpret_cast<const std::uint8_t*>(mine.value.data()), mine.value.size()});
     break;
   default:
     s.me.id = address_id(mine.addr.value_or(local));

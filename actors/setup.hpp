@@ -29,8 +29,8 @@ struct remote_credentials {
 
 /// Everything secret or slow to read that a snapshot needs, read once.
 struct credentials {
-  std::vector<remote_credentials> remotes; ///< by index in configuration::remotes
-  std::shared_ptr<const crypto::cert_store> cas; ///< the `path certificate` folder's hash links
+  std::vector<remote_credentials> remotes;         ///< by index in configuration::remotes
+  std::shared_ptr<const crypto::cert_store> cas;   ///< the `path certificate` folder's hash links
   std::map<std::string, crypto::secret_bytes> psk; ///< psk.txt: identifier text -> key
 };
 
@@ -51,14 +51,18 @@ std::shared_ptr<const credentials> load_credentials(const config::configuration&
 std::optional<std::size_t> find_remote(const config::configuration& cfg,
                                        const config::ip_address& peer, std::uint16_t port);
 
-/// The phase-1 offers of a remote block, as the exchange needs them. Proposals with
-/// methods coati cannot run in phase 1 yet (GSSAPI, hybrid, XAuth) are left out and
-/// named in `skipped`.
+/// The phase-1 offers of a remote block, as the exchange needs them: racoon's wire
+/// numbers (the Init value for hybrid and XAuth methods, `*_server` and `*_client` alike)
+/// with our XAuth role from the method's name. GSSAPI proposals are left out and named in
+/// `skipped`.
 std::vector<ike::phase1_offer> phase1_offers(const config::remote_block& r,
                                              std::vector<std::string>* skipped = nullptr);
 
 /// Identity and policy for one main mode with `peer`, from our address `local`.
-/// nullopt (with `why`) when the block has nothing usable.
+/// Offers where we sign (rsasig, xauth_rsa_*, hybrid_rsa_server) need the block's
+/// certificate and key: without them they are dropped (`why` says so) and nullopt comes
+/// only when nothing is left; a hybrid_rsa_client needs only the CAs. nullopt (with
+/// `why`) when the block has nothing usable.
 struct phase1_setup {
   ike::phase1_identity me;
   ike::phase1_policy policy;

@@ -11,8 +11,9 @@ namespace {
 
 using detail::failed;
 using detail::ignored;
+
 using detail::sending;
-using detail::uses_signatures;
+using pf = phase1_failure;
 
 std::string list_groups(const std::vector<std::uint16_t>& groups) {
   std::string s;
@@ -85,33 +86,34 @@ std::optional<std::string> aggressive_mode::start_dh(std::uint16_t group) {
 
 phase1_step aggressive_mode::start() {
   if (!initiator_ || last_ != 0)
-    return failed("AM1 can only start a new initiator exchange");
+    return failed(pf::internal, "AM1 can only start a new initiator exchange");
   std::vector<std::uint16_t> groups;
   for (const auto& o : pol_.offers)
     groups.push_back(o.group);
   auto group = one_group(groups, "our offers have");
   if (auto* why = std::get_if<std::string>(&group))
-    return failed(*why);
+    return failed(pf::proposal, *why);
   if (auto why = start_dh(std::get<std::uint16_t>(group)))
-    return failed(*why);
+    return failed(pf::proposal, *why);
   auto sa = make_phase1_sa(pol_.offers);
   auto sab = encode_body(payload{sa});
   if (!sab)
-    return failed("cannot encode our SA: " + sab.error().text);
+    return failed(pf::internal, "cannot encode our SA: " + sab.error().text);
   sai_b_ = *sab;
   gxi_ = dh_->public_value();
   sa_.ni_b = crypto::random_bytes(pol_.nonce_size);
   message m{hdr()};
   m.add(std::move(sa)).add(ke_payload{gxi_}).add(nonce_payload{sa_.ni_b}).add(me_.id);
+  // A CR when the responder may sign: RSA, XAuth-RSA, hybrid as its client.
   bool signatures = std::any_of(pol_.offers.begin(), pol_.offers.end(),
-                                [](const phase1_offer& o) { return uses_signatures(o.auth); });
+                                [](const phase1_offer& o) { return plan_for(o).peer_signs; });
   if (signatures && me_.send_cr)
     m.add(cr_payload{cert_encoding::x509_sig, {}});
   for (const auto& v : pol_.vendor_ids)
     m.add(vendor_id_payload{v});
   auto wire = encode(m);
   if (!wire)
-    return failed("cannot encode AM1: " + wire.error().text);
+    return failed(pf::internal, "cannot encode AM1: " + wire.error().text);
   last_ = 1;
   return sending(last_sent_, *wire);
 }
@@ -156,53 +158,56 @@ phase1_step aggressive_mode::on_am1(const message& m) {
   if (m.hdr.rcookie != cookie{})
     return ignored("AM1 with a responder cookie");
   if (m.hdr.encrypted())
-    return failed("AM1 is encrypted", notify_type::payload_malformed);
+    return failed(pf::malformed, "AM1 is encrypted", notify_type::payload_malformed);
   const auto* sa = m.find<sa_payload>();
   const auto* ke = m.find<ke_payload>();
   const auto* ni = m.find<nonce_payload>();
   const auto* id = m.find<id_payload>();
   if (sa == nullptr || ke == nullptr || ni == nullptr || id == nullptr)
-    return failed("AM1 needs SA, KE, nonce and ID payloads", notify_type::payload_malformed);
+    return failed(pf::malformed, "AM1 needs SA, KE, nonce and ID payloads",
+                  notify_type::payload_malformed);
   if (auto why = nonce_problem(*ni); !why.empty())
-    return failed("AM1: " + why, notify_type::payload_malformed);
+    return failed(pf::malformed, "AM1: " + why, notify_type::payload_malformed);
   sa_.icookie = m.hdr.icookie;
   auto group = one_group(offered_groups(*sa), "AM1 offers");
   if (auto* why = std::get_if<std::string>(&group))
-    return failed(*why, notify_type::no_proposal_chosen);
+    return failed(pf::proposal, *why, notify_type::no_proposal_chosen);
   auto choice = choose_phase1(*sa, pol_.offers, pol_.check);
   if (auto* why = std::get_if<std::string>(&choice))
-    return failed(*why, notify_type::no_proposal_chosen);
+    return failed(pf::proposal, *why, notify_type::no_proposal_chosen);
   auto& c = std::get<phase1_choice>(choice);
   sa_.agreed = c.agreed;
   sa_.responder_lifetime = c.responder_lifetime;
   peer_id_ = *id;
-  if (sa_.agreed.auth == ike_attr::auth_psk) {
+  if (plan_for(sa_.agreed).psk) {
     psk_ = psk_for_ ? psk_for_(*id) : pol_.psk;
     if (!psk_)
-      return failed("no pre-shared key for peer ID " + id->to_string(),
+      return failed(pf::credentials, "no pre-shared key for peer ID " + id->to_string(),
                     notify_type::invalid_id_information);
   }
   if (auto why = start_dh(sa_.agreed.group))
-    return failed(*why, notify_type::invalid_key_information);
+    return failed(pf::proposal, *why, notify_type::invalid_key_information);
   sai_b_ = *encode_body(payload{*sa});
   gxi_ = ke->data;
   gxr_ = dh_->public_value();
   sa_.ni_b = ni->data;
   sa_.nr_b = crypto::random_bytes(pol_.nonce_size);
-  std::string why;
-  if (!detail::derive_keys(sa_, *dh_, gxi_, gxi_, gxr_, psk_ ? &*psk_ : nullptr, why))
-    return failed("AM1: " + why, notify_type::invalid_key_information);
+  if (auto e = detail::derive_keys(sa_, *dh_, gxi_, gxi_, gxr_, psk_ ? &*psk_ : nullptr))
+    return failed(*e, "AM1: ", notify_type::invalid_key_information);
+  auto proof = detail::prove(me_, sa_, {gxi_, gxr_, sai_b_}, false);
+  if (auto* e = std::get_if<detail::proof_error>(&proof))
+    return failed(*e, "AM2: ", notify_type::authentication_failed);
   message out{hdr()};
   out.add(c.reply).add(ke_payload{gxr_}).add(nonce_payload{sa_.nr_b}).add(me_.id);
-  for (auto& p : detail::prove(me_, sa_, {gxi_, gxr_, sai_b_}, false))
+  for (auto& p : std::get<std::vector<payload>>(proof))
     out.payloads.push_back(std::move(p));
-  if (uses_signatures(sa_.agreed.auth) && me_.send_cr)
+  if (plan_for(sa_.agreed).peer_signs && me_.send_cr)
     out.add(cr_payload{cert_encoding::x509_sig, {}});
   for (const auto& v : pol_.vendor_ids)
     out.add(vendor_id_payload{v});
   auto wire = encode(out);
   if (!wire)
-    return failed("cannot encode AM2: " + wire.error().text);
+    return failed(pf::internal, "cannot encode AM2: " + wire.error().text);
   last_ = 2;
   return sending(last_sent_, *wire);
 }
@@ -218,22 +223,25 @@ phase1_step aggressive_mode::on_am2(const message& m) {
   if (sa == nullptr || m.hdr.rcookie == cookie{})
     return ignored("AM2 without an SA payload or a responder cookie");
   if (ke == nullptr || nr == nullptr || id == nullptr)
-    return failed("AM2 needs KE, nonce and ID payloads", notify_type::payload_malformed);
+    return failed(pf::malformed, "AM2 needs KE, nonce and ID payloads",
+                  notify_type::payload_malformed);
   if (auto why = nonce_problem(*nr); !why.empty())
-    return failed("AM2: " + why, notify_type::payload_malformed);
+    return failed(pf::malformed, "AM2: " + why, notify_type::payload_malformed);
   auto accepted = accept_phase1_reply(*sa, pol_.offers);
   if (auto* why = std::get_if<std::string>(&accepted))
-    return failed(*why, notify_type::no_proposal_chosen);
+    return failed(pf::proposal, *why, notify_type::no_proposal_chosen);
   sa_.agreed = std::get<phase1_offer>(accepted);
   sa_.rcookie = m.hdr.rcookie;
   gxr_ = ke->data;
   sa_.nr_b = nr->data;
-  std::string why;
-  if (!detail::derive_keys(sa_, *dh_, gxr_, gxi_, gxr_, psk_ ? &*psk_ : nullptr, why))
-    return failed("AM2: " + why, notify_type::invalid_key_information);
-  if (auto problem = detail::check_proof(pol_, sa_, {gxi_, gxr_, sai_b_}, *id, m.payloads, false))
-    return failed("AM2: " + *problem, notify_type::authentication_failed);
-  auto chain = detail::prove(me_, sa_, {gxi_, gxr_, sai_b_}, true);
+  if (auto e = detail::derive_keys(sa_, *dh_, gxr_, gxi_, gxr_, psk_ ? &*psk_ : nullptr))
+    return failed(*e, "AM2: ", notify_type::invalid_key_information);
+  if (auto e = detail::check_proof(pol_, sa_, {gxi_, gxr_, sai_b_}, *id, m.payloads, false))
+    return failed(*e, "AM2: ", notify_type::authentication_failed);
+  auto proof = detail::prove(me_, sa_, {gxi_, gxr_, sai_b_}, true);
+  if (auto* e = std::get_if<detail::proof_error>(&proof))
+    return failed(*e, "AM3: ", notify_type::authentication_failed);
+  auto chain = std::move(std::get<std::vector<payload>>(proof));
   if (pol_.initial_contact)
     chain.emplace_back(notify_payload::initial_contact(sa_.icookie, sa_.rcookie));
   std::optional<bytes> wire;
@@ -246,7 +254,7 @@ phase1_step aggressive_mode::on_am2(const message& m) {
       wire = std::move(*w);
   }
   if (!wire)
-    return failed("cannot encode AM3");
+    return failed(pf::internal, "cannot encode AM3");
   last_ = 3;
   done_ = true;
   return sending(last_sent_, *wire, phase1_status::established);
@@ -261,15 +269,15 @@ phase1_step aggressive_mode::on_am3(const message& m) {
     std::string why;
     auto opened = open(m, sa_.keys.cipher, sa_.keys.enc_key, sa_.keys.iv, why);
     if (!opened)
-      return failed("AM3: " + why, notify_type::payload_malformed);
+      return failed(pf::authentication, "AM3: " + why, notify_type::payload_malformed);
     chain = std::move(*opened);
     am3_ = am3_encoding::encrypted;
   } else {
     chain = m.payloads;
     am3_ = am3_encoding::clear;
   }
-  if (auto problem = detail::check_proof(pol_, sa_, {gxi_, gxr_, sai_b_}, peer_id_, chain, true))
-    return failed("AM3: " + *problem, notify_type::authentication_failed);
+  if (auto e = detail::check_proof(pol_, sa_, {gxi_, gxr_, sai_b_}, peer_id_, chain, true))
+    return failed(*e, "AM3: ", notify_type::authentication_failed);
   sa_.initial_contact = detail::has_initial_contact(chain);
   last_ = 3;
   done_ = true;

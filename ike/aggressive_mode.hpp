@@ -1,7 +1,9 @@
 #pragma once
 // Aggressive mode (RFC 2409 §5) as a pure state machine for either role, with pre-shared
-// keys or RSA signatures. Same shape as main_mode: datagrams in, datagrams out; the peer
-// actor owns sockets, timers and retransmission.
+// keys, RSA signatures, hybrid RSA or XAuth (PSK or RSA). Same shape as main_mode:
+// datagrams in, datagrams out; the peer actor owns sockets, timers and retransmission.
+// Who proves what under each method: ike/phase1_proof.hpp (a hybrid client sends HASH_I
+// in AM3 and checks the server's CERT + SIG_R in AM2; vpnc and Cisco clients work so).
 //
 //   AM1 I->R  SA, KE, Ni, IDii, [CR], VID...
 //   AM2 R->I  SA (one transform), KE, Nr, IDir, [CERT], SIG_R | HASH_R, [CR], VID...

@@ -9,7 +9,7 @@
 
 namespace coati::ike {
 
-using detail::uses_signatures;
+using pf = phase1_failure;
 
 main_mode::main_mode(bool initiator, phase1_identity me, phase1_policy policy)
     : initiator_(initiator), me_(std::move(me)), pol_(std::move(policy)) {}
@@ -30,8 +30,8 @@ header main_mode::hdr() const {
   return header::make(exchange_type::identity_protection, sa_.icookie, sa_.rcookie);
 }
 
-phase1_step main_mode::fail(std::string why, std::optional<notify_type> n) {
-  return detail::failed(std::move(why), n);
+phase1_step main_mode::fail(phase1_failure r, std::string why, std::optional<notify_type> n) {
+  return detail::failed(r, std::move(why), n);
 }
 
 phase1_step main_mode::ignore(std::string why) {
@@ -44,11 +44,11 @@ phase1_step main_mode::send(bytes wire, phase1_status st) {
 
 phase1_step main_mode::start() {
   if (!initiator_ || last_ != 0)
-    return fail("MM1 can only start a new initiator exchange");
+    return fail(pf::internal, "MM1 can only start a new initiator exchange");
   auto sa = make_phase1_sa(pol_.offers);
   auto sab = encode_body(payload{sa});
   if (!sab)
-    return fail("cannot encode our SA: " + sab.error().text);
+    return fail(pf::internal, "cannot encode our SA: " + sab.error().text);
   sai_b_ = *sab;
   message m{hdr()};
   m.add(std::move(sa));
@@ -56,7 +56,7 @@ phase1_step main_mode::start() {
     m.add(vendor_id_payload{v});
   auto wire = encode(m);
   if (!wire)
-    return fail("cannot encode MM1: " + wire.error().text);
+    return fail(pf::internal, "cannot encode MM1: " + wire.error().text);
   last_ = 1;
   return send(*wire);
 }
@@ -122,11 +122,11 @@ phase1_step main_mode::on_mm1(const message& m) {
     return ignore("MM1 with a responder cookie");
   const auto* sa = m.find<sa_payload>();
   if (sa == nullptr)
-    return fail("MM1 without an SA payload", notify_type::payload_malformed);
+    return fail(pf::malformed, "MM1 without an SA payload", notify_type::payload_malformed);
   sa_.icookie = m.hdr.icookie;
   auto choice = choose_phase1(*sa, pol_.offers, pol_.check);
   if (auto* why = std::get_if<std::string>(&choice))
-    return fail(*why, notify_type::no_proposal_chosen);
+    return fail(pf::proposal, *why, notify_type::no_proposal_chosen);
   auto& c = std::get<phase1_choice>(choice);
   sa_.agreed = c.agreed;
   sa_.responder_lifetime = c.responder_lifetime;
@@ -137,7 +137,7 @@ phase1_step main_mode::on_mm1(const message& m) {
     out.add(vendor_id_payload{v});
   auto wire = encode(out);
   if (!wire)
-    return fail("cannot encode MM2: " + wire.error().text);
+    return fail(pf::internal, "cannot encode MM2: " + wire.error().text);
   last_ = 2;
   return send(*wire);
 }
@@ -149,29 +149,26 @@ phase1_step main_mode::on_mm2(const message& m) {
     return ignore("MM2 without an SA payload or a responder cookie");
   auto accepted = accept_phase1_reply(*sa, pol_.offers);
   if (auto* why = std::get_if<std::string>(&accepted))
-    return fail(*why, notify_type::no_proposal_chosen);
+    return fail(pf::proposal, *why, notify_type::no_proposal_chosen);
   sa_.agreed = std::get<phase1_offer>(accepted);
   sa_.rcookie = m.hdr.rcookie;
   auto group = crypto::dh_group_from_id(sa_.agreed.group);
   if (!group)
-    return fail("DH group " + std::to_string(sa_.agreed.group) + " is not supported");
+    return fail(pf::proposal, "DH group " + std::to_string(sa_.agreed.group) + " is not supported");
   dh_ = crypto::dh_keypair::generate(*group);
   gxi_ = dh_->public_value();
   sa_.ni_b = crypto::random_bytes(pol_.nonce_size);
   message out{hdr()};
   out.add(ke_payload{gxi_}).add(nonce_payload{sa_.ni_b});
-  // As racoon: ask for the responder's certificate (charon sends it only when asked).
-  if (uses_signatures(sa_.agreed.auth) && me_.send_cr)
+  // As racoon: ask for the responder's certificate (charon sends it only when asked); a
+  // hybrid client asks too, a hybrid server does not (the client has none).
+  if (plan_for(sa_.agreed).peer_signs && me_.send_cr)
     out.add(cr_payload{cert_encoding::x509_sig, {}});
   auto wire = encode(out);
   if (!wire)
-    return fail("cannot encode MM3: " + wire.error().text);
+    return fail(pf::internal, "cannot encode MM3: " + wire.error().text);
   last_ = 3;
   return send(*wire);
-}
-
-bool main_mode::derive(const bytes& peer_ke, std::string& why) {
-  return detail::derive_keys(sa_, *dh_, peer_ke, gxi_, gxr_, pol_.psk ? &*pol_.psk : nullptr, why);
 }
 
 // MM3 -->  (responder)
@@ -181,26 +178,26 @@ phase1_step main_mode::on_mm3(const message& m) {
   if (ke == nullptr || ni == nullptr)
     return ignore("MM3 without KE or nonce");
   if (ni->data.size() < 8 || ni->data.size() > 256)
-    return fail("nonce of " + std::to_string(ni->data.size()) + " bytes (8 to 256 allowed)",
+    return fail(pf::malformed,
+                "nonce of " + std::to_string(ni->data.size()) + " bytes (8 to 256 allowed)",
                 notify_type::payload_malformed);
   auto group = crypto::dh_group_from_id(sa_.agreed.group);
   if (!group)
-    return fail("DH group " + std::to_string(sa_.agreed.group) + " is not supported");
+    return fail(pf::proposal, "DH group " + std::to_string(sa_.agreed.group) + " is not supported");
   dh_ = crypto::dh_keypair::generate(*group);
   gxi_ = ke->data;
   gxr_ = dh_->public_value();
   sa_.ni_b = ni->data;
   sa_.nr_b = crypto::random_bytes(pol_.nonce_size);
-  std::string why;
-  if (!derive(gxi_, why))
-    return fail(why, notify_type::invalid_key_information);
+  if (auto e = derive(gxi_))
+    return detail::failed(*e, "MM3: ", notify_type::invalid_key_information);
   message out{hdr()};
   out.add(ke_payload{gxr_}).add(nonce_payload{sa_.nr_b});
-  if (uses_signatures(sa_.agreed.auth) && me_.send_cr)
+  if (plan_for(sa_.agreed).peer_signs && me_.send_cr)
     out.add(cr_payload{cert_encoding::x509_sig, {}});
   auto wire = encode(out);
   if (!wire)
-    return fail("cannot encode MM4: " + wire.error().text);
+    return fail(pf::internal, "cannot encode MM4: " + wire.error().text);
   last_ = 4;
   return send(*wire);
 }
@@ -212,25 +209,22 @@ phase1_step main_mode::on_mm4(const message& m) {
   if (ke == nullptr || nr == nullptr)
     return ignore("MM4 without KE or nonce");
   if (nr->data.size() < 8 || nr->data.size() > 256)
-    return fail("nonce of " + std::to_string(nr->data.size()) + " bytes (8 to 256 allowed)");
+    return fail(pf::malformed,
+                "nonce of " + std::to_string(nr->data.size()) + " bytes (8 to 256 allowed)");
   gxr_ = ke->data;
   sa_.nr_b = nr->data;
-  std::string why;
-  if (!derive(gxr_, why))
-    return fail(why, notify_type::invalid_key_information);
-  auto chain = prove(true);
-  if (pol_.initial_contact)
-    chain.emplace_back(notify_payload::initial_contact(sa_.icookie, sa_.rcookie));
-  auto wire = seal(hdr(), chain);
-  if (!wire)
-    return fail("cannot encode MM5");
+  if (auto e = derive(gxr_))
+    return detail::failed(*e, "MM4: ", notify_type::invalid_key_information);
+  auto wire = seal_proof(true);
+  if (auto* e = std::get_if<detail::proof_error>(&wire))
+    return detail::failed(*e, "MM5: ");
   last_ = 5;
-  return send(*wire);
+  return send(std::get<bytes>(wire));
 }
 
 /// Why MM5/MM6 did not decrypt: with pre-shared keys, almost always a different key.
 std::string main_mode::unreadable(const std::string& why) const {
-  if (sa_.agreed.auth == ike_attr::auth_psk)
+  if (plan_for(sa_.agreed).psk)
     return "does not decrypt with our keys: wrong pre-shared key? (" + why + ")";
   return why;
 }
@@ -240,17 +234,17 @@ phase1_step main_mode::on_mm5(const message& m) {
   std::string why;
   auto chain = open(m, why);
   if (!chain)
-    return fail("MM5: " + unreadable(why), notify_type::payload_malformed);
-  if (auto problem = check_proof(*chain, true))
-    return fail("MM5: " + *problem, notify_type::authentication_failed);
+    return fail(pf::authentication, "MM5: " + unreadable(why), notify_type::payload_malformed);
+  if (auto bad = check_proof("MM5: ", *chain, true); bad.status == phase1_status::failed)
+    return bad;
   if (detail::has_initial_contact(*chain))
     sa_.initial_contact = true;
-  auto wire = seal(hdr(), prove(false));
-  if (!wire)
-    return fail("cannot encode MM6");
+  auto wire = seal_proof(false);
+  if (auto* e = std::get_if<detail::proof_error>(&wire))
+    return detail::failed(*e, "MM6: ", notify_type::authentication_failed);
   last_ = 6;
   done_ = true;
-  return send(*wire, phase1_status::established);
+  return send(std::get<bytes>(wire), phase1_status::established);
 }
 
 // <-- MM6  (initiator)
@@ -258,9 +252,9 @@ phase1_step main_mode::on_mm6(const message& m) {
   std::string why;
   auto chain = open(m, why);
   if (!chain)
-    return fail("MM6: " + unreadable(why));
-  if (auto problem = check_proof(*chain, false))
-    return fail("MM6: " + *problem, notify_type::authentication_failed);
+    return fail(pf::authentication, "MM6: " + unreadable(why));
+  if (auto bad = check_proof("MM6: ", *chain, false); bad.status == phase1_status::failed)
+    return bad;
   last_ = 6;
   done_ = true;
   phase1_step s;
@@ -276,19 +270,33 @@ std::optional<std::vector<payload>> main_mode::open(const message& m, std::strin
   return ike::open(m, sa_.keys.cipher, sa_.keys.enc_key, sa_.keys.iv, why);
 }
 
-std::vector<payload> main_mode::prove(bool as_initiator) {
-  std::vector<payload> chain{me_.id};
-  for (auto& p : detail::prove(me_, sa_, {gxi_, gxr_, sai_b_}, as_initiator))
-    chain.push_back(std::move(p));
-  return chain;
+std::optional<detail::proof_error> main_mode::derive(const bytes& peer_ke) {
+  return detail::derive_keys(sa_, *dh_, peer_ke, gxi_, gxr_, pol_.psk ? &*pol_.psk : nullptr);
 }
 
-std::optional<std::string> main_mode::check_proof(const std::vector<payload>& chain,
-                                                  bool from_initiator) {
+std::variant<bytes, detail::proof_error> main_mode::seal_proof(bool as_initiator) {
+  auto proof = detail::prove(me_, sa_, {gxi_, gxr_, sai_b_}, as_initiator);
+  if (auto* e = std::get_if<detail::proof_error>(&proof))
+    return *e;
+  std::vector<payload> chain{me_.id};
+  for (auto& p : std::get<std::vector<payload>>(proof))
+    chain.push_back(std::move(p));
+  if (as_initiator && pol_.initial_contact)
+    chain.emplace_back(notify_payload::initial_contact(sa_.icookie, sa_.rcookie));
+  auto wire = seal(hdr(), chain);
+  if (!wire)
+    return detail::proof_error{pf::internal, "cannot encode our message"};
+  return std::move(*wire);
+}
+
+phase1_step main_mode::check_proof(const char* msg, const std::vector<payload>& chain,
+                                   bool from_initiator) {
   const auto* id = message::find_in<id_payload>(chain);
   if (id == nullptr)
-    return "no ID payload";
-  return detail::check_proof(pol_, sa_, {gxi_, gxr_, sai_b_}, *id, chain, from_initiator);
+    return fail(pf::malformed, std::string{msg} + "no ID payload", notify_type::payload_malformed);
+  if (auto e = detail::check_proof(pol_, sa_, {gxi_, gxr_, sai_b_}, *id, chain, from_initiator))
+    return detail::failed(*e, msg, notify_type::authentication_failed);
+  return {};
 }
 
 } // namespace coati::ike

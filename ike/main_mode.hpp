@@ -1,18 +1,26 @@
 #pragma once
 // Main mode (identity protection, RFC 2409 §5) as a pure state machine for either role,
-// with pre-shared keys or RSA signatures. It takes datagrams and gives datagrams; the
-// peer actor owns sockets, timers and retransmission.
+// with pre-shared keys, RSA signatures, hybrid RSA or XAuth (PSK or RSA) authentication.
+// It takes datagrams and gives datagrams; the peer actor owns sockets, timers and
+// retransmission.
 //
 //   MM1 I->R  SA, VID...            MM2 R->I  SA (one transform), VID...
-//   MM3 I->R  KE, Ni                MM4 R->I  KE, Nr, [CR]
+//   MM3 I->R  KE, Ni, [CR]          MM4 R->I  KE, Nr, [CR]
 //   MM5 I->R  *IDii, [CERT], SIG_I | HASH_I, [N(INITIAL-CONTACT)]
 //   MM6 R->I  *IDir, [CERT], SIG_R | HASH_R
+//
+// Hybrid: the XAuth server proves itself with CERT + SIG, the client with HASH only
+// (SKEYID by the signature formula, so the client holds no secret and no certificate); a
+// CR goes only to a side that signs. XAuth-PSK and XAuth-RSA prove as PSK and RSA do.
+// Either way phase 1 ends with the client still to be authenticated by XAuth:
+// needs_xauth() / is_xauth_server() on the result say so.
 
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "crypto/dh.hpp"
@@ -23,6 +31,10 @@
 #include "ike/phase1_sa.hpp"
 
 namespace coati::ike {
+
+namespace detail {
+struct proof_error;
+} // namespace detail
 
 /// Who we are in phase 1.
 struct phase1_identity {
@@ -49,7 +61,7 @@ struct phase1_policy {
 
 /// An established phase-1 SA.
 struct phase1_established {
-  phase1_offer agreed;
+  phase1_offer agreed; ///< auth: the number the initiator sent; xauth: our XAuth role
   crypto::ikev1::ikev1_keys keys;
   cookie icookie{}, rcookie{};
   id_payload peer_id;
@@ -59,16 +71,41 @@ struct phase1_established {
   bool responder_lifetime = false;
 };
 
+/// True when the agreed method is hybrid or XAuth: the SA must not carry quick mode (nor
+/// mode-config replies) until an XAuth exchange has authenticated the client.
+inline bool needs_xauth(const phase1_established& sa) {
+  return needs_xauth(sa.agreed.auth);
+}
+/// True when we are the XAuth server (we send the XAuth REQUEST); false for the client and
+/// for methods without XAuth.
+inline bool is_xauth_server(const phase1_established& sa) {
+  return needs_xauth(sa) && sa.agreed.xauth == xauth_role::server;
+}
+
 /// How a step ended.
 enum class phase1_status : std::uint8_t { in_progress, established, failed };
+
+/// Why a step failed, without reading `problem`; kept small on purpose: one value per
+/// thing an operator would look at differently.
+enum class phase1_failure : std::uint8_t {
+  none,           ///< not failed
+  proposal,       ///< no acceptable proposal, or an unusable DH group, cipher or method
+  credentials,    ///< we lack what the agreed method needs (pre-shared key, certificate, key)
+  certificate,    ///< the peer's certificate is missing, unreadable or not trusted
+  identity,       ///< the peer's ID does not match its certificate or peers_identifier
+  authentication, ///< the peer's HASH or SIG does not verify, or its message does not decrypt
+  malformed,      ///< a message lacks a payload or carries a value out of range
+  internal,       ///< we could not build our own message
+};
 
 /// What one call gives back.
 struct phase1_step {
   phase1_status status = phase1_status::in_progress;
-  std::vector<bytes> send;           ///< datagrams to send now, in order
-  std::string problem;               ///< why it failed, or why an input was ignored
-  bool retransmit = false;           ///< `send` is the stored reply to a duplicate
-  std::optional<notify_type> notify; ///< on failure: the error to tell the peer, if any
+  std::vector<bytes> send;                      ///< datagrams to send now, in order
+  std::string problem;                          ///< why it failed, or why an input was ignored
+  bool retransmit = false;                      ///< `send` is the stored reply to a duplicate
+  std::optional<notify_type> notify;            ///< on failure: the error to tell the peer, if any
+  phase1_failure reason = phase1_failure::none; ///< on failure: what kind of failure
 };
 
 /// One main mode exchange.
@@ -94,7 +131,7 @@ public:
 
 private:
   main_mode(bool initiator, phase1_identity me, phase1_policy policy);
-  phase1_step fail(std::string why, std::optional<notify_type> n = std::nullopt);
+  phase1_step fail(phase1_failure r, std::string why, std::optional<notify_type> n = std::nullopt);
   phase1_step ignore(std::string why);
   std::string unreadable(const std::string& why) const;
   phase1_step send(bytes wire, phase1_status st = phase1_status::in_progress);
@@ -104,11 +141,11 @@ private:
   phase1_step on_mm4(const message& m);
   phase1_step on_mm5(const message& m);
   phase1_step on_mm6(const message& m);
-  bool derive(const bytes& peer_ke, std::string& why);
+  std::optional<detail::proof_error> derive(const bytes& peer_ke);
   std::optional<bytes> seal(const header& h, const std::vector<payload>& chain);
   std::optional<std::vector<payload>> open(const message& m, std::string& why);
-  std::vector<payload> prove(bool as_initiator);
-  std::optional<std::string> check_proof(const std::vector<payload>& chain, bool from_initiator);
+  std::variant<bytes, detail::proof_error> seal_proof(bool as_initiator);
+  phase1_step check_proof(const char* msg, const std::vector<payload>& chain, bool from_initiator);
   header hdr() const;
 
   bool initiator_;

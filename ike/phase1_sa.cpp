@@ -20,7 +20,7 @@ transform make_transform(std::uint8_t number, const phase1_offer& o) {
   else if (o.enc == ike_attr::enc_aes)
     t.attributes.push_back(data_attribute::tv(ike_attr::key_length, 128));
   t.attributes.push_back(data_attribute::tv(ike_attr::hash, o.hash));
-  t.attributes.push_back(data_attribute::tv(ike_attr::auth_method, o.auth));
+  t.attributes.push_back(data_attribute::tv(ike_attr::auth_method, initiator_auth(o)));
   t.attributes.push_back(data_attribute::tv(ike_attr::group_description, o.group));
   t.attributes.push_back(data_attribute::tv(ike_attr::life_type, ike_attr::life_seconds));
   t.attributes.push_back(data_attribute::integer(ike_attr::life_duration, o.lifetime));
@@ -32,11 +32,66 @@ bool same_algorithms(const phase1_offer& a, const phase1_offer& b) {
   auto bits = [](const phase1_offer& o) -> std::uint16_t {
     return o.key_bits != 0 ? o.key_bits : (o.enc == ike_attr::enc_aes ? 128 : 0);
   };
-  return a.enc == b.enc && bits(a) == bits(b) && a.hash == b.hash && a.auth == b.auth &&
-         a.group == b.group;
+  return a.enc == b.enc && bits(a) == bits(b) && a.hash == b.hash &&
+         auth_family(a.auth) == auth_family(b.auth) && a.group == b.group;
+}
+
+/// Hybrid 64221..64224 and XAuth 65001..65010 come as (Init, Resp) pairs, Init odd.
+bool in_pairs(std::uint16_t auth) {
+  return (auth >= ike_attr::auth_hybrid_rsa_i && auth <= ike_attr::auth_hybrid_dss_r) ||
+         (auth >= ike_attr::auth_xauth_psk_i && auth <= ike_attr::auth_xauth_rsa_rev_r);
 }
 
 } // namespace
+
+std::uint16_t auth_family(std::uint16_t auth) {
+  if (in_pairs(auth) && auth % 2 == 0)
+    return static_cast<std::uint16_t>(auth - 1);
+  return auth;
+}
+
+bool needs_xauth(std::uint16_t auth) {
+  return in_pairs(auth);
+}
+
+bool is_hybrid(std::uint16_t auth) {
+  return auth >= ike_attr::auth_hybrid_rsa_i && auth <= ike_attr::auth_hybrid_dss_r;
+}
+
+proof_plan plan_for(const phase1_offer& o) {
+  proof_plan p;
+  bool server = o.xauth == xauth_role::server;
+  bool client = o.xauth == xauth_role::client;
+  switch (auth_family(o.auth)) {
+  case ike_attr::auth_psk:
+    p.supported = p.psk = true;
+    break;
+  case ike_attr::auth_xauth_psk_i:
+    p.supported = p.psk = server || client;
+    break;
+  case ike_attr::auth_rsa_sig:
+    p.supported = p.we_sign = p.peer_signs = true;
+    break;
+  case ike_attr::auth_xauth_rsa_i:
+    p.supported = p.we_sign = p.peer_signs = server || client;
+    break;
+  case ike_attr::auth_hybrid_rsa_i:
+    p.supported = server || client;
+    p.we_sign = server;
+    p.peer_signs = client;
+    break;
+  default:
+    break; // DSS, RSA encryption, GSSAPI: not in coati
+  }
+  return p;
+}
+
+std::uint16_t initiator_auth(const phase1_offer& o) {
+  auto init = auth_family(o.auth);
+  if (needs_xauth(init) && o.xauth == xauth_role::server)
+    return static_cast<std::uint16_t>(init + 1);
+  return o.auth;
+}
 
 sa_payload make_phase1_sa(std::span<const phase1_offer> offers) {
   sa_payload sa;
@@ -131,6 +186,7 @@ std::variant<phase1_choice, std::string> choose_phase1(const sa_payload& receive
         continue;
       phase1_choice c;
       c.agreed = *theirs;
+      c.agreed.xauth = mine.xauth;
       c.local_index = i;
       bool ok = true;
       switch (check) {
@@ -183,6 +239,7 @@ std::variant<phase1_offer, std::string> accept_phase1_reply(const sa_payload& re
     if (same_algorithms(*chosen, o)) {
       if (chosen->lifetime > o.lifetime)
         return std::string{"the responder chose a longer lifetime than offered"};
+      chosen->xauth = o.xauth;
       return *chosen;
     }
   return "the responder chose a transform we did not offer (" + describe(*chosen) + ")";

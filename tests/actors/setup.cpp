@@ -43,16 +43,22 @@ BOOST_AUTO_TEST_CASE(seed_hub_selection) {
   auto rem = actors::find_remote(*cfg, *ip_address::parse("198.51.100.3"), 500);
   BOOST_TEST_REQUIRE(rem.has_value());
   BOOST_TEST(cfg->remotes[*rem].name == "anonymous");
-  // Its rsasig proposal is offered; hybrid_rsa_server is not available yet and says so.
+  // Two offers: rsasig for the satellites, hybrid_rsa_server for the roadwarriors (the
+  // Init number on the wire, as racoon sends and matches it; we are the XAuth server).
   std::vector<std::string> skipped;
   auto offers = actors::phase1_offers(cfg->remotes[*rem], &skipped);
-  BOOST_TEST_REQUIRE(offers.size() == 1u);
+  BOOST_TEST_REQUIRE(offers.size() == 2u);
   BOOST_TEST(offers[0].enc == ike::ike_attr::enc_3des);
   BOOST_TEST(offers[0].hash == ike::ike_attr::hash_md5);
   BOOST_TEST(offers[0].auth == ike::ike_attr::auth_rsa_sig);
+  BOOST_TEST((offers[0].xauth == ike::xauth_role::none));
   BOOST_TEST(offers[0].group == ike::ike_attr::group_modp1024);
   BOOST_TEST(offers[0].lifetime == 86400u); // lifetime time 1440 min
-  BOOST_TEST(skipped.size() == 1u);
+  BOOST_TEST(offers[1].hash == ike::ike_attr::hash_sha1);
+  BOOST_TEST(offers[1].auth == ike::ike_attr::auth_hybrid_rsa_i);
+  BOOST_TEST((offers[1].xauth == ike::xauth_role::server));
+  BOOST_TEST(offers[1].lifetime == 86400u);
+  BOOST_TEST(skipped.empty());
   // Identity: asn1dn = the certificate's subject.
   std::string why;
   auto p1 = actors::make_phase1(*cfg, *rem, *creds, *ip_address::parse("192.0.2.1"),
@@ -60,6 +66,8 @@ BOOST_AUTO_TEST_CASE(seed_hub_selection) {
   BOOST_TEST_REQUIRE(p1.has_value(), why);
   BOOST_TEST((p1->me.id.kind == ike::id_type::der_asn1_dn));
   BOOST_TEST(p1->me.id.data == p1->me.cert->subject_der());
+  BOOST_TEST(p1->policy.offers.size() == 2u);
+  BOOST_TEST(p1->me.key != nullptr); // the hybrid server signs
   BOOST_TEST((p1->policy.check == ike::proposal_check::obey));
   BOOST_TEST(p1->policy.verify_identifier);
 }
@@ -106,6 +114,84 @@ BOOST_AUTO_TEST_CASE(seed_satellite) {
   BOOST_TEST((actors::id_of(*mine[0]->remote) == subnet({192, 168, 0, 0}, {255, 255, 0, 0})));
 }
 
+namespace {
+
+/// A roadwarrior's remote block for the hub with `methods` (one proposal each) and `extra`
+/// lines (whose files are not checked), and the seed hub's CA folder.
+std::shared_ptr<const config::configuration> roadwarrior(const config::test::seed_root& r,
+                                                         const std::vector<std::string>& methods,
+                                                         const std::string& extra = {}) {
+  std::string text = "path certificate \"/etc/racoon/cert\";\n"
+                     "path pre_shared_key \"/etc/racoon/psk.txt\";\n"
+                     "remote 192.0.2.1 {\n exchange_mode aggressive;\n" +
+                     extra + " my_identifier fqdn \"rw.example\";\n";
+  for (const auto& m : methods)
+    text += " proposal { encryption_algorithm 3des; hash_algorithm sha1; "
+            "authentication_method " +
+            m + "; dh_group modp1024; }\n";
+  text += "}\n";
+  config::load_options o;
+  o.config_root = r.root.string();
+  o.check_files = extra.empty();
+  auto res = config::load_string(text, "roadwarrior.conf", o);
+  BOOST_TEST_REQUIRE(res.ok(), res.render());
+  return res.config;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(hybrid_client_needs_only_the_ca) {
+  config::test::seed_root r{"rhum"};
+  auto cfg = roadwarrior(r, {"hybrid_rsa_client"});
+  std::vector<std::string> problems;
+  auto creds = actors::load_credentials(*cfg, problems);
+  BOOST_TEST(problems.empty());
+  auto offers = actors::phase1_offers(cfg->remotes[0]);
+  BOOST_TEST_REQUIRE(offers.size() == 1u);
+  BOOST_TEST(offers[0].auth == ike::ike_attr::auth_hybrid_rsa_i); // what strongSwan sends
+  BOOST_TEST((offers[0].xauth == ike::xauth_role::client));
+  std::string why;
+  auto p1 = actors::make_phase1(*cfg, 0, *creds, *ip_address::parse("198.51.100.3"),
+                                *ip_address::parse("192.0.2.1"), why);
+  BOOST_TEST_REQUIRE(p1.has_value(), why);
+  BOOST_TEST(!p1->me.cert.has_value());
+  BOOST_TEST(p1->me.key == nullptr);
+  BOOST_TEST(p1->policy.cas != nullptr);
+  BOOST_TEST(why.empty());
+}
+
+BOOST_AUTO_TEST_CASE(xauth_methods_and_their_roles) {
+  config::test::seed_root r{"rhum"};
+  auto cfg = roadwarrior(r,
+                         {"xauth_psk_client", "xauth_psk_server", "xauth_rsa_client",
+                          "xauth_rsa_server", "hybrid_rsa_server", "gssapi_krb"},
+                         " certificate_type x509 \"/etc/racoon/cert/gone.crt\" "
+                         "\"/etc/racoon/cert/gone.pem\";\n");
+  std::vector<std::string> skipped;
+  auto offers = actors::phase1_offers(cfg->remotes[0], &skipped);
+  BOOST_TEST_REQUIRE(offers.size() == 5u);
+  using ike::xauth_role;
+  namespace a = ike::ike_attr;
+  BOOST_TEST((offers[0].auth == a::auth_xauth_psk_i && offers[0].xauth == xauth_role::client));
+  BOOST_TEST((offers[1].auth == a::auth_xauth_psk_i && offers[1].xauth == xauth_role::server));
+  BOOST_TEST((offers[2].auth == a::auth_xauth_rsa_i && offers[2].xauth == xauth_role::client));
+  BOOST_TEST((offers[3].auth == a::auth_xauth_rsa_i && offers[3].xauth == xauth_role::server));
+  BOOST_TEST((offers[4].auth == a::auth_hybrid_rsa_i && offers[4].xauth == xauth_role::server));
+  // GSSAPI stays out, and says so.
+  BOOST_TEST_REQUIRE(skipped.size() == 1u);
+  BOOST_TEST(skipped[0].find("proposal 6: GSSAPI") == 0u);
+  // Its certificate cannot be read: the offers where we sign go, the PSK ones stay.
+  std::vector<std::string> problems;
+  auto creds = actors::load_credentials(*cfg, problems);
+  std::string why;
+  auto p1 = actors::make_phase1(*cfg, 0, *creds, *ip_address::parse("198.51.100.3"),
+                                *ip_address::parse("192.0.2.1"), why);
+  BOOST_TEST_REQUIRE(p1.has_value(), why);
+  BOOST_TEST_REQUIRE(p1->policy.offers.size() == 2u); // xauth_psk_client, xauth_psk_server
+  BOOST_TEST(p1->policy.offers[1].auth == a::auth_xauth_psk_i);
+  BOOST_TEST(why.find("cannot read certificate") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(psk_file) {
   config::test::seed_root r{"rhum"};
   auto path = r.path("etc/racoon/psk.txt");
@@ -123,7 +209,8 @@ BOOST_AUTO_TEST_CASE(psk_file) {
   BOOST_TEST(psk.size() == 3u);
   BOOST_TEST((psk.at("198.51.100.3") == crypto::secret_bytes::from_string("simple secret")));
   BOOST_TEST((psk.at("armagnac.test") == crypto::secret_bytes::from_string("secret")));
-  BOOST_TEST((psk.at("user@example.test") == crypto::secret_bytes::from_string("with spaces inside")));
+  BOOST_TEST(
+      (psk.at("user@example.test") == crypto::secret_bytes::from_string("with spaces inside")));
   BOOST_TEST_REQUIRE(problems.size() == 1u);
   BOOST_TEST(problems[0].find(":5: an identifier without a key") != std::string::npos);
   // Readable by others: used, and said.

@@ -113,4 +113,44 @@ BOOST_AUTO_TEST_CASE(bad_replies_are_refused) {
   BOOST_TEST(why.find("are all required") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(hybrid_and_xauth_numbers_pair_up) {
+  // Init and Resp numbers of each method are one family; PSK and RSA stand alone.
+  BOOST_TEST(auth_family(ike_attr::auth_hybrid_rsa_r) == ike_attr::auth_hybrid_rsa_i);
+  BOOST_TEST(auth_family(ike_attr::auth_hybrid_rsa_i) == ike_attr::auth_hybrid_rsa_i);
+  BOOST_TEST(auth_family(ike_attr::auth_xauth_psk_r) == ike_attr::auth_xauth_psk_i);
+  BOOST_TEST(auth_family(ike_attr::auth_xauth_rsa_r) == ike_attr::auth_xauth_rsa_i);
+  BOOST_TEST(auth_family(ike_attr::auth_rsa_sig) == ike_attr::auth_rsa_sig);
+  BOOST_TEST(needs_xauth(ike_attr::auth_xauth_rsa_r));
+  BOOST_TEST(!needs_xauth(ike_attr::auth_rsa_sig));
+  BOOST_TEST(is_hybrid(ike_attr::auth_hybrid_rsa_r));
+  BOOST_TEST(!is_hybrid(ike_attr::auth_xauth_psk_i));
+  // A client initiates with Init, a server with Resp.
+  auto o = offer(ike_attr::enc_3des, 0, ike_attr::hash_sha1, ike_attr::auth_hybrid_rsa_i,
+                 ike_attr::group_modp1024, 28800);
+  o.xauth = xauth_role::client;
+  BOOST_TEST(initiator_auth(o) == ike_attr::auth_hybrid_rsa_i);
+  o.xauth = xauth_role::server;
+  BOOST_TEST(initiator_auth(o) == ike_attr::auth_hybrid_rsa_r);
+}
+
+BOOST_AUTO_TEST_CASE(the_hub_takes_either_hybrid_number_and_keeps_its_role) {
+  auto hub = rhum();
+  hub[1].xauth = xauth_role::server; // hybrid_rsa_server
+  for (auto auth : {ike_attr::auth_hybrid_rsa_i, ike_attr::auth_hybrid_rsa_r}) {
+    std::vector<phase1_offer> client{
+        offer(ike_attr::enc_3des, 0, ike_attr::hash_sha1, auth, ike_attr::group_modp1024, 3600)};
+    auto r = choose_phase1(make_phase1_sa(client), hub, proposal_check::obey);
+    BOOST_TEST_REQUIRE(r.index() == 0u);
+    const auto& c = std::get<phase1_choice>(r);
+    BOOST_TEST(c.local_index == 1u);
+    BOOST_TEST(c.agreed.auth == auth); // as the initiator sent it
+    BOOST_TEST((c.agreed.xauth == xauth_role::server));
+    // The client reads the hub's reply back with its own role.
+    client[0].xauth = xauth_role::client;
+    auto back = accept_phase1_reply(c.reply, client);
+    BOOST_TEST_REQUIRE(back.index() == 0u);
+    BOOST_TEST((std::get<phase1_offer>(back).xauth == xauth_role::client));
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()

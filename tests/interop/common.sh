@@ -143,6 +143,19 @@ swan_load() {
   swan --load-all --noprompt > "$work/load.log" 2>&1 || fail "swanctl --load-all: $(cat "$work/load.log")"
 }
 
+# probe_responder LOG ARGS...: coati's ike/ state machines (tests/interop/ike_probe) as
+# the responder at 192.0.2.1 in the hub namespace, in the background ($probe_pid), given
+# half a second to bind.
+probe_responder() {
+  local log=$1
+  shift
+  ip netns exec "$hub" "$COATI_BUILD/tests/interop/ike_probe" responder 192.0.2.1 198.51.100.3 \
+    "$@" > "$log" 2>&1 &
+  probe_pid=$!
+  pids+=($probe_pid)
+  sleep 0.5
+}
+
 # start_coatid NS ROOT LOGNAME [PREFIX_COMMAND...]: coatid on ROOT's racoon.conf in NS.
 start_coatid() {
   local ns=$1 root=$2 name=$3

@@ -12,6 +12,10 @@
 //   --am3 encrypted|clear   how an aggressive initiator sends AM3
 //   --my-dn DN              send this asn1dn as our ID instead of the certificate's
 //                           subject (negative tests: an ID the certificate does not carry)
+//   --hybrid server         also offer hybrid_rsa_server with the same algorithms (a
+//                           seed-hub-like responder: rsasig and hybrid); PHASE1 UP then
+//                           ends with xauth=server|client when the agreed method has XAuth
+//   --phase1-only yes       stop after phase 1 (a hybrid or XAuth peer waits for XAuth)
 // An aggressive responder picks the PSK by the initiator's ID: --psk is the key of the
 // peer's address ID (or of --peer-id FQDN); any other ID is unknown.
 #include <arpa/inet.h>
@@ -43,8 +47,10 @@ struct options {
   int timeout = 30;
   bool aggressive = false;
   am3_encoding am3 = am3_encoding::encrypted;
-  std::string peer_id; ///< FQDN the PSK belongs to (default: the peer's address)
-  std::string my_dn;   ///< --my-dn: an ID other than the certificate's subject
+  std::string peer_id;        ///< FQDN the PSK belongs to (default: the peer's address)
+  std::string my_dn;          ///< --my-dn: an ID other than the certificate's subject
+  bool hybrid_server = false; ///< --hybrid server: a hybrid_rsa_server offer too
+  bool phase1_only = false;   ///< --phase1-only yes
 };
 
 /// Whichever phase-1 exchange runs.
@@ -190,6 +196,10 @@ int main(int argc, char** argv) {
       o.peer_id = v;
     else if (k == "--my-dn")
       o.my_dn = v;
+    else if (k == "--hybrid" && v == "server")
+      o.hybrid_server = true;
+    else if (k == "--phase1-only")
+      o.phase1_only = v == "yes";
     else
       die("unknown option " + k);
   }
@@ -197,6 +207,12 @@ int main(int argc, char** argv) {
   phase1_identity me;
   phase1_policy pol;
   pol.offers = {parse_p1(o.p1, rsa)};
+  if (o.hybrid_server) {
+    auto h = pol.offers.front();
+    h.auth = ike_attr::auth_hybrid_rsa_i;
+    h.xauth = xauth_role::server;
+    pol.offers.push_back(h);
+  }
   pol.check = proposal_check::obey;
   if (rsa) {
     me.cert = crypto::certificate::load_pem_file(o.cert);
@@ -287,9 +303,14 @@ int main(int argc, char** argv) {
   std::string mode =
       mm.am ? std::string{"aggressive am3="} + (mm.am->am3_encrypted() ? "encrypted" : "clear")
             : "main";
-  std::printf("PHASE1 UP peer_id=%s enc=%u hash=%u auth=%u group=%u mode=%s\n", peer.c_str(),
-              p1.agreed.enc, p1.agreed.hash, p1.agreed.auth, p1.agreed.group, mode.c_str());
+  std::string xauth =
+      needs_xauth(p1) ? (is_xauth_server(p1) ? " xauth=server" : " xauth=client") : "";
+  std::printf("PHASE1 UP peer_id=%s enc=%u hash=%u auth=%u group=%u mode=%s%s\n", peer.c_str(),
+              p1.agreed.enc, p1.agreed.hash, p1.agreed.auth, p1.agreed.group, mode.c_str(),
+              xauth.c_str());
   std::fflush(stdout);
+  if (o.phase1_only)
+    return 0;
 
   // Quick mode.
   phase2_policy p2;
