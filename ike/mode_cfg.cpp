@@ -215,11 +215,13 @@ bool read_value(mode_cfg_values& v, const data_attribute& a) {
   case unity_attr::save_passwd:
   case unity_attr::pfs: {
     auto n = a.as_integer();
-    if (n && a.type == unity_attr::save_passwd)
+    if (!n || *n > 0xffff)
+      return false;
+    if (a.type == unity_attr::save_passwd)
       v.save_passwd = *n != 0;
-    else if (n && *n <= 0xffff)
+    else
       v.pfs_group = static_cast<std::uint16_t>(*n);
-    return n && *n <= 0xffff;
+    return true;
   }
   case cfg_attr::application_version:
   case unity_attr::def_domain:
