@@ -12,6 +12,24 @@
 // machine step gives back (`xact_step`), the data the caller gets or provides (XAuth
 // credentials, Mode Config values) and the XAuth / Cisco Unity vendor IDs. The machines
 // are in ike/xauth.hpp and ike/mode_cfg.hpp.
+//
+// A hub doing hybrid XAuth + Mode Config pull, once phase 1 is up (peer sent the XAuth VID):
+//
+//   ike::xauth_server xs(p1);                 ike::mode_cfg_server ms(p1, peer_sent_unity);
+//   send(xs.start());                         // retransmit xs.last_sent() until answered
+//   on each transaction datagram d:
+//     auto s = xs.receive(d);                 // try XAuth first...
+//     if (s.reason == ike::xact_reason::not_mine)
+//       s = ms.receive(d);                    // ...then Mode Config
+//     send(s.send);
+//     if (s.next == check_credentials)  -> check s.credentials (PAM...), send(xs.verdict(ok))
+//     if (s.next == provide_values)     -> lease from the pool, send(ms.answer(values))
+//                                          (answer only once xs.outcome() == true, as racoon)
+//     if (s.next == delete_phase1)      -> send a Delete of the ISAKMP SA after s.send
+//   push instead of pull: after XAuth, send(ms.push(values)); its ACK comes to ms.receive.
+//
+// Every step says what to send, how the exchange stands, why (an enum and a sentence that
+// never holds a password) and what the caller must do next.
 
 #include <cstdint>
 #include <optional>
