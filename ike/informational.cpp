@@ -80,22 +80,16 @@ std::variant<info_datagram, std::string> seal_informational(const phase1_context
   if (!std::all_of(body.begin(), body.end(), is_notify_or_delete))
     return std::string("an informational carries only Notify and Delete payloads");
   const auto& k = *p1.keys;
-  auto rest = encode_payloads(body);
-  if (!rest)
-    return "cannot encode the informational: " + rest.error().text;
   info_datagram out;
   out.message_id = pick_message_id(message_id);
-  // HASH(1) = prf(SKEYID_a, M-ID | N/D)
-  std::vector<payload> chain{
-      hash_payload{ks::message_hash(k.hash, k.skeyid_a, out.message_id, *rest)}};
-  chain.insert(chain.end(), body.begin(), body.end());
   // A new exchange: its own IV from the phase-1 final IV, which stays as it is.
   auto iv = ks::exchange_iv(k.hash, k.iv, out.message_id, crypto::block_size(k.cipher));
-  auto wire =
-      ike::seal(header::make(exchange_type::informational, p1.icookie, p1.rcookie, out.message_id),
-                chain, k.cipher, k.enc_key, iv);
+  std::string why;
+  auto wire = seal_hashed(
+      header::make(exchange_type::informational, p1.icookie, p1.rcookie, out.message_id), body, k,
+      iv, why);
   if (!wire)
-    return std::string("cannot encrypt the informational");
+    return "informational: " + why;
   out.wire = std::move(*wire);
   return out;
 }
@@ -117,25 +111,11 @@ open_informational(const phase1_context& p1, std::span<const std::uint8_t> datag
   if (p1.keys == nullptr)
     return reject(info_reject::encrypted, "no phase-1 keys to open it with");
   const auto& k = *p1.keys;
-  std::size_t block = crypto::block_size(k.cipher);
-  if (m->encrypted_body.empty() || m->encrypted_body.size() % block != 0)
-    return reject(info_reject::bad_length,
-                  "encrypted body of " + std::to_string(m->encrypted_body.size()) +
-                      " bytes, not a whole number of " + std::to_string(block) + "-byte blocks");
-  auto iv = ks::exchange_iv(k.hash, k.iv, h.message_id, block);
-  std::string why;
-  auto chain = ike::open(*m, k.cipher, k.enc_key, iv, why);
-  if (!chain)
-    return reject(info_reject::bad_plaintext, why);
-  if (chain->empty() || !std::holds_alternative<hash_payload>(chain->front()))
-    return reject(info_reject::missing_hash, "the first payload is not HASH(1)");
-  std::span<const payload> after(chain->begin() + 1, chain->end());
-  auto rest = encode_payloads(after);
-  if (!rest)
-    return reject(info_reject::bad_plaintext, rest.error().text);
-  auto want = ks::message_hash(k.hash, k.skeyid_a, h.message_id, *rest);
-  if (!crypto::constant_time_equal(std::get<hash_payload>(chain->front()).data, want))
-    return reject(info_reject::bad_hash, "HASH(1) does not verify");
+  auto iv = ks::exchange_iv(k.hash, k.iv, h.message_id, crypto::block_size(k.cipher));
+  auto opened = open_hashed(*m, k, iv);
+  if (const auto* no = std::get_if<hashed_refusal>(&opened))
+    return reject(reason_of<info_reject>(no->reason), no->text);
+  const auto& after = std::get<std::vector<payload>>(opened);
   informational out;
   out.message_id = h.message_id;
   sort_payloads(after, out, &informational::deletes);

@@ -3,6 +3,11 @@
 // were decrypted plaintext (padding allowed) and must survive the same round trip. Every
 // input also goes to both informational openers, the protected one under fixed keys (the
 // corpus holds informationals sealed with them, so mutations reach the payload checks).
+// Every input also goes to the transaction opener and to fresh XAuth and Mode Config state
+// machines (both roles) under the same keys (the corpus holds transaction messages sealed
+// with them): nothing is accepted without a valid HASH(1), every refusal has a reason, a
+// refusal leaves the IV chain alone; attribute payloads found in the clear or in a body
+// read as plaintext go through the Mode Config decoder, whose values must survive encoding.
 
 #include <cstddef>
 #include <cstdint>
@@ -13,12 +18,36 @@
 
 #include "ike/informational.hpp"
 #include "ike/message.hpp"
+#include "ike/mode_cfg.hpp"
+#include "ike/transaction.hpp"
+#include "ike/xauth.hpp"
 
 namespace {
 
 [[noreturn]] void die(const char* what) {
   std::fprintf(stderr, "ike_fuzz: %s\n", what);
   std::abort();
+}
+
+/// Mode Config values decoded from any attribute list must come back the same after
+/// encoding (push form) and decoding again.
+void check_mode_cfg_values(const std::vector<coati::ike::payload>& chain) {
+  using namespace coati::ike;
+  for (const auto& p : chain) {
+    const auto* a = std::get_if<attribute_payload>(&p);
+    if (a == nullptr)
+      continue;
+    (void)is_xauth(*a);
+    auto v = decode_mode_cfg(a->attributes);
+    v.ddns_hostname.clear(); // echoed to a REQUEST, never pushed
+    auto again = decode_mode_cfg(encode_mode_cfg(v, {}, true));
+    if (!(again == v))
+      die("Mode Config values change through encode/decode");
+    for (const auto& x : a->attributes)
+      if (auto nets = decode_split_networks(x.value))
+        if (encode_split_networks(*nets) != x.value)
+          die("split networks re-encode differently");
+  }
 }
 
 void check_chain(std::span<const std::uint8_t> body, coati::ike::payload_type first) {
@@ -38,6 +67,7 @@ void check_chain(std::span<const std::uint8_t> body, coati::ike::payload_type fi
   auto strict = decode_payloads(*again, first, header_size, false);
   if (!strict || *strict != *chain)
     die("re-encoded plaintext chain does not decode to the same payloads");
+  check_mode_cfg_values(*chain);
 }
 
 /// The ISAKMP SA the protected opener works under: AES-128 / SHA1 with fixed keys.
@@ -74,12 +104,73 @@ void check_informational(std::span<const std::uint8_t> in) {
       die("an informational refused without a reason");
 }
 
+/// True when a step comes from a message a machine took (not a refusal of the datagram).
+bool took(const coati::ike::xact_step& s) {
+  using coati::ike::xact_reason;
+  switch (s.reason) {
+  case xact_reason::none:
+  case xact_reason::unsupported_type:
+  case xact_reason::missing_credentials:
+  case xact_reason::auth_failed:
+  case xact_reason::no_address:
+  case xact_reason::cannot_seal:
+    return true;
+  default:
+    return false;
+  }
+}
+
+void check_step(const coati::ike::xact_step& s, bool valid) {
+  using namespace coati::ike;
+  if (took(s) && !valid)
+    die("a transaction machine took a message without a valid HASH(1)");
+  if (s.reason != xact_reason::none && s.text.empty())
+    die("a transaction step with a reason but no text");
+  if (s.status == xact_status::failed && s.reason == xact_reason::none)
+    die("a failed transaction step without a reason");
+  if (s.retransmit && s.send.empty())
+    die("a retransmission without a datagram");
+}
+
+void check_transaction(std::span<const std::uint8_t> in) {
+  using namespace coati::ike;
+  const auto& sa = fuzz_sa();
+  xact_chain chain;
+  auto opened = open_transaction(sa, in, chain);
+  bool valid = std::holds_alternative<xact_message>(opened);
+  if (const auto* no = std::get_if<xact_rejection>(&opened)) {
+    if (no->text.empty())
+      die("a transaction refused without a reason");
+    if (chain.message_id != 0 || !chain.iv.empty())
+      die("a refused transaction moved the IV chain");
+  }
+  auto password = coati::crypto::secret_bytes::from_string("fuzz-password");
+  xauth_server xs(sa, 2);
+  xauth_client xc(sa, "fuzz", password);
+  mode_cfg_server ms(sa);
+  mode_cfg_client mc(sa);
+  check_step(xs.receive(in), valid);
+  auto from_client = xc.receive(in);
+  check_step(from_client, valid);
+  check_step(ms.receive(in), valid);
+  check_step(mc.receive(in), valid);
+  // a duplicate is never processed twice: the second call only replays
+  auto again = xc.receive(in);
+  if (took(from_client) && !from_client.send.empty() &&
+      (again.reason != xact_reason::duplicate || again.send != from_client.send))
+    die("a duplicate was not answered with the stored datagram");
+  for (const auto* s : {&from_client, &again})
+    if (s->text.find("fuzz-password") != std::string::npos)
+      die("the password in a step's text");
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace coati::ike;
   std::span<const std::uint8_t> in(data, size);
   check_informational(in);
+  check_transaction(in);
   auto m = decode(in);
   if (!m) {
     if (m.error().offset > size)
@@ -96,6 +187,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const auto& p : m->payloads)
     if (!encode_body(p))
       die("a decoded payload body does not encode");
+  check_mode_cfg_values(m->payloads);
   if (m->hdr.encrypted())
     check_chain(m->encrypted_body, m->hdr.next_payload);
   return 0;

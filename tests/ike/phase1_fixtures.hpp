@@ -1,10 +1,13 @@
 #pragma once
 // What the phase-1 exchange tests share: a test PKI made by openssl (tests/lib/mkpki.sh),
-// the seed's and a PSK offer, cookies, and a driver that plays an exchange between two
-// coati state machines (main_mode or aggressive_mode) until one side stops sending.
+// the seed's and a PSK offer, cookies, a driver that plays an exchange between two coati
+// state machines (main_mode or aggressive_mode) until one side stops sending, an
+// established main mode pair for the exchanges that run on top of phase 1, and a way to
+// read a command's output (tshark).
 
 #include <boost/test/unit_test.hpp>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -12,6 +15,7 @@
 #include <unistd.h>
 
 #include "ike/main_mode.hpp"
+#include "ike/quick_mode.hpp" // phase1_context
 
 namespace coati::ike::testing {
 
@@ -102,6 +106,63 @@ run_result run(Exchange& i, Exchange& r) {
     to_responder = !to_responder;
   }
   return out;
+}
+
+/// An established main mode (PSK) between two coati ends, with every datagram it took.
+struct established_pair {
+  main_mode i, r;
+  std::vector<std::pair<bool, bytes>> datagrams; ///< (from initiator, wire)
+
+  explicit established_pair(phase1_offer offer = psk_aes())
+      : i(main_mode::initiator(me({192, 0, 2, 1}), policy(offer), ck(0x1c))),
+        r(main_mode::responder(me({198, 51, 100, 1}), policy(offer), ck(0x7e))) {
+    std::vector<bytes> pending = i.start().send;
+    bool from_i = true;
+    while (!pending.empty()) {
+      BOOST_REQUIRE_LT(datagrams.size(), 8u);
+      datagrams.emplace_back(from_i, pending.front());
+      pending = (from_i ? r : i).receive(pending.front()).send;
+      from_i = !from_i;
+    }
+    BOOST_REQUIRE(i.established() && r.established());
+  }
+  static phase1_identity me(ipv4_address a) {
+    phase1_identity id;
+    id.id = id_payload::ipv4(a);
+    return id;
+  }
+  static phase1_policy policy(phase1_offer offer) {
+    phase1_policy p;
+    offer.auth = ike_attr::auth_psk;
+    p.offers = {offer};
+    p.psk = crypto::secret_bytes::from_string("informational");
+    return p;
+  }
+  phase1_context at_i() const { return context(*i.established()); }
+  phase1_context at_r() const { return context(*r.established()); }
+  static phase1_context context(const phase1_established& e) {
+    return {&e.keys, e.icookie, e.rcookie};
+  }
+  const cookie& ic() const { return i.established()->icookie; }
+  const cookie& rc() const { return i.established()->rcookie; }
+};
+
+/// Rewrites the length field of an ISAKMP header to the datagram's size.
+inline void fix_length(bytes& wire) {
+  auto n = static_cast<std::uint32_t>(wire.size());
+  for (int k = 0; k < 4; ++k)
+    wire[24 + k] = static_cast<std::uint8_t>(n >> (24 - 8 * k));
+}
+
+/// What the command printed on stdout; the test fails when it does not exit with 0.
+inline std::string output_of(const std::string& command) {
+  std::string text;
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
+  BOOST_REQUIRE_MESSAGE(pipe != nullptr, "cannot start " << command);
+  for (int c; (c = std::fgetc(pipe.get())) != EOF;)
+    text.push_back(static_cast<char>(c));
+  BOOST_REQUIRE_MESSAGE(pclose(pipe.release()) == 0, command << " failed:\n" << text);
+  return text;
 }
 
 } // namespace coati::ike::testing
