@@ -139,7 +139,7 @@ lab_swanctl_conf() {
   [ -n "$REMOTE" ] || lab_fail "lab_swanctl_conf: $role needs REMOTE="
   [ -n "$LOCAL_ID" ] || { [ "$AUTH" = psk ] || [ "$AUTH" = xauth-psk ]; } || LOCAL_ID=$(lab_dn "$cert")
   [ -n "$REMOTE_ID" ] || [ -z "$REMOTE_HOST" ] || REMOTE_ID=$(lab_dn "$REMOTE_HOST")
-  local loc rem vip="" pool="" secrets=""
+  local loc rem vip="" pool="" secrets="" opts=""
   local xsecret="xauth-1 { id = \"$XAUTH_USER\"
     secret = \"$XAUTH_PASS\" }"
   case "$AUTH:$role" in
@@ -174,6 +174,9 @@ lab_swanctl_conf() {
       certs = $cert.crt${LOCAL_ID:+
       id = \"$LOCAL_ID\"} }"
       rem="remote { auth = xauth }"
+      # vpnc sends no CERTREQ and gives up without the hub's certificate ("vpnc: no
+      # certificates in the stack"); charon sends it only when asked, by default.
+      opts="send_cert = always"
       secrets=$xsecret ;;
     hybrid:*)
       loc="local { auth = xauth
@@ -196,6 +199,7 @@ connections {
     local_addrs = $LOCAL
     remote_addrs = $REMOTE
     proposals = $IKE
+    $opts
     $vip
     $pool
     $loc
@@ -491,4 +495,52 @@ lab_rw_charon_attrs() {
 # fails when there is none.
 lab_rw_charon_attr() {
   lab_rw_charon_attrs "$1" | awk -v t="$2" '$1 == t { print $2; n++ } END { exit !n }'
+}
+
+# lab_vpnc_hybrid NAME GATEWAY GROUP USER PASSWORD [CONFIG_LINE...]: vpnc in hybrid mode
+# (lab_vpnc_start with "IKE Authmode hybrid", the gateway's certificate checked against
+# the lab CA, DH group 2 = modp1024, no PFS): aggressive mode with ID_KEY_ID GROUP (its
+# group secret is unused in hybrid), then XAuth as USER / PASSWORD and Mode Config.
+# Extra CONFIG_LINEs come last (vpnc takes the last of a repeated setting).
+lab_vpnc_hybrid() {
+  local name=$1 gw=$2 group=$3 user=$4 pass=$5
+  shift 5
+  lab_pki rhum
+  lab_vpnc_start "$name" "$gw" "$group" "unused in hybrid" "$user" "$pass" \
+    "IKE Authmode hybrid" "CA-File $LAB_PKI/ca.crt" "IKE DH Group dh2" \
+    "Perfect Forward Secrecy nopfs" "$@"
+}
+
+# lab_vpnc_wait NAME [SECONDS]: waits (default 30 s) until vpnc's script was called with
+# reason connect (Mode Config done, vpnc-NAME.connect.env written); 1 on timeout or when
+# vpnc ended first.
+lab_vpnc_wait() {
+  local pid end=$((SECONDS + ${2:-30}))
+  pid=$(cat "$LAB_WORK/vpnc-$1/pid")
+  while [ ! -s "$LAB_LOGDIR/vpnc-$1.connect.env" ]; do
+    kill -0 "$pid" 2>/dev/null || return 1
+    ((SECONDS < end)) || return 1
+    sleep 0.2
+  done
+}
+
+# lab_vpnc_env NAME VAR [REASON]: the value of VAR in the environment of vpnc's script
+# for REASON (default connect; vpnc-NAME.REASON.env), e.g. INTERNAL_IP4_ADDRESS,
+# INTERNAL_IP4_NETMASK, INTERNAL_IP4_DNS (space-separated), INTERNAL_IP4_NBNS,
+# CISCO_DEF_DOMAIN, CISCO_SPLIT_INC (the count), CISCO_SPLIT_INC_<n>_ADDR, _MASK, _MASKLEN,
+# _PROTOCOL, _SPORT, _DPORT (n from 0). Fails when the file or VAR is missing.
+lab_vpnc_env() {
+  local f=$LAB_LOGDIR/vpnc-$1.${3:-connect}.env l
+  l=$(grep -m1 "^$2=" "$f" 2>/dev/null) || return 1
+  echo "${l#*=}"
+}
+
+# lab_vpnc_split NAME: the split include networks vpnc's script got (CISCO_SPLIT_INC_<n>_ADDR
+# / _MASKLEN), NET/LEN a line in order; fails when there is none.
+lab_vpnc_split() {
+  local n i
+  n=$(lab_vpnc_env "$1" CISCO_SPLIT_INC) || return 1
+  for ((i = 0; i < n; i++)); do
+    echo "$(lab_vpnc_env "$1" "CISCO_SPLIT_INC_${i}_ADDR")/$(lab_vpnc_env "$1" "CISCO_SPLIT_INC_${i}_MASKLEN")"
+  done
 }
