@@ -431,7 +431,7 @@ lab_rw_charon_split() {
 }
 
 # lab_rw_charon_attrs NAME: every attribute of the last Mode Config REPLY (or SET) NAME's
-# charon received, decoded from its byte dump (charon-NAME.attrs.log), "TYPE VALUE" a
+# charon received (payloads with XAuth attributes only, such as XAUTH_STATUS, skipped), decoded from its byte dump (charon-NAME.attrs.log), "TYPE VALUE" a
 # line: whether charon uses a value or not ("handling INTERNAL_IP4_NBNS attribute failed"
 # in its log means it has no use for it). TYPE is a name below or the number; VALUE is
 # an IPv4 address (ADDRESS, NETMASK, DNS, NBNS, DHCP), NET/LEN per Unity split entry, the
@@ -443,15 +443,19 @@ lab_rw_charon_attrs() {
     function bits(p,   i, n, v) { n = 0; for (i = 0; i < 4; i++) { v = hv(b[p + i]); while (v) { n += v % 2; v = int(v / 2) } } return n }
     function decode(   n, i, t, p, len, name, v, e, w) {
       n = split(bytes, b, " ")
+      # the dump runs on to the end of the message: stop at the payload length
+      if (hv(b[3]) * 256 + hv(b[4]) < n) n = hv(b[3]) * 256 + hv(b[4])
       out = ""
       t = hv(b[5])
       if (t != 2 && t != 3) return
       p = 9
+      cfg = 0
       while (p + 3 <= n) {
         t = hv(b[p]) * 256 + hv(b[p + 1])
         if (t >= 32768) { t -= 32768; v = hv(b[p + 2]) * 256 + hv(b[p + 3]); len = -1 }
         else len = hv(b[p + 2]) * 256 + hv(b[p + 3])
         name = (t in names) ? names[t] : t
+        if (t < 16520 || t > 16529) cfg++
         if (len < 0) { out = out name " " v "\n"; p += 4; continue }
         p += 4
         if (len == 4 && (t <= 4 || t == 6)) out = out name " " ip(p) "\n"
@@ -469,7 +473,7 @@ lab_rw_charon_attrs() {
         }
         p += len
       }
-      last = out
+      if (cfg) last = out
     }
     BEGIN {
       names[1] = "INTERNAL_IP4_ADDRESS"; names[2] = "INTERNAL_IP4_NETMASK"

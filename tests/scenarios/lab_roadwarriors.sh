@@ -162,6 +162,8 @@ lab_wait_log "$badlog" "XAuth authentication of 'alice' \(myself\) failed" 10 ||
   lab_fail "rwbadc: charon did not log its XAuth failure"
 ! lab_rw_charon_vip rwbadc >/dev/null || lab_fail "rwbadc: a virtual IP with a wrong password"
 ! lab_rw_charon_dns rwbadc >/dev/null || lab_fail "rwbadc: DNS servers with a wrong password"
+! lab_rw_charon_attr rwbadc INTERNAL_IP4_ADDRESS >/dev/null ||
+  lab_fail "rwbadc: a Mode Config reply with a wrong password"
 no_sa() { ! lab_swanctl "$1" --list-sas 2>/dev/null | grep -q IKEv1; }
 lab_wait 10 no_sa rwbadc ||
   lab_fail "rwbadc: an SA is still listed"
