@@ -158,6 +158,10 @@ bool cert_store::add_ca_file(const std::string& path) {
   return ok;
 }
 
+bool verify_result::out_of_validity() const {
+  return code == X509_V_ERR_CERT_HAS_EXPIRED || code == X509_V_ERR_CERT_NOT_YET_VALID;
+}
+
 verify_result cert_store::verify(const certificate& cert, const std::vector<certificate>& untrusted,
                                  std::optional<std::time_t> when) const {
   std::unique_ptr<STACK_OF(X509), void (*)(STACK_OF(X509)*)> chain(

@@ -50,6 +50,8 @@ struct verify_result {
   bool ok = false;
   int code = 0;       ///< OpenSSL's X509_V_ERR_* value (0 when ok)
   std::string reason; ///< OpenSSL's text for it
+  /// The chain failed only because a certificate is expired or not yet valid.
+  bool out_of_validity() const;
 };
 
 /// Trusted CAs: racoon's certificate folder, where CAs are found through `<hash>.0` links

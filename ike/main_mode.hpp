@@ -88,15 +88,22 @@ enum class phase1_status : std::uint8_t { in_progress, established, failed };
 /// Why a step failed, without reading `problem`; kept small on purpose: one value per
 /// thing an operator would look at differently.
 enum class phase1_failure : std::uint8_t {
-  none,           ///< not failed
-  proposal,       ///< no acceptable proposal, or an unusable DH group, cipher or method
-  credentials,    ///< we lack what the agreed method needs (pre-shared key, certificate, key)
-  certificate,    ///< the peer's certificate is missing, unreadable or not trusted
-  identity,       ///< the peer's ID does not match its certificate or peers_identifier
-  authentication, ///< the peer's HASH or SIG does not verify, or its message does not decrypt
-  malformed,      ///< a message lacks a payload or carries a value out of range
-  internal,       ///< we could not build our own message
+  none,                ///< not failed
+  proposal,            ///< no acceptable proposal, or an unusable DH group, cipher or method
+  credentials,         ///< we lack what the agreed method needs (pre-shared key, certificate, key)
+  certificate,         ///< the peer's certificate is missing, unreadable or not trusted
+  identity,            ///< the peer's ID does not match its certificate or peers_identifier
+  authentication,      ///< the peer's HASH or SIG does not verify, or its message does not decrypt
+  malformed,           ///< a message lacks a payload or carries a value out of range
+  internal,            ///< we could not build our own message
+  certificate_expired, ///< the peer's certificate (or its CA's) is outside its validity
+  config,              ///< the remote block has nothing usable (set by the peer actor)
+  timeout,             ///< no answer, or not complete within the phase1 timer (the actor)
+  refused_by_peer,     ///< the peer sent an error notify (the session)
 };
+
+/// The counter suffix of a failure (`ike.phase1_failed.<name>`): "no_proposal", ...
+const char* to_string(phase1_failure f);
 
 /// What one call gives back.
 struct phase1_step {

@@ -115,7 +115,7 @@ std::optional<proof_error> check_signature(const phase1_policy& pol, phase1_esta
       return proof_error{credentials, "no CA store to check the peer's certificate"};
     auto v = pol.cas->verify(*cert);
     if (!v.ok)
-      return proof_error{certificate,
+      return proof_error{v.out_of_validity() ? certificate_expired : certificate,
                          "certificate " + cert->subject_text() + " not trusted: " + v.reason};
   }
   auto pub = cert->public_key();

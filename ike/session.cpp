@@ -13,43 +13,32 @@ namespace coati::ike {
 
 const char* to_string(phase1_failure f) {
   switch (f) {
-  case phase1_failure::config:
-    return "config";
-  case phase1_failure::no_proposal:
+  case phase1_failure::proposal:
     return "no_proposal";
-  case phase1_failure::identity:
-    return "identity";
+  case phase1_failure::credentials:
+    return "credentials";
   case phase1_failure::certificate:
     return "certificate";
   case phase1_failure::certificate_expired:
     return "certificate_expired";
+  case phase1_failure::identity:
+    return "identity";
   case phase1_failure::authentication:
     return "authentication";
+  case phase1_failure::malformed:
+    return "malformed";
+  case phase1_failure::internal:
+    return "internal";
+  case phase1_failure::config:
+    return "config";
   case phase1_failure::timeout:
     return "timeout";
   case phase1_failure::refused_by_peer:
     return "refused_by_peer";
-  case phase1_failure::other:
+  case phase1_failure::none:
     break;
   }
   return "other";
-}
-
-phase1_failure classify_failure(const std::string& why) {
-  auto has = [&](const char* s) { return why.find(s) != std::string::npos; };
-  if (has("proposal"))
-    return phase1_failure::no_proposal;
-  if (has("does not match the certificate") || has("peers_identifier"))
-    return phase1_failure::identity;
-  if (has("expired") || has("not yet valid"))
-    return phase1_failure::certificate_expired;
-  if (has("certificate") || has("CA") || has("issuer") || has("verify"))
-    return phase1_failure::certificate;
-  if (has("ID") || has("identifier") || has("identity"))
-    return phase1_failure::identity;
-  if (has("pre-shared") || has("HASH") || has("hash") || has("signature") || has("decrypt"))
-    return phase1_failure::authentication;
-  return phase1_failure::other;
 }
 
 namespace {
@@ -140,7 +129,7 @@ effects session::on_phase1(std::span<const std::uint8_t> d, bool aggressive) {
         }
       }
     }
-    fail(out, classify_failure(step.problem), step.problem);
+    fail(out, step.reason, step.problem);
     return out;
   }
   if (!step.problem.empty()) {
@@ -194,7 +183,7 @@ effects session::on_clear_informational(std::span<const std::uint8_t> d) {
     out.push_back(count_effect{"notify_received"});
     if (initiator_ && t >= 1 && t < 16384) {
       fail(out,
-           n.message == notify_type::no_proposal_chosen ? phase1_failure::no_proposal
+           n.message == notify_type::no_proposal_chosen ? phase1_failure::proposal
                                                         : phase1_failure::refused_by_peer,
            "the responder refused: " + notify_name(n.message));
       return out;

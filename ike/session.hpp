@@ -20,25 +20,6 @@
 
 namespace coati::ike {
 
-/// Why a phase 1 ended without an ISAKMP SA; the counter is `phase1_failed.<to_string>`.
-enum class phase1_failure : std::uint8_t {
-  config,              ///< the remote block has nothing usable
-  no_proposal,         ///< no offer matched (either side)
-  identity,            ///< the ID is not the certificate's, or not an accepted one
-  certificate,         ///< the certificate chain does not verify
-  certificate_expired, ///< outside its validity
-  authentication,      ///< HASH or signature wrong (another pre-shared key?)
-  timeout,             ///< no answer, or not complete within the phase1 timer
-  refused_by_peer,     ///< the peer sent an error notify
-  other,
-};
-
-/// The counter suffix of a failure ("no_proposal", ...).
-const char* to_string(phase1_failure f);
-
-/// The failure that a state machine's reason text describes.
-phase1_failure classify_failure(const std::string& why);
-
 /// How loud a log line of the session is.
 enum class log_level : std::uint8_t { error, warning, notify, info };
 
@@ -61,7 +42,7 @@ struct log_effect {
 struct phase1_up_effect {};
 /// Phase 1 failed: the actor ends.
 struct phase1_failed_effect {
-  phase1_failure why = phase1_failure::other;
+  phase1_failure why = phase1_failure::internal;
   std::string text;
 };
 /// A quick mode datagram for the child of `message_id`; `new_child`: none exists yet
