@@ -8,6 +8,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/auth.hpp"
 #include "actors/interfaces.hpp"
 
 namespace coati::test {
@@ -16,6 +17,7 @@ namespace coati::test {
 struct system_config : caf::actor_system_config {
   system_config() {
     add_message_types<caf::id_block::coati>();
+    add_message_types<caf::id_block::coati_auth>();
     set("scheduler.max-threads", 2);
   }
 };
