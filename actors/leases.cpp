@@ -62,8 +62,10 @@ lease_table::grant lease_table::acquire(const std::string& user, owner_id owner,
     auto& s = slots_[i];
     g.address = opts_.network + static_cast<std::uint32_t>(i);
     if (!s.owners.empty()) { // live: a second login (or the same owner again)
-      if (s.owners.count(owner) != 0)
+      if (s.owners.count(owner) != 0) {
+        g.again = true;
         return g;
+      }
       if (opts_.second == second_login::refuse) {
         g.why = failure::second_login_refused;
         g.error = "user " + user + " is logged in already with " + ipv4_text(g.address);
@@ -78,9 +80,10 @@ lease_table::grant lease_table::acquire(const std::string& user, owner_id owner,
     g.renewed = true;
     return g;
   }
-  for (const auto& [order, i] : free_) {
-    if (reserved_for_other(slots_[i], user, now))
+  for (const auto& [order, index] : free_) {
+    if (reserved_for_other(slots_[index], user, now))
       continue;
+    auto i = index; // take() erases the node `index` refers to
     take(i, user, owner, now);
     g.address = opts_.network + static_cast<std::uint32_t>(i);
     return g;

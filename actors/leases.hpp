@@ -62,6 +62,7 @@ public:
     std::uint32_t address = 0;
     bool renewed = false; ///< the user's previous address, given back
     bool shared = false;  ///< the user's live lease, now with one more holder
+    bool again = false;   ///< the owner held it already (a repeated request)
     std::string error;    ///< when why != none
     bool ok() const { return why == failure::none; }
   };

@@ -10,6 +10,7 @@
 
 #include "actors/auth.hpp"
 #include "actors/interfaces.hpp"
+#include "actors/pool.hpp"
 
 namespace coati::test {
 
@@ -18,6 +19,7 @@ struct system_config : caf::actor_system_config {
   system_config() {
     add_message_types<caf::id_block::coati>();
     add_message_types<caf::id_block::coati_auth>();
+    add_message_types<caf::id_block::coati_pool>();
     set("scheduler.max-threads", 2);
   }
 };

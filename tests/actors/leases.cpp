@@ -120,6 +120,7 @@ BOOST_AUTO_TEST_CASE(same_owner_asking_again_holds_once) {
   auto b = t.acquire("alice", 1, t0 + 1s);
   BOOST_TEST(b.address == a.address);
   BOOST_TEST(!b.shared);
+  BOOST_TEST(b.again);
   BOOST_TEST(t.rows(t0)[0].holders == 1u);
 }
 
