@@ -181,7 +181,7 @@ check_result pam_check(const pam_options& opts, const std::string& user,
                        const crypto::secret_bytes& password, const std::string& remote) {
   if (user.empty())
     return {reason::bad_credentials, "empty user name", {}};
-  if (std::memchr(password.data(), 0, password.size()) != nullptr)
+  if (!password.empty() && std::memchr(password.data(), 0, password.size()) != nullptr)
     return {reason::bad_credentials, "password contains a NUL byte", {}};
   conversation_data data{&user, &password};
   const pam_conv conv{&converse, &data};

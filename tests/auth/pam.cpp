@@ -58,9 +58,12 @@ BOOST_FIXTURE_TEST_CASE(deny_stack_refuses_everyone, pam_fixture) {
   BOOST_TEST(auth::to_string(r.why) == "bad_credentials");
 }
 
-BOOST_FIXTURE_TEST_CASE(missing_service_is_a_backend_error, pam_fixture) {
-  auth::pam_options none{"no-such-service", stack.confdir()};
-  auto r = auth::pam_check(none, "alice", pw("secret-alice"), "");
+// (A service without any file makes Linux-PAM 1.5.2's pam_start fail and leak inside
+// libpam, which LeakSanitizer reports: a stack naming a missing module shows the same
+// verdict without that.)
+BOOST_FIXTURE_TEST_CASE(broken_stack_is_a_backend_error, pam_fixture) {
+  auth::pam_options broken{"coati-broken", stack.confdir()};
+  auto r = auth::pam_check(broken, "alice", pw("secret-alice"), "");
   BOOST_TEST(!r.ok());
   BOOST_TEST(auth::to_string(r.why) == "backend_error", r.text);
 }

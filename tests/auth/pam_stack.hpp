@@ -3,7 +3,8 @@
 // is never read or written. Service "coati-test" checks passwords with pam_exec.so running
 // a script the folder holds: user U's password is "secret-U"; user "slow" takes 5 s and
 // user "sleepy" 2 s before the answer; user "locked" passes authentication and fails
-// account management (pam_succeed_if.so).
+// account management (pam_succeed_if.so). Service "coati-deny" refuses everyone
+// (pam_deny.so); "coati-broken" names a module that does not exist.
 
 #include <cstdlib>
 #include <filesystem>
@@ -42,6 +43,7 @@ public:
                                    "account requisite pam_succeed_if.so quiet user notin locked\n"
                                    "account required pam_permit.so\n");
     write(dir_ / "coati-deny", "auth required pam_deny.so\naccount required pam_deny.so\n");
+    write(dir_ / "coati-broken", "auth required pam_coati_no_such_module.so\n");
   }
   pam_stack(const pam_stack&) = delete;
   pam_stack& operator=(const pam_stack&) = delete;
