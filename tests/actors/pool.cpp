@@ -2,6 +2,7 @@
 // actors) and released when an owner says so or goes down.
 #include <boost/test/unit_test.hpp>
 
+#include "actors/auth.hpp"
 #include "actors/pool.hpp"
 #include "config/config.hpp"
 #include "config/model.hpp"
@@ -159,6 +160,32 @@ BOOST_FIXTURE_TEST_CASE(sender_is_the_default_owner, pool_fixture) {
   BOOST_TEST(r.ok);
   self->send(p, lease_release{});
   BOOST_TEST(show(p).empty());
+}
+
+// As the daemon will: spawned from a supervisor, kept and asked as dynamically typed
+// handles (the stats actor's fan-out asks every child for `status` that way).
+BOOST_FIXTURE_TEST_CASE(spawned_like_the_daemon_does, pool_fixture) {
+  auto parent = sys.spawn([](caf::event_based_actor* s) -> caf::behavior {
+    lease_options lo{*ipv4_value("10.9.0.1"), 0xffffff00, 4, 0s, second_login::share};
+    auth_options ao;
+    ao.source = auth::backend::ldap;
+    ao.workers = 2;
+    auto pool = caf::actor_cast<caf::actor>(spawn_pool(*s, lo));
+    auto auth = caf::actor_cast<caf::actor>(spawn_auth(*s, ao));
+    s->monitor(pool);
+    s->monitor(auth);
+    return {[pool, auth](int) { return std::vector<caf::actor>{pool, auth}; }};
+  });
+  std::vector<caf::actor> kids;
+  self->request(parent, 5s, 0)
+      .receive([&](std::vector<caf::actor>& k) { kids = k; }, [](caf::error&) {});
+  BOOST_REQUIRE(kids.size() == 2u);
+  BOOST_TEST(status_of(kids[0]).values["pool.size"] == 4);
+  BOOST_TEST(status_of(kids[1]).values["auth.workers"] == 2);
+  BOOST_TEST(status_of(kids[1]).values["auth.in_flight"] == 0);
+  for (auto& k : kids)
+    self->send_exit(k, caf::exit_reason::user_shutdown);
+  self->send_exit(parent, caf::exit_reason::user_shutdown);
 }
 
 BOOST_AUTO_TEST_CASE(options_from_the_seed_hub) {
