@@ -24,6 +24,7 @@ auth_options auth_options_for(const config::mode_cfg_block& m) {
     o.source = auth::backend::radius;
     break;
   }
+  o.auth_groups = m.auth_groups;
   return o;
 }
 
@@ -80,6 +81,12 @@ void dispatch(auth_self self);
 /// A worker finished check `id`: answer it unless it timed out, and take the next one.
 void on_done(auth_self self, const caf::actor& worker, std::uint64_t id, auth_reply reply) {
   auto& st = self->state;
+  const auto& wanted = st.opts.auth_groups;
+  if (reply.ok && !wanted.empty() &&
+      std::none_of(reply.groups.begin(), reply.groups.end(), [&](const std::string& g) {
+        return std::find(wanted.begin(), wanted.end(), g) != wanted.end();
+      }))
+    reply = {false, auth::reason::account_denied, "in none of the auth_groups", {}};
   if (st.pending.count(id) == 0)
     st.counts["auth.late"] += 1; // answered as a timeout already
   else

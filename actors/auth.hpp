@@ -124,10 +124,13 @@ struct auth_options {
   std::size_t workers = 8;                     ///< threads that may sit in PAM at once
   std::size_t queue_limit = 128;               ///< checks waiting beyond that: busy
   std::chrono::milliseconds time_limit{10000}; ///< per check, from arrival
+  /// racoon's `auth_groups`: when not empty, an accepted user must be in one of them
+  /// (system groups), else the answer is account_denied.
+  std::vector<std::string> auth_groups;
 };
 
 /// The auth options for racoon's `mode_cfg` block (auth_source system|pam; ldap and
-/// radius are accepted and answer `unsupported`).
+/// radius are accepted and answer `unsupported`; auth_groups).
 auth_options auth_options_for(const config::mode_cfg_block& m);
 
 /// The auth actor's state.

@@ -178,6 +178,20 @@ BOOST_FIXTURE_TEST_CASE(time_limit_answers_timeout, auth_fixture) {
   BOOST_TEST(c["auth.in_flight"] == 0);
 }
 
+// racoon's auth_groups: the users of the pam_exec stack have no system groups.
+BOOST_FIXTURE_TEST_CASE(auth_groups_restrict, auth_fixture) {
+  auth_options o;
+  o.pam = {"coati-test", stack.confdir()};
+  o.auth_groups = {"coati-vpn"};
+  auto a = spawn_auth(sys, o);
+  spawned.push_back(a);
+  auto r = ask(a, "alice", "secret-alice");
+  BOOST_TEST(!r.ok);
+  BOOST_TEST(auth::to_string(r.reason) == "account_denied");
+  BOOST_TEST(r.text == "in none of the auth_groups");
+  BOOST_TEST(counts(a)["auth.failed.account_denied"] == 1);
+}
+
 BOOST_FIXTURE_TEST_CASE(unsupported_backend_says_so, auth_fixture) {
   auth_options o;
   o.source = auth::backend::ldap;
@@ -196,7 +210,10 @@ BOOST_AUTO_TEST_CASE(options_from_mode_cfg) {
   BOOST_TEST(o.pam.service == "racoon");
   BOOST_TEST(o.workers == 8u);
   m.auth = config::auth_source::system;
-  BOOST_TEST(auth::to_string(auth_options_for(m).source) == "system");
+  m.auth_groups = {"vpn", "staff"};
+  o = auth_options_for(m);
+  BOOST_TEST(auth::to_string(o.source) == "system");
+  BOOST_TEST(o.auth_groups.size() == 2u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -66,12 +66,16 @@ BOOST_FIXTURE_TEST_CASE(through_the_auth_actor, test::actor_fixture) {
   actors::auth_options o;
   o.pam = unix_stack();
   auto a = actors::spawn_auth(sys, o);
-  auto ask = [&](const std::string& user, const std::string& password) {
+  auto ask_of = [&](const actors::auth_actor& who, const std::string& user,
+                    const std::string& password) {
     actors::auth_reply out;
-    self->request(a, 10s, actors::auth_request{user, pw(password), "203.0.113.5:500"})
+    self->request(who, 10s, actors::auth_request{user, pw(password), "203.0.113.5:500"})
         .receive([&](actors::auth_reply& r) { out = std::move(r); },
                  [&](caf::error& e) { out.text = to_string(e); });
     return out;
+  };
+  auto ask = [&](const std::string& user, const std::string& password) {
+    return ask_of(a, user, password);
   };
   auto ok = ask("coati-alice", "alice pw 1");
   BOOST_TEST(ok.ok, ok.text);
@@ -82,6 +86,16 @@ BOOST_FIXTURE_TEST_CASE(through_the_auth_actor, test::actor_fixture) {
   BOOST_TEST(c["auth.ok"] == 1);
   BOOST_TEST(c["auth.failed.bad_credentials"] == 1);
   self->send_exit(a, caf::exit_reason::user_shutdown);
+  // racoon's auth_groups, with the groups of the private /etc/group.
+  o.auth_groups = {"coati-admins", "coati-staff"};
+  auto staff = actors::spawn_auth(sys, o);
+  BOOST_TEST(ask_of(staff, "coati-alice", "alice pw 1").ok);
+  o.auth_groups = {"coati-admins"};
+  auto admins = actors::spawn_auth(sys, o);
+  auto denied = ask_of(admins, "coati-alice", "alice pw 1");
+  BOOST_TEST(auth::to_string(denied.reason) == "account_denied");
+  self->send_exit(staff, caf::exit_reason::user_shutdown);
+  self->send_exit(admins, caf::exit_reason::user_shutdown);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
