@@ -8,7 +8,9 @@
 
 #include <caf/all.hpp>
 
+#include "actors/auth.hpp"
 #include "actors/interfaces.hpp"
+#include "actors/pool.hpp"
 
 namespace coati::test {
 
@@ -16,6 +18,8 @@ namespace coati::test {
 struct system_config : caf::actor_system_config {
   system_config() {
     add_message_types<caf::id_block::coati>();
+    add_message_types<caf::id_block::coati_auth>();
+    add_message_types<caf::id_block::coati_pool>();
     set("scheduler.max-threads", 2);
   }
 };
