@@ -61,17 +61,24 @@ struct auth_fixture : test::actor_fixture {
     return out;
   }
 
+  using checks_list = std::vector<std::pair<std::string, std::string>>;
+
   /// Sends every (user, password) at once from a helper actor, in this order; answers
   /// are recorded in `log` as they arrive.
-  void fire(const auth_actor& a, std::vector<std::pair<std::string, std::string>> checks,
-            arrivals& log) {
-    sys.spawn([a, checks, &log](caf::event_based_actor* s) {
-      for (const auto& [user, password] : checks)
-        s->request(a, 60s, request_for(user, password))
-            .then([&log, u = user](
-                      auth_reply& r) { log.add(u + ":" + std::string{auth::to_string(r.reason)}); },
-                  [&log, u = user](caf::error&) { log.add(u + ":error"); });
-    });
+  void fire(const auth_actor& a, checks_list checks, arrivals& log) {
+    // (Spawned with arguments: CAF 0.17.6 dereferences a null argument tuple when a
+    // function is spawned without any, which UBSan stops.)
+    sys.spawn(
+        [](caf::event_based_actor* s, auth_actor to, const checks_list& list, arrivals* out) {
+          for (const auto& [user, password] : list)
+            s->request(to, 60s, request_for(user, password))
+                .then(
+                    [out, u = user](auth_reply& r) {
+                      out->add(u + ":" + std::string{auth::to_string(r.reason)});
+                    },
+                    [out, u = user](caf::error&) { out->add(u + ":error"); });
+        },
+        a, std::move(checks), &log);
   }
 
   std::map<std::string, std::int64_t> counts(const auth_actor& a) {
