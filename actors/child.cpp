@@ -208,6 +208,16 @@ void start(child_self self) {
     auto lookup = [self, snap,
                    remote](const ike::id_payload& idci,
                            const ike::id_payload& idcr) -> std::optional<ike::phase2_policy> {
+      if (const auto& lease = self->state.args.lease) {
+        // A roadwarrior speaks only for the address it was given.
+        auto p = kernel::prefix_of(idci);
+        if (!p || p->addr != *lease || p->prefix != 32) {
+          COATI_LOG(error, "child", where(self->state.args.link.ends), ": quick mode for ",
+                    idci.to_string(), " refused: the client's address is ", lease->to_string());
+          count(self, "phase2_refused.not_the_lease");
+          return std::nullopt;
+        }
+      }
       const auto* s = find_sainfo(*snap.cfg, idci, idcr);
       if (s == nullptr) {
         COATI_LOG(error, "child", "no sainfo for ", idci.to_string(), " <-> ", idcr.to_string());

@@ -19,6 +19,7 @@
 
 #include "actors/interfaces.hpp"
 #include "actors/link.hpp"
+#include "actors/services.hpp"
 #include "config/model.hpp"
 #include "ike/quick_mode.hpp"
 
@@ -37,6 +38,8 @@ struct child_args {
   std::optional<ike::bytes> first;              ///< responder: QM1
   const config::sainfo_block* sainfo = nullptr; ///< initiator: what to propose (in snap.cfg)
   bool offer_ipcomp = true;                     ///< initiator: may propose IPComp
+  /// A roadwarrior's leased address: its quick modes must come from there (IDci).
+  std::optional<config::ip_address> lease;
   std::optional<std::uint32_t> reqid; ///< the SAs' reqid (an acquiring policy's); else ours
 };
 

@@ -64,6 +64,23 @@ void spawn_child(daemon_actor* self, const std::string& name) {
   } else if (name == "script") {
     st.svc.script = self->spawn(script_actor, std::chrono::seconds{30});
     child = caf::actor_cast<caf::actor>(st.svc.script);
+  } else if (name == "auth" || name == "pool") {
+    // XAuth and Mode Config: only for a configuration with a mode_cfg block.
+    const auto& m = st.snapshot->mode_cfg;
+    if (!m)
+      return;
+    if (name == "auth") {
+      st.svc.auth = spawn_auth(*self, auth_options_for(*m));
+      child = caf::actor_cast<caf::actor>(st.svc.auth);
+    } else {
+      try {
+        st.svc.pool = spawn_pool(*self, pool_options_for(*m));
+      } catch (const std::exception& e) {
+        COATI_LOG(error, "daemon", "mode_cfg: no address pool: ", e.what());
+        return;
+      }
+      child = caf::actor_cast<caf::actor>(st.svc.pool);
+    }
   } else if (name == "stats") {
     child = self->spawn(stats, me, std::chrono::milliseconds{2000});
   } else if (name == "admin") {
@@ -132,7 +149,7 @@ void shut_down(daemon_actor* self, const caf::error& reason) {
   st.stopping = true;
   COATI_LOG(notify, "daemon", "stopping: ", self->system().render(reason));
   auto finish = [self, reason] {
-    for (const char* name : {"admin", "stats", "script", "policy", "kernel"}) {
+    for (const char* name : {"admin", "stats", "script", "pool", "auth", "policy", "kernel"}) {
       auto i = self->state.children.find(name);
       if (i != self->state.children.end() && i->second.handle)
         self->send_exit(i->second.handle, reason);
@@ -237,6 +254,8 @@ caf::behavior daemon(daemon_actor* self, daemon_options opts,
   spawn_child(self, "kernel");
   spawn_child(self, "policy");
   spawn_child(self, "script");
+  spawn_child(self, "auth");
+  spawn_child(self, "pool");
   spawn_child(self, "listener");
   if (self->state.opts.with_admin)
     spawn_child(self, "admin");

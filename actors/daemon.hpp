@@ -30,6 +30,7 @@
 #include <caf/all.hpp>
 
 #include "actors/interfaces.hpp"
+#include "actors/services.hpp"
 #include "actors/listener.hpp"
 #include "actors/setup.hpp"
 #include "config/config.hpp"

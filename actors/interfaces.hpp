@@ -298,18 +298,6 @@ using script_api = caf::typed_actor<
     /// script.* counters.
     caf::replies_to<status_atom>::with<counters>>;
 
-/// The services peers and children talk to.
-struct services {
-  kernel_api kernel;
-  policy_api policy;
-  script_api script;
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, services& x) {
-  return f(caf::meta::type_name("services"), x.kernel, x.policy, x.script);
-}
-
 /// The listener: the IKE sockets' actor, router of datagrams to peers (actors/listener.hpp).
 using listener_api = caf::typed_actor<
     /// One UDP datagram its I/O thread read.

@@ -14,6 +14,7 @@
 #include <caf/all.hpp>
 
 #include "actors/interfaces.hpp"
+#include "actors/services.hpp"
 #include "config/address.hpp"
 #include "ike/payloads.hpp"
 

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "actors/child.hpp"
+#include "actors/roadwarrior.hpp"
 #include "actors/setup.hpp"
 #include "config/config.hpp"
 #include "crypto/random.hpp"
@@ -48,6 +49,10 @@ void report_rows(peer_self self) {
                     (a.initiator ? "initiator " : "responder ") + st.state_text + " " + when;
   if (st.p1)
     row += " id=\"" + st.p1->peer_id + "\"";
+  if (!st.xauth_user.empty())
+    row += " user=\"" + ike::escape_text(st.xauth_user) + "\"";
+  if (st.config && st.config->address)
+    row += " address=" + dotted(*st.config->address);
   std::vector<std::string> esp;
   for (const auto& [addr, rows] : st.child_rows)
     esp.insert(esp.end(), rows.begin(), rows.end());
@@ -68,6 +73,9 @@ std::vector<std::string> script_env(const peer_state& st) {
     env.push_back("REMOTE_ID=" + st.p1->peer_id);
     env.push_back("IKE_COOKIE=" + cookie_text(st.p1->sa.icookie, st.p1->sa.rcookie));
   }
+  if (st.args.snap.cfg->mode_cfg || !st.xauth_user.empty()) // racoon with hybrid support
+    for (auto& v : mode_cfg_env(st.xauth_user, st.config ? &*st.config : nullptr))
+      env.push_back(std::move(v));
   return env;
 }
 
@@ -92,6 +100,7 @@ void spawn_child(peer_self self, std::uint32_t mid, std::optional<ike::bytes> fi
   ca.first = std::move(first);
   ca.sainfo = sainfo;
   ca.offer_ipcomp = st.args.acquire_ipcomp;
+  ca.lease = st.lease;
   if (ca.initiator) {
     ca.reqid = st.args.acquire_reqid;
     st.session->child_started(mid);
@@ -133,7 +142,7 @@ void start_children(peer_self self) {
   }
 }
 
-void phase1_up(peer_self self) {
+void phase1_up(peer_self self, bool config_follows) {
   auto& st = self->state;
   const auto& sa = *st.session->established();
   auto shared = std::make_shared<phase1_shared>();
@@ -146,7 +155,8 @@ void phase1_up(peer_self self) {
   COATI_LOG(notify, "peer", "ISAKMP-SA established ", st.args.ends.local.to_string(), "[",
             st.args.ends.local_port, "]-", where(st.args.ends),
             " spi:", cookie_text(sa.icookie, sa.rcookie), " id \"", st.p1->peer_id, "\"");
-  run_script(self, r.script_phase1_up);
+  if (!config_follows) // an XAuth server runs it once the client has its config (racoon)
+    run_script(self, r.script_phase1_up);
   report_rows(self);
   // The ISAKMP SA's lifetime: gone when it ends (no phase-1 rekey yet).
   // A proposal without a lifetime (0) gets the remote block's.
@@ -174,6 +184,38 @@ void log_line(const peer_state& st, const ike::log_effect& l) {
   }
 }
 
+bool perform(peer_self self, ike::effects fx);
+
+/// XAuth REPLY: the auth actor checks the user, the pool leases an address; the session
+/// gets the verdict (with the user's Mode Config values when both said yes).
+void check_credentials(peer_self self, ike::check_credentials_effect c) {
+  auto& st = self->state;
+  st.xauth_user = c.user;
+  auto verdict = [self](std::optional<ike::mode_cfg_values> v, const std::string& why) {
+    auto& s = self->state;
+    if (v)
+      s.lease = config::ip_address::parse(dotted(*v->address));
+    perform(self, s.session->xauth_verdict(std::move(v), why));
+  };
+  const auto* m = st.args.snap.cfg->mode_cfg ? &*st.args.snap.cfg->mode_cfg : nullptr;
+  if (m == nullptr || !st.args.svc.auth || !st.args.svc.pool) {
+    verdict(std::nullopt, "this hub has no mode_cfg block: nobody can log in");
+    return;
+  }
+  auth_request rq{c.user, std::move(c.password), where(st.args.ends)};
+  check_roadwarrior(self, st.args.svc, *m, std::move(rq), verdict);
+}
+
+/// Mode Config REPLY sent: the client is set up; racoon runs phase1_up now.
+void config_done(peer_self self, ike::config_done_effect d) {
+  auto& st = self->state;
+  st.config = std::move(d.values);
+  COATI_LOG(notify, "peer", where(st.args.ends), ": user \"", ike::escape_text(d.user), "\" has ",
+            st.config->address ? dotted(*st.config->address) : std::string{"no address"});
+  run_script(self, st.args.snap.cfg->remotes.at(st.args.remote).script_phase1_up);
+  report_rows(self);
+}
+
 /// Performs what the session decided, in order. False when the actor has ended.
 bool perform(peer_self self, ike::effects fx) {
   auto& st = self->state;
@@ -186,8 +228,18 @@ bool perform(peer_self self, ike::effects fx) {
       count(self, std::move(c->name));
     } else if (auto* l = std::get_if<ike::log_effect>(&e)) {
       log_line(st, *l);
-    } else if (std::holds_alternative<ike::phase1_up_effect>(e)) {
-      phase1_up(self);
+    } else if (auto* u = std::get_if<ike::phase1_up_effect>(&e)) {
+      phase1_up(self, u->config_follows);
+    } else if (auto* cc = std::get_if<ike::check_credentials_effect>(&e)) {
+      check_credentials(self, std::move(*cc));
+    } else if (auto* cd = std::get_if<ike::config_done_effect>(&e)) {
+      config_done(self, std::move(*cd));
+    } else if (std::holds_alternative<ike::stop_retransmit_effect>(e)) {
+      st.rtx.stop();
+    } else if (auto* end = std::get_if<ike::end_effect>(&e)) {
+      COATI_LOG(notify, "peer", where(st.args.ends), ": ending the ISAKMP-SA: ", end->why);
+      self->quit();
+      return false;
     } else if (auto* f = std::get_if<ike::phase1_failed_effect>(&e)) {
       COATI_LOG(error, "peer", "phase 1 with ", where(st.args.ends), " failed: ", f->text);
       st.state_text = "failed";
@@ -321,7 +373,11 @@ peer_api::behavior_type peer_actor(peer_self self, peer_args args) {
       // Retransmission timer of the phase-1 round trip under way.
       [self](tick_atom, std::uint64_t gen) {
         auto& s = self->state;
-        if (retransmit_tick(self, s.rtx, gen, s.link, timers(s)))
+        if (!retransmit_tick(self, s.rtx, gen, s.link, timers(s)))
+          return;
+        if (s.p1) // phase 1 is up: our XAuth message went unanswered
+          perform(self, s.session->transaction_timeout());
+        else
           timed_out(self, "no answer after " + std::to_string(s.rtx.tries()) + " transmissions");
       },
       // false: the phase1 timer; true: the ISAKMP SA's lifetime.

@@ -27,6 +27,7 @@
 
 #include "actors/interfaces.hpp"
 #include "actors/link.hpp"
+#include "actors/services.hpp"
 #include "ike/session.hpp"
 
 namespace coati::actors {
@@ -64,7 +65,10 @@ struct peer_state {
   retransmitter rtx;
   std::string state_text = "negotiating";
   std::chrono::system_clock::time_point created = std::chrono::system_clock::now();
-  bool remote_deleted = false; ///< the peer deleted the ISAKMP SA: no Delete back
+  bool remote_deleted = false;                ///< the peer deleted the ISAKMP SA: no Delete back
+  std::string xauth_user;                     ///< the XAuth user, once it sent its name
+  std::optional<ike::mode_cfg_values> config; ///< what Mode Config gave the client
+  std::optional<config::ip_address> lease;    ///< its address: quick mode only from there
   peer_state() = default;
   peer_state(const peer_state&) = delete;
   peer_state& operator=(const peer_state&) = delete;

@@ -1,5 +1,7 @@
 #include "actors/setup.hpp"
 
+#include "ike/transaction.hpp"
+
 #include <algorithm>
 #include <fstream>
 #include <sys/stat.h>
@@ -360,6 +362,14 @@ std::optional<phase1_setup> make_phase1(const config::configuration& cfg, std::s
         s.policy.peers_identifier.push_back(std::move(*der));
   s.policy.nonce_size = r.nonce_size;
   s.policy.initial_contact = r.initial_contact;
+  // An XAuth server says it speaks XAuth and Cisco Unity (split networks, domain): clients
+  // such as strongSwan's unity plugin ask for those attributes only after the Unity VID.
+  bool xauth_server = std::any_of(s.policy.offers.begin(), s.policy.offers.end(),
+                                  [](const auto& o) { return o.xauth == ike::xauth_role::server; });
+  if (xauth_server) {
+    s.policy.vendor_ids.push_back(ike::vendor_ids::xauth);
+    s.policy.vendor_ids.push_back(ike::vendor_ids::unity);
+  }
   return s;
 }
 

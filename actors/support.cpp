@@ -67,15 +67,12 @@ void sainfo_settings(const config::sainfo_block& s, std::size_t index,
 
 void mode_cfg_settings(const config::mode_cfg_block& m, std::vector<std::string>& out) {
   auto add = [&](const std::string& what) { out.push_back("mode_cfg: " + what); };
-  add("XAuth and Mode Config are not implemented yet: the whole block is ignored");
-  if (!m.auth_groups.empty())
-    add("auth_groups is not implemented yet: every authenticated user is let in");
   if (m.groups != config::group_source::system)
     add("group_source ldap is not implemented yet; ignored");
+  if (!m.banner.empty())
+    add("banner is not implemented yet; no UNITY_BANNER is sent");
   if (m.acct != config::accounting::none)
     add("accounting is not implemented yet; ignored");
-  if (!m.split_dns.empty())
-    add("split_dns is not implemented yet; not sent");
   if (m.auth == config::auth_source::ldap || m.conf == config::conf_source::ldap)
     add("LDAP (auth_source/conf_source ldap) is not implemented yet");
 }

@@ -103,6 +103,8 @@ effects session::receive(std::span<const std::uint8_t> datagram) {
     return on_quick(datagram, h.value().message_id);
   case exchange_type::informational:
     return up_ ? on_informational(datagram) : on_clear_informational(datagram);
+  case exchange_type::transaction:
+    return on_transaction(datagram);
   default:
     return just(count_effect{"unexpected_exchange"});
   }
@@ -139,17 +141,119 @@ effects session::on_phase1(std::span<const std::uint8_t> d, bool aggressive) {
   }
   if (!up_ && established() != nullptr) {
     up_ = true;
+    bool xauth = is_xauth_server(*established());
     out.push_back(count_effect{"phase1_up"});
-    out.push_back(phase1_up_effect{});
+    out.push_back(phase1_up_effect{xauth});
     if (established()->initial_contact)
       out.push_back(initial_contact_effect{});
+    if (xauth)
+      start_xauth(out);
   }
+  return out;
+}
+
+// ---------------------------------------------------------------- XAuth + Mode Config
+
+void session::start_xauth(effects& out) {
+  const auto& sa = *established();
+  phase1_context ctx{&sa.keys, sa.icookie, sa.rcookie};
+  xs_.emplace(ctx);
+  ms_.emplace(ctx, true); // Unity values go only to a client that asks for them
+  auto s = xs_->start();
+  out.push_back(count_effect{"xauth_started"});
+  take(s, out, true);
+}
+
+void session::take(xact_step& s, effects& out, bool awaits_reply) {
+  for (auto& w : s.send)
+    out.push_back(send_effect{std::move(w), awaits_reply && !s.retransmit});
+  if (s.reason != xact_reason::none && s.reason != xact_reason::duplicate &&
+      s.status != xact_status::succeeded) {
+    out.push_back(log_effect{
+        s.status == xact_status::failed ? log_level::error : log_level::warning, s.text});
+    out.push_back(count_effect{std::string{"transaction_refused."} + to_string(s.reason)});
+  }
+}
+
+effects session::on_transaction(std::span<const std::uint8_t> d) {
+  if (!up_ || !xs_)
+    return just(count_effect{"unexpected_transaction"});
+  effects out;
+  auto s = xs_->receive(d);
+  bool xauth = s.reason != xact_reason::not_mine;
+  if (!xauth)
+    s = ms_->receive(d);
+  if (xauth && s.status == xact_status::succeeded && !xauth_done_) { // <-- ACK of our SET
+    xauth_done_ = true;
+    out.push_back(stop_retransmit_effect{});
+    out.push_back(count_effect{"xauth_acked"});
+    return out;
+  }
+  if (s.next == xact_next::check_credentials && s.credentials) { // <-- REPLY
+    out.push_back(stop_retransmit_effect{});
+    user_ = s.credentials->user;
+    out.push_back(count_effect{"xauth_checks"});
+    out.push_back(
+        check_credentials_effect{s.credentials->user, std::move(s.credentials->password)});
+    return out;
+  }
+  if (s.next == xact_next::provide_values) { // <-- Mode Config REQUEST
+    if (!xauth_ok_ || !values_) {
+      // racoon answers config only after XAuth succeeded.
+      out.push_back(
+          log_effect{log_level::warning, "Mode Config request before XAuth succeeded: ignored"});
+      out.push_back(count_effect{"config_before_xauth"});
+      return out;
+    }
+    auto a = ms_->answer(*values_); // REPLY -->
+    take(a, out, false);
+    if (a.status == xact_status::succeeded) {
+      out.push_back(count_effect{"config_replied"});
+      out.push_back(config_done_effect{user_, *values_});
+    }
+    return out;
+  }
+  take(s, out, false);
+  return out;
+}
+
+effects session::xauth_verdict(std::optional<mode_cfg_values> values, const std::string& why) {
+  effects out;
+  if (!xs_)
+    return out;
+  bool ok = values.has_value();
+  auto s = xs_->verdict(ok); // SET(STATUS) -->
+  if (ok) {
+    xauth_ok_ = true;
+    values_ = std::move(values);
+    out.push_back(
+        log_effect{log_level::notify, "XAuth user \"" + escape_text(user_) + "\" accepted"});
+    out.push_back(count_effect{"xauth_ok"});
+    take(s, out, true);
+    return out;
+  }
+  out.push_back(
+      log_effect{log_level::error, "XAuth user \"" + escape_text(user_) + "\" refused: " + why});
+  out.push_back(count_effect{"xauth_failed"});
+  take(s, out, false);
+  if (s.next == xact_next::delete_phase1 || s.status == xact_status::failed)
+    out.push_back(end_effect{"XAuth refused"});
+  return out;
+}
+
+effects session::transaction_timeout() {
+  effects out;
+  out.push_back(count_effect{"xauth_timeout"});
+  out.push_back(
+      end_effect{xauth_ok_ ? "no ACK to the XAuth status" : "no XAuth answer from the client"});
   return out;
 }
 
 effects session::on_quick(std::span<const std::uint8_t> d, std::uint32_t message_id) {
   if (!up_)
     return just(count_effect{"quick_before_phase1"});
+  if (xs_ && !xauth_ok_) // racoon: no quick mode before XAuth succeeded
+    return just(count_effect{"quick_before_xauth"});
   bytes wire(d.begin(), d.end());
   if (children_.contains(message_id))
     return just(child_datagram_effect{message_id, std::move(wire), false});

@@ -17,6 +17,8 @@
 
 #include "ike/aggressive_mode.hpp"
 #include "ike/main_mode.hpp"
+#include "ike/mode_cfg.hpp"
+#include "ike/xauth.hpp"
 
 namespace coati::ike {
 
@@ -38,8 +40,28 @@ struct log_effect {
   log_level level = log_level::info;
   std::string text;
 };
-/// Phase 1 is up: `session::established()` holds the SA.
-struct phase1_up_effect {};
+/// Phase 1 is up: `session::established()` holds the SA. `config_follows`: we are the
+/// XAuth server, so the phase1_up script waits for config_done_effect (as racoon).
+struct phase1_up_effect {
+  bool config_follows = false;
+};
+/// XAuth: check these credentials (and find the user's Mode Config values), then call
+/// session::xauth_verdict.
+struct check_credentials_effect {
+  std::string user; ///< as the client sent it (escape before logging)
+  crypto::secret_bytes password;
+};
+/// The client has its Mode Config values: XAuth and Mode Config are done.
+struct config_done_effect {
+  std::string user;
+  mode_cfg_values values;
+};
+/// A round trip ended: stop retransmitting.
+struct stop_retransmit_effect {};
+/// End the ISAKMP SA now, telling the peer (a Delete): XAuth refused or not answered.
+struct end_effect {
+  std::string why;
+};
 /// Phase 1 failed: the actor ends.
 struct phase1_failed_effect {
   phase1_failure why = phase1_failure::internal;
@@ -62,9 +84,11 @@ struct initial_contact_effect {};
 struct deleted_by_peer_effect {};
 
 /// One thing the actor must do.
-using effect = std::variant<send_effect, count_effect, log_effect, phase1_up_effect,
-                            phase1_failed_effect, child_datagram_effect, delete_children_effect,
-                            initial_contact_effect, deleted_by_peer_effect>;
+using effect =
+    std::variant<send_effect, count_effect, log_effect, phase1_up_effect, phase1_failed_effect,
+                 child_datagram_effect, delete_children_effect, initial_contact_effect,
+                 deleted_by_peer_effect, check_credentials_effect, config_done_effect,
+                 stop_retransmit_effect, end_effect>;
 using effects = std::vector<effect>;
 
 /// Main mode or aggressive mode, behind one face.
@@ -85,8 +109,16 @@ public:
   /// That child has ended: a later datagram with its message ID is a new quick mode.
   void child_ended(std::uint32_t message_id) { children_.erase(message_id); }
 
+  /// XAuth server: the verdict on the credentials of check_credentials_effect, with the
+  /// user's Mode Config values when accepted (nullopt: refused, e.g. no address left).
+  effects xauth_verdict(std::optional<mode_cfg_values> values, const std::string& why);
+  /// No answer to our XAuth/Mode Config message after the retransmissions.
+  effects transaction_timeout();
+
   /// The phase-1 SA, once established.
   const phase1_established* established() const;
+  /// True while an XAuth server still waits for the client's credentials or ACK.
+  bool in_transaction() const { return xs_.has_value() && !xauth_done_; }
   bool initiator() const { return initiator_; }
   bool aggressive() const { return x_.index() == 1; }
 
@@ -95,12 +127,22 @@ private:
   effects on_quick(std::span<const std::uint8_t> d, std::uint32_t message_id);
   effects on_informational(std::span<const std::uint8_t> d);
   effects on_clear_informational(std::span<const std::uint8_t> d);
+  effects on_transaction(std::span<const std::uint8_t> d);
+  void take(xact_step& s, effects& out, bool awaits_reply);
+  void start_xauth(effects& out);
   void fail(effects& out, phase1_failure why, std::string text);
 
   phase1_exchange x_;
   bool initiator_;
   bool up_ = false;
   std::set<std::uint32_t> children_;
+  // XAuth server (hybrid_rsa_server, xauth_*_server): XAuth, then Mode Config pull.
+  std::optional<xauth_server> xs_;
+  std::optional<mode_cfg_server> ms_;
+  bool xauth_ok_ = false;   ///< the verdict was yes: quick mode and Mode Config may go on
+  bool xauth_done_ = false; ///< the client ACKed the verdict
+  std::string user_;
+  std::optional<mode_cfg_values> values_; ///< what the user gets (its lease, DNS, ...)
 };
 
 } // namespace coati::ike

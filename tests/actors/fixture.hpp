@@ -10,6 +10,7 @@
 
 #include "actors/auth.hpp"
 #include "actors/interfaces.hpp"
+#include "actors/services.hpp"
 #include "actors/pool.hpp"
 
 namespace coati::test {

@@ -548,3 +548,25 @@ lab_vpnc_split() {
     echo "$(lab_vpnc_env "$1" "CISCO_SPLIT_INC_${i}_ADDR")/$(lab_vpnc_env "$1" "CISCO_SPLIT_INC_${i}_MASKLEN")"
   done
 }
+
+# lab_same NAME WHAT EXPECTED ACTUAL: fails unless ACTUAL (lines) is EXPECTED (words).
+lab_same() {
+  local got
+  got=$(tr '\n' ' ' <<<"$4")
+  got=${got% }
+  [ "$got" = "$3" ] || lab_fail "$1: $2 is '$got', expected '$3'"
+}
+
+# lab_vpnc_check_seed NAME ADDRESS: vpnc NAME's connect script got ADDRESS/255.255.255.255
+# and the seed hub's Mode Config values (LAB_RW_DNS, _WINS, _DOMAIN, _SPLIT).
+lab_vpnc_check_seed() {
+  local n=$1
+  lab_same "$n" INTERNAL_IP4_ADDRESS "$2" "$(lab_vpnc_env "$n" INTERNAL_IP4_ADDRESS)"
+  lab_same "$n" INTERNAL_IP4_NETMASK 255.255.255.255 "$(lab_vpnc_env "$n" INTERNAL_IP4_NETMASK)"
+  lab_same "$n" INTERNAL_IP4_DNS "$LAB_RW_DNS" "$(lab_vpnc_env "$n" INTERNAL_IP4_DNS)"
+  lab_same "$n" INTERNAL_IP4_NBNS "$LAB_RW_WINS" "$(lab_vpnc_env "$n" INTERNAL_IP4_NBNS)"
+  lab_same "$n" CISCO_DEF_DOMAIN "$LAB_RW_DOMAIN" "$(lab_vpnc_env "$n" CISCO_DEF_DOMAIN)"
+  lab_same "$n" CISCO_SPLIT_INC 3 "$(lab_vpnc_env "$n" CISCO_SPLIT_INC)"
+  lab_same "$n" "split include" "$LAB_RW_SPLIT" "$(lab_vpnc_split "$n")"
+  lab_same "$n" CISCO_SPLIT_INC_2_MASK 255.255.255.0 "$(lab_vpnc_env "$n" CISCO_SPLIT_INC_2_MASK)"
+}

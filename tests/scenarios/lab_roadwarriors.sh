@@ -61,14 +61,6 @@ split="192.168.1.0/24 192.168.2.0/24 192.168.3.0/24"
 lab_rw_hub_charon hub alice "alice secret"
 lab_ok "charon hub: hybrid (main and aggressive), pool, DNS, WINS, split include, domain"
 
-# same NAME WHAT EXPECTED ACTUAL: ACTUAL (lines) is EXPECTED (words).
-same() {
-  local got
-  got=$(tr '\n' ' ' <<<"$4")
-  got=${got% }
-  [ "$got" = "$3" ] || lab_fail "$1: $2 is '$got', expected '$3'"
-}
-
 # check_charon NAME MODE VIP: what charon client NAME got from the hub.
 check_charon() {
   local name=$1 mode=$2 vip=$3 log
@@ -82,15 +74,15 @@ check_charon() {
     lab_fail "$name: XAuth did not succeed"
   grep -Eq "generating TRANSACTION request [0-9]+ \[ HASH CPRQ\(ADDR U_SPLITINC U_LOCALLAN DNS\) \]" "$log" ||
     lab_fail "$name: its Mode Config request is not the one documented above"
-  same "$name" "virtual IP" "$vip" "$(lab_rw_charon_vip "$name")"
-  same "$name" "INTERNAL_IP4_ADDRESS" "$vip" "$(lab_rw_charon_attr "$name" INTERNAL_IP4_ADDRESS)"
-  same "$name" "DNS servers (resolve file)" "$dns" "$(lab_rw_charon_dns "$name")"
-  same "$name" "INTERNAL_IP4_DNS" "$dns" "$(lab_rw_charon_attr "$name" INTERNAL_IP4_DNS)"
-  same "$name" "INTERNAL_IP4_NBNS" 192.168.1.1 "$(lab_rw_charon_attr "$name" INTERNAL_IP4_NBNS)"
-  same "$name" "INTERNAL_IP4_NETMASK" 255.255.255.255 "$(lab_rw_charon_attr "$name" INTERNAL_IP4_NETMASK)"
-  same "$name" "UNITY_DEF_DOMAIN" local "$(lab_rw_charon_attr "$name" UNITY_DEF_DOMAIN)"
-  same "$name" "UNITY_SPLIT_INCLUDE" "$split" "$(lab_rw_charon_attr "$name" UNITY_SPLIT_INCLUDE)"
-  same "$name" "child narrowed to" "$split" "$(lab_rw_charon_split "$name")"
+  lab_same "$name" "virtual IP" "$vip" "$(lab_rw_charon_vip "$name")"
+  lab_same "$name" "INTERNAL_IP4_ADDRESS" "$vip" "$(lab_rw_charon_attr "$name" INTERNAL_IP4_ADDRESS)"
+  lab_same "$name" "DNS servers (resolve file)" "$dns" "$(lab_rw_charon_dns "$name")"
+  lab_same "$name" "INTERNAL_IP4_DNS" "$dns" "$(lab_rw_charon_attr "$name" INTERNAL_IP4_DNS)"
+  lab_same "$name" "INTERNAL_IP4_NBNS" 192.168.1.1 "$(lab_rw_charon_attr "$name" INTERNAL_IP4_NBNS)"
+  lab_same "$name" "INTERNAL_IP4_NETMASK" 255.255.255.255 "$(lab_rw_charon_attr "$name" INTERNAL_IP4_NETMASK)"
+  lab_same "$name" "UNITY_DEF_DOMAIN" local "$(lab_rw_charon_attr "$name" UNITY_DEF_DOMAIN)"
+  lab_same "$name" "UNITY_SPLIT_INCLUDE" "$split" "$(lab_rw_charon_attr "$name" UNITY_SPLIT_INCLUDE)"
+  lab_same "$name" "child narrowed to" "$split" "$(lab_rw_charon_split "$name")"
   grep -q "handling INTERNAL_IP4_NBNS attribute failed" "$log" ||
     lab_fail "$name: charon now handles WINS: update the comment above"
   grep -q "selected proposal: ESP:3DES_CBC/HMAC_MD5_96/NO_EXT_SEQ" "$log" ||
@@ -130,14 +122,7 @@ lab_vpnc_wait rwvpnc 30 || lab_fail "rwvpnc: vpnc's script was not called with c
 vlog=$LAB_LOGDIR/vpnc-rwvpnc.log
 grep -q "IKE SA selected hybrid(rsa)-3des-sha1" "$vlog" || lab_fail "rwvpnc: not hybrid 3des-sha1"
 lab_wait_log "$vlog" "IPSEC SA selected 3des-md5" 20 || lab_fail "rwvpnc: quick mode not 3des-md5"
-same rwvpnc INTERNAL_IP4_ADDRESS 192.168.201.22 "$(lab_vpnc_env rwvpnc INTERNAL_IP4_ADDRESS)"
-same rwvpnc INTERNAL_IP4_NETMASK 255.255.255.255 "$(lab_vpnc_env rwvpnc INTERNAL_IP4_NETMASK)"
-same rwvpnc INTERNAL_IP4_DNS "$dns" "$(lab_vpnc_env rwvpnc INTERNAL_IP4_DNS)"
-same rwvpnc INTERNAL_IP4_NBNS 192.168.1.1 "$(lab_vpnc_env rwvpnc INTERNAL_IP4_NBNS)"
-same rwvpnc CISCO_DEF_DOMAIN local "$(lab_vpnc_env rwvpnc CISCO_DEF_DOMAIN)"
-same rwvpnc CISCO_SPLIT_INC 3 "$(lab_vpnc_env rwvpnc CISCO_SPLIT_INC)"
-same rwvpnc "split include" "$split" "$(lab_vpnc_split rwvpnc)"
-same rwvpnc CISCO_SPLIT_INC_2_MASK 255.255.255.0 "$(lab_vpnc_env rwvpnc CISCO_SPLIT_INC_2_MASK)"
+lab_vpnc_check_seed rwvpnc 192.168.201.22
 grep -q "looking for HybridInitRSA peer configs matching .*\[labgroup\]" "$hublog" ||
   lab_fail "hub: vpnc did not come as a hybrid aggressive-mode peer with ID labgroup"
 grep -q "assigning virtual IP 192.168.201.22 to peer" "$hublog" ||

@@ -19,6 +19,7 @@
 #include <caf/all.hpp>
 
 #include "actors/daemon.hpp"
+#include "actors/services.hpp"
 #include "actors/support.hpp"
 #include "config/config.hpp"
 #include "util/log.hpp"
@@ -67,7 +68,11 @@ coati::log::level level_for(const coati::config::configuration& cfg, const optio
 }
 
 struct system_config : caf::actor_system_config {
-  system_config() { add_message_types<caf::id_block::coati>(); }
+  system_config() {
+    add_message_types<caf::id_block::coati>();
+    add_message_types<caf::id_block::coati_auth>();
+    add_message_types<caf::id_block::coati_pool>();
+  }
 };
 
 } // namespace
