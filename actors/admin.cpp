@@ -1,4 +1,5 @@
 #include "actors/admin.hpp"
+#include "actors/pool.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -21,7 +22,6 @@ namespace coati::actors {
 namespace {
 
 constexpr std::uint32_t max_request = 1U << 16; ///< a command line
-
 
 bool read_all(int fd, void* buf, std::size_t n) {
   auto* p = static_cast<char*>(buf);
@@ -235,6 +235,32 @@ private:
         s->request(daemon_, std::chrono::seconds{5}, show_sa_atom_v, arg).receive(answer, failed);
       else
         s->request(daemon_, std::chrono::seconds{5}, connect_atom_v, arg).receive(answer, failed);
+      return out;
+    }
+    if (verb == "logout-user") {
+      std::string out;
+      s->request(daemon_, std::chrono::seconds{5}, logout_atom_v, arg)
+          .receive(
+              [&](std::string& text) {
+                out = text.starts_with("error: ") ? "error\n" + text.substr(7) + "\n"
+                                                  : "ok\n" + text + "\n";
+              },
+              [&](caf::error& e) { out = "error\n" + sys_.render(e) + "\n"; });
+      return out;
+    }
+    if (verb == "show-pool") {
+      std::string out;
+      s->request(daemon_, std::chrono::seconds{5}, show_pool_atom_v)
+          .receive(
+              [&](lease_rows& rows) {
+                out = "ok\n";
+                for (const auto& r : rows.rows)
+                  out += r.address + " " + (r.user.empty() ? "-" : r.user) +
+                         (r.holders > 0 ? " leased holders=" + std::to_string(r.holders)
+                                        : std::string{" reserved"}) +
+                         " seconds=" + std::to_string(r.seconds) + "\n";
+              },
+              [&](caf::error& e) { out = "error\n" + sys_.render(e) + "\n"; });
       return out;
     }
     if (verb == "debug-crash") {

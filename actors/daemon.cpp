@@ -294,6 +294,21 @@ caf::behavior daemon(daemon_actor* self, daemon_options opts,
           return caf::make_error(caf::sec::invalid_argument, "listener is down");
         return self->delegate(l, a, kind);
       },
+      [self](logout_atom a, const std::string& user) -> caf::result<caf::message> {
+        handler_clock::scope timing{self->state.clock};
+        auto l = child_handle(self, "listener");
+        if (!l)
+          return caf::make_error(caf::sec::invalid_argument, "listener is down");
+        return self->delegate(l, a, user);
+      },
+      [self](show_pool_atom a) -> caf::result<caf::message> {
+        handler_clock::scope timing{self->state.clock};
+        auto p = child_handle(self, "pool");
+        if (!p)
+          return caf::make_error(caf::sec::invalid_argument,
+                                 "no address pool (no mode_cfg block, or it failed)");
+        return self->delegate(p, a);
+      },
       [self](connect_atom a, const std::string& address) -> caf::result<caf::message> {
         handler_clock::scope timing{self->state.clock};
         auto l = child_handle(self, "listener");

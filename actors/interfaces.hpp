@@ -10,6 +10,10 @@
 //            <- (stats_atom)                       -> counters        delegated to stats
 //            <- (crash_atom, name)                 -> bool            test hook: crash a child
 //            <- (children_atom)                    -> child_list      itself + live children
+//            <- (show_sa_atom, kind)               -> std::string     delegated to listener
+//            <- (connect_atom, address)            -> std::string     delegated to listener
+//            <- (logout_atom, user)                -> std::string     delegated to listener
+//            <- (show_pool_atom)                   -> lease_rows      delegated to pool
 //   stats    <- (stats_atom)                       -> counters        every actor's counters
 //            <- (status_atom)                      -> counters        stats.* counters
 //            <- (crash_atom)                                          test hook: throw
@@ -261,6 +265,8 @@ CAF_ADD_ATOM(coati, coati::actors, event_atom, "event")
 CAF_ADD_ATOM(coati, coati::actors, initial_contact_atom, "initcont")
 CAF_ADD_ATOM(coati, coati::actors, subscribe_atom, "subscribe")
 CAF_ADD_ATOM(coati, coati::actors, delete_atom, "delete")
+CAF_ADD_ATOM(coati, coati::actors, user_atom, "user")
+CAF_ADD_ATOM(coati, coati::actors, logout_atom, "logout")
 CAF_END_TYPE_ID_BLOCK(coati)
 
 namespace coati::actors {
@@ -312,6 +318,10 @@ using listener_api = caf::typed_actor<
     caf::reacts_to<event_atom, std::string>,
     /// A peer's show-sa rows changed (isakmp rows, esp rows).
     caf::reacts_to<sa_rows_atom, std::vector<std::string>, std::vector<std::string>>,
+    /// A peer's XAuth user was accepted (logout-user finds it by this name).
+    caf::reacts_to<user_atom, std::string>,
+    /// logout-user USER: end that user's ISAKMP SAs; answers "ok: ..." or "error: ...".
+    caf::replies_to<logout_atom, std::string>::with<std::string>,
     /// A peer got INITIAL-CONTACT: end the remote's other peers.
     caf::reacts_to<initial_contact_atom, std::string>,
     /// ACQUIRE (and EXPIRE) from the kernel's event thread.

@@ -634,6 +634,29 @@ listener_api::behavior_type listener(listener_api::stateful_pointer<listener_sta
         i->second.isakmp_rows = std::move(isakmp);
         i->second.esp_rows = std::move(esp);
       },
+      [self](user_atom, const std::string& user) {
+        handler_clock::scope timing{self->state.clock};
+        auto i = self->state.peers.find(caf::actor_cast<caf::actor_addr>(self->current_sender()));
+        if (i != self->state.peers.end())
+          i->second.user = user;
+      },
+      [self](logout_atom, const std::string& user) -> std::string {
+        handler_clock::scope timing{self->state.clock};
+        if (user.empty())
+          return "error: logout-user needs a user name";
+        int n = 0;
+        for (const auto& [addr, e] : self->state.peers)
+          if (e.user == user)
+            if (auto h = caf::actor_cast<caf::actor>(addr)) {
+              self->send_exit(h, caf::exit_reason::user_shutdown);
+              ++n;
+            }
+        self->state.counts["logouts"] += n;
+        if (n == 0)
+          return "error: no ISAKMP-SA of user " + user;
+        COATI_LOG(notify, "listener", "logout-user ", user, ": ending ", n, " ISAKMP-SA(s)");
+        return "ok: " + std::to_string(n) + " ISAKMP-SA(s) of " + user + " ended";
+      },
       [self](initial_contact_atom, const std::string& remote) {
         handler_clock::scope timing{self->state.clock};
         auto sender = caf::actor_cast<caf::actor_addr>(self->current_sender());

@@ -42,6 +42,7 @@ struct peer_entry {
   ike::cookie icookie{};
   std::string remote; ///< the peer's address
   bool initiator = false;
+  std::string user; ///< the XAuth user, once accepted
   std::vector<std::string> isakmp_rows, esp_rows;
 };
 

@@ -193,8 +193,10 @@ void check_credentials(peer_self self, ike::check_credentials_effect c) {
   st.xauth_user = c.user;
   auto verdict = [self](std::optional<ike::mode_cfg_values> v, const std::string& why) {
     auto& s = self->state;
-    if (v)
+    if (v) {
       s.lease = config::ip_address::parse(dotted(*v->address));
+      self->send(s.args.listener, user_atom_v, s.xauth_user);
+    }
     perform(self, s.session->xauth_verdict(std::move(v), why));
   };
   const auto* m = st.args.snap.cfg->mode_cfg ? &*st.args.snap.cfg->mode_cfg : nullptr;

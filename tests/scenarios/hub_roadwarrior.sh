@@ -148,7 +148,37 @@ lab_wait 10 sh -c "grep -q 'installing new virtual IP' '$(lab_charon_log rwmain)
 lab_same rwmain "virtual IP again" 192.168.201.20 "$(lab_rw_charon_vip rwmain)"
 lab_ok "alice logs out and in again: 192.168.201.20 again"
 
+# --- show-pool and logout-user ---------------------------------------------------------------
+pool=$(lab_coatictl hub show-pool)
+grep -Eq "^192\.168\.201\.20 alice leased" <<<"$pool" || { echo "$pool"; lab_fail "show-pool: alice"; }
+grep -Eq "^192\.168\.201\.21 bob leased" <<<"$pool" || { echo "$pool"; lab_fail "show-pool: bob"; }
+lab_coatictl hub logout-user bob | grep -q "1 ISAKMP-SA(s) of bob ended" || lab_fail "logout-user bob"
+lab_wait 10 grep -qs "XAUTH_USER=bob" "$LAB_LOGDIR/hub-phase1_down.env" ||
+  lab_fail "phase1_down did not run for bob"
+grep -qxF "INTERNAL_ADDR4=192.168.201.21" "$LAB_LOGDIR/hub-phase1_down.env" ||
+  lab_fail "phase1_down: not bob's INTERNAL_ADDR4"
+lab_wait 10 sh -c "! $COATI_BUILD/tools/coatictl/coatictl -s $root/var/racoon/racoon.sock show-pool | grep -q '^192.168.201.21 bob leased'" ||
+  lab_fail "bob's lease is still held after logout-user"
+! lab_coatictl hub logout-user nobody >/dev/null 2>&1 || lab_fail "logout-user of nobody succeeded"
+lab_ok "show-pool lists alice and bob; logout-user bob ends his SA, runs phase1_down, frees his address"
+
 [ "$(sat_sas | tr '\n' ' ')" = "$sat_before" ] || lab_fail "sat: its SAs changed: '$sat_before' -> '$(sat_sas | tr '\n' ' ')'"
 lab_ok "the satellite's SAs are untouched by the roadwarriors' logins and logouts"
 lab_coatictl hub stats >"$LAB_LOGDIR/stats.txt"
+
+# --- a pool of two and a third user ---------------------------------------------------------
+lab_coatid_stop hub "$root"
+sed -i 's/pool_size 180;/pool_size 2;/' "$root/etc/racoon/local.conf"
+lab_coatid_start hub "$root"
+lab_swanctl rwmain --terminate --ike peer >/dev/null 2>&1 || true
+lab_swanctl rwaggr --terminate --ike peer >/dev/null 2>&1 || true
+lab_rw_charon_up rwmain || lab_fail "pool of 2: alice did not log in"
+lab_rw_charon_up rwaggr || lab_fail "pool of 2: bob did not log in"
+lab_vpnc_hybrid rwvpnc "$hub" labgroup carol "carol secret"
+vpid=$(cat "$LAB_WORK/vpnc-rwvpnc/pid")
+lab_wait 20 sh -c "! kill -0 $vpid 2>/dev/null" || lab_fail "pool of 2: carol's vpnc still runs"
+[ "$(stat pool.exhausted)" = 1 ] || lab_fail "pool of 2: pool.exhausted is '$(stat pool.exhausted)'"
+grep -q 'XAuth user "carol" refused: no address for this user: address pool exhausted' "$(lab_coatid_log hub)" ||
+  lab_fail "pool of 2: no clear refusal for carol in the log"
+lab_ok "pool of 2: alice and bob in, carol refused (address pool exhausted, counted)"
 echo PASS

@@ -25,9 +25,9 @@ constexpr const char* default_socket = "/var/racoon/racoon.sock";
 
 /// racoonctl's verbs with their short forms; coati does not do these yet.
 const std::map<std::string, std::string> racoonctl_verbs = {
-    {"show-schedule", "sc"}, {"flush-sa", "fs"},       {"delete-sa", "ds"},
-    {"delete-all-sa", "da"}, {"establish-sa", "es"},   {"vpn-disconnect", "vd"},
-    {"logout-user", "lu"},   {"show-event", "se"},
+    {"show-schedule", "sc"}, {"flush-sa", "fs"},     {"delete-sa", "ds"},
+    {"delete-all-sa", "da"}, {"establish-sa", "es"}, {"vpn-disconnect", "vd"},
+    {"show-event", "se"},
 };
 
 int usage() {
@@ -40,6 +40,8 @@ int usage() {
                "                        the ISAKMP-SAs and IPsec-SAs coatid holds\n"
                "  vpn-connect | vc ADDRESS\n"
                "                        start phase 1 with ADDRESS (a configured remote)\n"
+               "  logout-user | lu USER end USER's ISAKMP-SAs (and IPsec-SAs); frees the lease\n"
+               "  show-pool             the Mode Config address pool: who holds what\n"
                "racoonctl's verbs (show-sa, flush-sa, delete-sa, establish-sa, vpn-connect,\n"
                "vpn-disconnect, logout-user, show-event, ...) are accepted; most are not\n"
                "implemented yet.\n";
@@ -146,15 +148,23 @@ int main(int argc, char** argv) {
     verb = "show-sa";
   if (verb == "vc")
     verb = "vpn-connect";
+  if (verb == "lu")
+    verb = "logout-user";
+  if (verb == "logout-user" && args.size() != 2) {
+    std::cerr << "coatictl: logout-user needs one USER\n";
+    return 2;
+  }
   if (verb == "vpn-connect" && args.size() != 2) {
     std::cerr << "coatictl: vpn-connect needs one ADDRESS\n";
     return 2;
   }
   std::string request = verb;
-  if ((verb == "debug-crash" || verb == "show-sa" || verb == "vpn-connect") && args.size() > 1)
+  if ((verb == "debug-crash" || verb == "show-sa" || verb == "vpn-connect" ||
+       verb == "logout-user") &&
+      args.size() > 1)
     request += " " + args[1];
   if (verb != "status" && verb != "stats" && verb != "reload-config" && verb != "debug-crash" &&
-      verb != "show-sa" && verb != "vpn-connect") {
+      verb != "show-sa" && verb != "vpn-connect" && verb != "logout-user" && verb != "show-pool") {
     for (const auto& [name, short_name] : racoonctl_verbs)
       if (verb == name || verb == short_name) {
         std::cerr << "coatictl: '" << name << "' is not implemented yet\n";
