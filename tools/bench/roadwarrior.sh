@@ -10,9 +10,12 @@
 #   VmHWM (peak), and the auth actor's queue depth sampled every 0.2 s.
 # usage (root): tools/bench/roadwarrior.sh [N...]        default: 200
 #   COATI_BUILD=DIR   the build to use (default: the source's build/)
-#   LOAD_ARGS="..."   more coati-load options, e.g. "--aggressive", "--quick", "--window 100"
+#   RW_ARGS="..."     coati-load options (default "--window 100": at most 100 logins
+#                     unfinished at once; with all at once, more than 136 overflow the auth
+#                     actor's queue and are refused `busy`), e.g. "--aggressive --quick"
 set -euo pipefail
 : "${COATI_SRC:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+RW_ARGS=${RW_ARGS---window 100}
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(200)
 . "$COATI_SRC/tests/lab/lab.sh"
@@ -40,7 +43,7 @@ for n in "${sizes[@]}"; do
   rss0=$(kb VmRSS) cpu0=$(cpu_ticks)
   # shellcheck disable=SC2086
   lab_bg rwload "load-$n" "$load" 192.0.2.1 --from "$(lab_local_ip rwload)" --hybrid \
-    --ca "$LAB_PKI/ca.crt" --users user --password "$pass" -n "$n" --timeout 600 ${LOAD_ARGS:-}
+    --ca "$LAB_PKI/ca.crt" --users user --password "$pass" -n "$n" --timeout 600 ${RW_ARGS}
   load_pid=$LAB_PID
   queued=0
   while kill -0 "$load_pid" 2>/dev/null; do
@@ -70,7 +73,7 @@ done
 
 echo
 echo "coatid roadwarrior login benchmark ($(nproc) CPUs, driver and hub on the same machine," \
-  "hybrid ${LOAD_ARGS:+$LOAD_ARGS }+ XAuth (PAM, pam_unix sha512) + Mode Config)"
+  "hybrid ${RW_ARGS:+$RW_ARGS }+ XAuth (PAM, pam_unix sha512) + Mode Config)"
 printf '%6s %9s %8s %9s %8s %8s %9s %9s %10s %9s %10s %7s\n' N completed seconds "logins/s" \
   p50_ms p99_ms "cpu ms/lg" "RSS0 kB" "RSS1 kB" "kB/user" "HWM kB" "queued"
 printf '%s\n' "${rows[@]}"
