@@ -35,6 +35,29 @@ lab_coatid_pam() {
   lab_bind "$1" "$d" /etc/pam.d
 }
 
+# lab_coatid_rw_hub NAME POOL [--no-hooks]: the seed hub rhum laid out for NAME
+# (lab_coatid_root) with its Mode Config pool grown to POOL addresses (from 192.168.201.20
+# on: up to 230 stay in that /24), the seed's PAM service (lab_coatid_pam), and the hook
+# scripts' nsupdate sent to NAME's own loopback (no resolver there: refused at once).
+# --no-hooks: without the phase1_up / phase1_down scripts (load tests: hundreds of logins
+# would start hundreds of nsupdate processes, which starve everything else on a small
+# machine). Prints ROOT, for lab_coatid_start. Accounts: lab_pam_user(s).
+lab_coatid_rw_hub() {
+  local name=$1 pool=$2 root conf
+  root=$(lab_coatid_root "$name" rhum)
+  conf=$root/etc/racoon/local.conf
+  sed -i -E "s/^([[:space:]]*pool_size)[[:space:]]+[0-9]+;/\1 $pool;/" "$conf"
+  grep -q "pool_size $pool;" "$conf" || lab_fail "lab_coatid_rw_hub: no pool_size"
+  if [ "${3:-}" = --no-hooks ]; then
+    sed -i -E '/^[[:space:]]*script[[:space:]]/d' "$conf"
+    ! grep -q '^[[:space:]]*script[[:space:]]' "$conf" || lab_fail "lab_coatid_rw_hub: hooks left"
+  fi
+  lab_coatid_pam "$name"
+  echo "nameserver 127.0.0.1" >"$LAB_WORK/resolv-$name.conf"
+  lab_bind "$name" "$LAB_WORK/resolv-$name.conf" /etc/resolv.conf
+  echo "$root"
+}
+
 # lab_coatid_start NAME ROOT [ARGS...]: coatid -F on ROOT's racoon.conf in NAME's namespace
 # (log coatid-NAME.log; ARGS go to coatid); returns when coatictl status answers.
 lab_coatid_start() {

@@ -3,6 +3,19 @@
 # the run's state folder, listening only inside a namespace). Reference: tests/README.md.
 
 # --- a PAM test account ---------------------------------------------------------------
+# _lab_private_etc NAME: NAME's private copies of passwd, shadow and group (made and bound
+# over /etc the first time); prints their folder.
+_lab_private_etc() {
+  local d=$LAB_WORK/etc-$1 f
+  if [ ! -d "$d" ]; then
+    mkdir -p "$d"
+    cp /etc/passwd /etc/shadow /etc/group "$d/"
+    chmod 640 "$d/shadow"
+    for f in passwd shadow group; do lab_bind "$1" "$d/$f" "/etc/$f"; done
+  fi
+  echo "$d"
+}
+
 # lab_pam_user NAME USER PASSWORD [GROUP...]: USER (with PASSWORD, and in each GROUP)
 # exists for every process later started in NAME (lab_exec, lab_bg): NAME gets private
 # copies of /etc/passwd, /etc/shadow and /etc/group with USER added, bind-mounted over the
@@ -11,13 +24,7 @@
 lab_pam_user() {
   local name=$1 user=$2 pass=$3 d uid g gid
   shift 3
-  d=$LAB_WORK/etc-$name
-  if [ ! -d "$d" ]; then
-    mkdir -p "$d"
-    cp /etc/passwd /etc/shadow /etc/group "$d/"
-    chmod 640 "$d/shadow"
-    for f in passwd shadow group; do lab_bind "$name" "$d/$f" "/etc/$f"; done
-  fi
+  d=$(_lab_private_etc "$name")
   grep -q "^$user:" "$d/passwd" && lab_fail "lab_pam_user: $user exists already"
   uid=20000
   while cut -d: -f3 "$d/passwd" "$d/group" | grep -qx "$uid"; do uid=$((uid + 1)); done
@@ -33,6 +40,24 @@ lab_pam_user() {
       echo "$g:x:$gid:$user" >>"$d/group"
     fi
   done
+}
+
+# lab_pam_users NAME PREFIX COUNT PASSWORD: users PREFIX0 .. PREFIX<COUNT-1>, all with
+# PASSWORD, for NAME's processes (as lab_pam_user, written at once: one hash for all, one
+# file write per file, so hundreds take a second). Fails when one of them exists already.
+lab_pam_users() {
+  local name=$1 prefix=$2 count=$3 pass=$4 d uid hash
+  d=$(_lab_private_etc "$name")
+  grep -Eq "^$prefix[0-9]+:" "$d/passwd" && lab_fail "lab_pam_users: $prefix* users exist already"
+  uid=$(cut -d: -f3 "$d/passwd" "$d/group" | sort -n | tail -n 1)
+  uid=$((uid < 20000 ? 20000 : uid + 1))
+  hash=$(openssl passwd -6 "$pass")
+  awk -v p="$prefix" -v n="$count" -v u="$uid" -v d="$d" -v h="$hash" 'BEGIN {
+    for (i = 0; i < n; i++) {
+      printf "%s%d:x:%d:%d:lab test user:/nonexistent:/usr/sbin/nologin\n", p, i, u + i, u + i >>(d "/passwd")
+      printf "%s%d:%s:19000:0:99999:7:::\n", p, i, h >>(d "/shadow")
+      printf "%s%d:x:%d:\n", p, i, u + i >>(d "/group")
+    } }'
 }
 
 # --- slapd ----------------------------------------------------------------------------

@@ -9,6 +9,8 @@
 # usage (root): tools/bench/load.sh [N...]      default: 1000 10000
 #   COATI_BUILD=DIR   the build to use (default: the source's build/)
 #   LOAD_ARGS="..."   more coati-load options, e.g. "--window 500" or "--quick"
+#   RW_SIZES="N..."   then the roadwarrior login benchmark (tools/bench/roadwarrior.sh) for
+#                     these N (default 200; empty: skipped), RW_ARGS its coati-load options
 set -euo pipefail
 : "${COATI_SRC:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 : "${COATI_BUILD:=$COATI_SRC/build}"
@@ -61,3 +63,10 @@ echo "coatid load benchmark ($(nproc) CPUs, driver and hub on the same machine${
 printf '%8s %9s %8s %10s %10s %10s %9s %10s %9s %10s\n' N phase1_up seconds "neg/s" \
   "RSS0 kB" "RSS1 kB" "kB/SA" "HWM kB" mbox_peak "cpu ms/neg"
 printf '%s\n' "${rows[@]}"
+
+# Roadwarrior logins (hybrid + XAuth through PAM + Mode Config), in a lab of their own.
+if [ -n "${RW_SIZES-200}" ]; then
+  echo
+  # shellcheck disable=SC2086
+  bash "$COATI_SRC/tools/bench/roadwarrior.sh" ${RW_SIZES-200} | sed -n '/^coatid roadwarrior/,$p'
+fi

@@ -1,5 +1,6 @@
 #include "tools/load/driver.hpp"
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <cerrno>
 #include <csignal>
@@ -17,8 +18,12 @@
 
 #include "crypto/random.hpp"
 #include "crypto/secret.hpp"
+#include "crypto/x509.hpp"
 #include "ike/main_mode.hpp"
 #include "ike/quick_mode.hpp"
+#include "ike/transaction.hpp"
+#include "tools/load/outcomes.hpp"
+#include "tools/load/roadwarrior.hpp"
 
 namespace coati::load {
 
@@ -60,7 +65,7 @@ ike::id_payload subnet_of(const std::string& text) {
 }
 
 /// Where one negotiation stands.
-enum class stage : std::uint8_t { waiting, main, held, quick, done, failed };
+enum class stage : std::uint8_t { waiting, main, held, quick, login, done, failed };
 
 /// One negotiation: its exchanges and its retransmission state.
 struct negotiation {
@@ -70,6 +75,7 @@ struct negotiation {
   cookie icookie{}, rcookie{};
   std::optional<ike::main_mode> mm;
   std::optional<ike::quick_mode> qm;
+  std::optional<login> rw; ///< --hybrid: the whole login instead of mm / qm
   std::uint32_t mid = 0;
   std::vector<bytes> held; ///< MM5, sent on release
   unsigned tries = 0;      ///< transmissions of the current message
@@ -77,6 +83,7 @@ struct negotiation {
   std::uint64_t gen = 0;   ///< invalidates older timers
   std::string hint;        ///< a notify the hub sent, for the failure reason
   bool lost_one = false;   ///< its first MM6 was dropped (--lose-mm6)
+  clock::time_point began, ended; ///< the current attempt's first message, its outcome
 };
 
 struct timer {
@@ -92,6 +99,7 @@ struct endpoint {
   std::string address;
   ike::phase1_identity me;
   ike::phase1_policy policy;
+  login_setup rw; ///< --hybrid (logins borrow it: eps_ never grows once running)
 };
 
 class driver {
@@ -109,6 +117,8 @@ public:
     p2_.lifetime = 3600;
     p2_.check = ike::proposal_check::obey;
     quick_remote_ = subnet_of(o.quick_remote);
+    if (o.hybrid)
+      roadwarriors();
     for (std::size_t i = 0; i < slots_.size(); ++i) {
       slots_[i].index = i;
       slots_[i].sock = i % eps_.size();
@@ -159,6 +169,7 @@ public:
       fire_timers();
     }
     rep_.seconds = std::chrono::duration<double>(last_outcome_ - start_).count();
+    outcomes();
     write_sas();
     return rep_;
   }
@@ -195,6 +206,19 @@ private:
     eps_.push_back(std::move(e));
   }
 
+  /// --hybrid: what the logins from each address say and check in phase 1.
+  void roadwarriors() {
+    auto cas = std::make_shared<crypto::cert_store>();
+    if (o_.ca_file.empty() || !cas->add_ca_file(o_.ca_file))
+      throw std::runtime_error("no CA certificate in '" + o_.ca_file + "' (--ca)");
+    for (auto& e : eps_)
+      e.rw = login_setup_for(o_, e.me, cas, p2_, quick_remote_);
+  }
+
+  std::string user_of(std::size_t index) const {
+    return o_.user.empty() ? o_.user_prefix + std::to_string(index) : o_.user;
+  }
+
   // ------------------------------------------------------------ starting
 
   std::size_t in_flight() const { return begun_ - finished_; }
@@ -217,9 +241,17 @@ private:
     by_cookie_[key_of(n.icookie)] = n.index;
     n.rcookie = {};
     n.qm.reset();
+    n.rw.reset();
     n.hint.clear();
     n.attempts += 1;
+    n.began = clock::now();
     const auto& ep = eps_[n.sock];
+    if (o_.hybrid) {
+      n.rw.emplace(ep.rw, user_of(n.index), n.icookie);
+      n.st = stage::login;
+      on_login_step(n, n.rw->start());
+      return;
+    }
     n.mm.emplace(ike::main_mode::initiator(ep.me, ep.policy, n.icookie));
     n.st = stage::main;
     auto step = n.mm->start();
@@ -291,6 +323,10 @@ private:
     if (n.rcookie != cookie{} && h->rcookie != n.rcookie) {
       cross_wired(n, "responder cookie " + crypto::to_hex(h->rcookie) + " instead of " +
                          crypto::to_hex(n.rcookie));
+      return;
+    }
+    if (n.rw && h->exchange != ike::exchange_type::informational) {
+      on_login(n, *h, d);
       return;
     }
     switch (h->exchange) {
@@ -408,6 +444,69 @@ private:
     done(n);
   }
 
+  void on_login(negotiation& n, const ike::header& h, std::span<const std::uint8_t> d) {
+    if (n.st != stage::login) {
+      rep_.duplicates += 1; // late copies after the outcome
+      return;
+    }
+    if (h.exchange == ike::exchange_type::identity_protection ||
+        h.exchange == ike::exchange_type::aggressive) {
+      if (n.rw->phase1() == nullptr && n.rcookie == cookie{})
+        n.rcookie = h.rcookie; // the hub's first answer fixes its cookie
+    }
+    on_login_step(n, n.rw->receive(h, d));
+  }
+
+  /// Sends what a login step gives and counts what it says.
+  void on_login_step(negotiation& n, login_step s) {
+    send(n, s.send);
+    if (s.duplicate)
+      rep_.duplicates += 1;
+    if (!s.ignored.empty())
+      ignored(s.ignored);
+    if (s.phase1_up)
+      rep_.phase1_up += 1;
+    if (s.xauth_ok)
+      rep_.xauth_ok += 1;
+    if (!s.failed.empty()) {
+      if (s.cross_wired)
+        cross_wired(n, s.failed + ": " + s.detail);
+      fail(n, s.failed, s.detail);
+      return;
+    }
+    if (s.configured && !take_address(n))
+      return;
+    if (s.done) {
+      done(n);
+      return;
+    }
+    if (s.awaits_reply)
+      arm(n);
+  }
+
+  /// Mode Config gave login `n` an address: one of its own (a second user with the same
+  /// address is a hub that mixed up leases), counted.
+  bool take_address(negotiation& n) {
+    rep_.configured += 1;
+    auto a = *n.rw->address();
+    std::uint32_t key = 0;
+    std::memcpy(&key, a.data(), 4);
+    auto [i, fresh] = address_of_.emplace(key, n.index);
+    if (!fresh && slots_[i->second].rw->user() != n.rw->user()) {
+      fail(n, "address also given to another user",
+           dotted(a) + " is " + slots_[i->second].rw->user() + "'s too");
+      return false;
+    }
+    rep_.addresses = address_of_.size();
+    return true;
+  }
+
+  static std::string dotted(const ike::ipv4_address& a) {
+    char text[INET_ADDRSTRLEN] = {};
+    ::inet_ntop(AF_INET, a.data(), text, sizeof text);
+    return text;
+  }
+
   void on_info(negotiation& n, std::span<const std::uint8_t> d) {
     rep_.notifies += 1;
     auto m = ike::decode(d);
@@ -431,7 +530,7 @@ private:
       auto t = timers_.top();
       timers_.pop();
       auto& n = slots_[t.index];
-      if (t.gen != n.gen || (n.st != stage::main && n.st != stage::quick))
+      if (t.gen != n.gen || (n.st != stage::main && n.st != stage::quick && n.st != stage::login))
         continue;
       if (n.tries >= o_.counter) {
         fail(n, "no answer after " + std::to_string(n.tries) + " transmissions " + waiting_for(n));
@@ -439,12 +538,17 @@ private:
       }
       n.tries += 1;
       rep_.retransmits += 1;
-      send(n, {n.st == stage::main ? n.mm->last_sent() : n.qm->last_sent()});
+      if (n.st == stage::login)
+        send(n, {n.rw->last_sent()});
+      else
+        send(n, {n.st == stage::main ? n.mm->last_sent() : n.qm->last_sent()});
       timers_.push(timer{now + o_.interval, n.index, n.gen});
     }
   }
 
   static std::string waiting_for(const negotiation& n) {
+    if (n.st == stage::login)
+      return n.rw->waiting_for();
     if (n.st == stage::quick)
       return "(waiting for QM2)";
     if (n.st == stage::held)
@@ -484,17 +588,23 @@ private:
   void done(negotiation& n) {
     n.st = stage::done;
     n.gen += 1;
+    n.ended = clock::now();
     rep_.completed += 1;
     outcome();
   }
 
-  void fail(negotiation& n, std::string why) {
+  /// `why` is counted (keep it short and stable); `detail` goes with the cookie only.
+  void fail(negotiation& n, std::string why, const std::string& detail = {}) {
     if (!n.hint.empty())
       why += " after " + n.hint;
+    auto line = crypto::to_hex(n.icookie) + " " + why + (detail.empty() ? "" : ": " + detail);
+    if (n.rw)
+      line += " (user " + n.rw->user() + ")";
     if (o_.verbose)
-      std::fprintf(stderr, "coati-load: %s: %s\n", crypto::to_hex(n.icookie).c_str(), why.c_str());
+      std::fprintf(stderr, "coati-load: %s\n", line.c_str());
     rep_.failures[why] += 1;
-    rep_.failed_cookies.push_back(crypto::to_hex(n.icookie) + " " + why);
+    rep_.failed_cookies.push_back(line);
+    n.ended = clock::now();
     n.gen += 1;
     if (n.attempts <= o_.retries) {
       rep_.retried += 1;
@@ -512,13 +622,39 @@ private:
     fill_window();
   }
 
+  static double ms(clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+  /// How each one ended: its duration into the report, a line in --logins.
+  void outcomes() {
+    std::vector<load::outcome> all;
+    for (const auto& n : slots_) {
+      if (n.st != stage::done && n.st != stage::failed)
+        continue;
+      load::outcome o{n.index};
+      o.ok = n.st == stage::done;
+      o.began_ms = ms(n.began - start_);
+      o.ended_ms = ms(n.ended - start_);
+      if (n.rw) {
+        o.user = n.rw->user();
+        if (n.rw->address())
+          o.address = dotted(*n.rw->address());
+      }
+      all.push_back(std::move(o));
+    }
+    add_durations(rep_, all);
+    if (!o_.logins_file.empty())
+      write_outcomes(o_.logins_file, std::move(all));
+  }
+
   void write_sas() const {
     if (o_.sa_file.empty())
       return;
     std::ofstream out{o_.sa_file};
-    for (const auto& n : slots_)
-      if (n.mm && n.mm->established())
+    for (const auto& n : slots_) {
+      bool up = n.rw ? n.rw->phase1() != nullptr : n.mm && n.mm->established();
+      if (up)
         out << crypto::to_hex(n.icookie) << ":" << crypto::to_hex(n.rcookie) << "\n";
+    }
   }
 
   const load_options& o_;
@@ -526,6 +662,7 @@ private:
   std::vector<endpoint> eps_;
   std::vector<negotiation> slots_;
   std::unordered_map<std::uint64_t, std::size_t> by_cookie_;
+  std::unordered_map<std::uint32_t, std::size_t> address_of_; ///< leased address -> login
   std::priority_queue<timer, std::vector<timer>, std::greater<>> timers_;
   ike::phase2_policy p2_;
   ike::id_payload quick_remote_;

@@ -3,7 +3,8 @@
 // responder, on a few UDP sockets (one per local address) served by one poll loop. Each
 // negotiation has its own ike::main_mode / ike::quick_mode objects, so its own cookies,
 // nonces, DH key and IVs; replies are routed by the initiator cookie and checked against
-// the exchange they arrive for.
+// the exchange they arrive for. With `hybrid`, each negotiation is a roadwarrior login
+// instead (tools/load/roadwarrior.hpp: hybrid phase 1, XAuth, Mode Config, quick mode).
 
 #include <chrono>
 #include <cstddef>
@@ -37,6 +38,14 @@ struct load_options {
   std::size_t lose_mm6 = 0; ///< drop the first MM6 of this many negotiations (a lost reply)
   std::string sa_file;      ///< where to write "ICOOKIE:RCOOKIE" of each established ISAKMP SA
   bool verbose = false;
+  // Roadwarrior logins (hybrid_rsa_client + XAuth + Mode Config pull).
+  bool hybrid = false;       ///< each negotiation is a roadwarrior login
+  bool aggressive = false;   ///< its phase 1 in aggressive mode (main mode otherwise)
+  std::string user_prefix;   ///< login i is user PREFIX<i> ...
+  std::string user;          ///< ... or every login is this user
+  std::string password;      ///< XAuth password of every user
+  std::string ca_file;       ///< PEM CA(s) the hub's certificate must chain to
+  std::string logins_file;   ///< where to write one line per login (see main.cpp)
 };
 
 /// What happened.
@@ -59,6 +68,10 @@ struct load_report {
   std::vector<std::string> failed_cookies;        ///< "ICOOKIE reason" of each failure
   std::vector<std::string> cross_wired_samples;   ///< the first few, with the reason
   double seconds = 0;                             ///< first MM1 to the last outcome
+  double p50_ms = 0, p99_ms = 0, max_ms = 0; ///< completed negotiations' own durations
+  std::size_t xauth_ok = 0;                  ///< logins: XAuth SETs that said ok
+  std::size_t configured = 0;                ///< logins: Mode Config REPLYs with an address
+  std::size_t addresses = 0;                 ///< logins: distinct addresses received
 };
 
 /// Runs the negotiations; throws std::runtime_error when the sockets cannot be set up.

@@ -1,7 +1,15 @@
 // coati-load: many simultaneous IKEv1 main mode (+ quick mode) negotiations against one
-// responder (a coatid hub), from one process. Prints what happened and one RESULT line:
+// responder (a coatid hub), from one process; or, with --hybrid, many roadwarrior logins
+// (hybrid phase 1, XAuth, Mode Config, optionally quick mode for the leased address).
+// Prints what happened and one RESULT line:
 //   RESULT started=N completed=N failed=N cross_wired=N retried=N seconds=S per_second=R
-// Exit status 0 only when every negotiation completed and no reply was cross-wired.
+//          p50_ms=T p99_ms=T max_ms=T [xauth_ok=N configured=N addresses=N]
+// (per_second: completed negotiations or logins per second of the run; p50/p99/max: how
+// long each completed one took, first message to its end). --logins FILE gets one line per
+// negotiation, in the order they ended:
+//   INDEX USER ADDRESS ok|failed BEGAN_MS ENDED_MS TOOK_MS   (times from the run's start)
+// Exit status 0 only when every negotiation completed, no reply was cross-wired and, for
+// logins, each got an address of its own.
 
 #include <cstdio>
 #include <cstdlib>
@@ -15,6 +23,8 @@ namespace {
 int usage() {
   std::fprintf(stderr,
                "usage: coati-load HUB --from ADDR[,ADDR...] --psk KEY [options]\n"
+               "       coati-load HUB --from ADDR[,ADDR...] --hybrid --ca FILE\n"
+               "                  (--users PREFIX | --user NAME) --password PASS [options]\n"
                "  -n N               negotiations (1000)\n"
                "  --window N         at most N unfinished at once (0: all at once, the default)\n"
                "  --p1 LIST          phase-1 offers, comma separated (aes128-sha1-modp1024,\n"
@@ -30,7 +40,18 @@ int usage() {
                "  --lose-mm6 N       drop the first MM6 of N negotiations (as a lossy network)\n"
                "  --port P           our source port (500); --hub-port P the hub's (500)\n"
                "  --sa-file FILE     write ICOOKIE:RCOOKIE of each ISAKMP SA established\n"
-               "  -v                 one line per failure on stderr\n");
+               "  -v                 one line per failure on stderr\n"
+               "roadwarrior logins (hybrid_rsa_client, then XAuth and Mode Config pull):\n"
+               "  --hybrid           each negotiation is a login; --p1 offers become hybrid\n"
+               "                     (default 3des-sha1-modp1024, the seed hub's)\n"
+               "  --aggressive       phase 1 in aggressive mode (main mode by default)\n"
+               "  --ca FILE          the CA the hub's certificate must chain to (PEM)\n"
+               "  --users PREFIX     login i is user PREFIX<i> (distinct users)\n"
+               "  --user NAME        every login is user NAME\n"
+               "  --password PASS    every user's XAuth password\n"
+               "  --quick            a quick mode for the leased address (IDci ADDR/32)\n"
+               "  --logins FILE      one line per login: INDEX USER ADDRESS ok|failed\n"
+               "                     BEGAN_MS ENDED_MS TOOK_MS, in the order they ended\n");
   return 2;
 }
 
@@ -49,8 +70,18 @@ std::vector<std::string> split(const std::string& s) {
 }
 
 void print(const coati::load::load_options& o, const coati::load::load_report& r) {
-  std::printf("coati-load: %zu negotiations against %s from %zu address(es)%s\n", o.count,
-              o.hub.c_str(), o.from.size(), o.quick ? ", main mode + quick mode" : ", main mode");
+  if (o.hybrid) {
+    std::printf("coati-load: %zu roadwarrior logins against %s from %zu address(es), hybrid %s "
+                "+ XAuth + Mode Config%s\n",
+                o.count, o.hub.c_str(), o.from.size(), o.aggressive ? "aggressive mode" : "main mode",
+                o.quick ? " + quick mode" : "");
+    std::printf("  XAuth ok %zu, Mode Config %zu, distinct addresses %zu; "
+                "each login took p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
+                r.xauth_ok, r.configured, r.addresses, r.p50_ms, r.p99_ms, r.max_ms);
+  } else {
+    std::printf("coati-load: %zu negotiations against %s from %zu address(es)%s\n", o.count,
+                o.hub.c_str(), o.from.size(), o.quick ? ", main mode + quick mode" : ", main mode");
+  }
   std::printf("  phase 1 up %zu, retransmitted %zu, duplicates received %zu, ignored %zu, "
               "strays %zu, informational %zu%s\n",
               r.phase1_up, r.retransmits, r.duplicates, r.ignored, r.strays, r.notifies,
@@ -67,8 +98,13 @@ void print(const coati::load::load_options& o, const coati::load::load_report& r
     std::printf("  CROSS-WIRED %s\n", c.c_str());
   double rate = r.seconds > 0 ? static_cast<double>(r.completed) / r.seconds : 0.0;
   std::printf("RESULT started=%zu completed=%zu failed=%zu cross_wired=%zu retried=%zu "
-              "seconds=%.3f per_second=%.1f\n",
-              r.started, r.completed, r.failed, r.cross_wired, r.retried, r.seconds, rate);
+              "seconds=%.3f per_second=%.1f p50_ms=%.1f p99_ms=%.1f max_ms=%.1f",
+              r.started, r.completed, r.failed, r.cross_wired, r.retried, r.seconds, rate,
+              r.p50_ms, r.p99_ms, r.max_ms);
+  if (o.hybrid)
+    std::printf(" xauth_ok=%zu configured=%zu addresses=%zu", r.xauth_ok, r.configured,
+                r.addresses);
+  std::printf("\n");
   std::fflush(stdout);
 }
 
@@ -79,7 +115,7 @@ int main(int argc, char** argv) {
     return usage();
   coati::load::load_options o;
   o.hub = argv[1];
-  std::string offers = "aes128-sha1-modp1024,3des-sha1-modp1024";
+  std::string offers;
   try {
     for (int i = 2; i < argc; ++i) {
       std::string k = argv[i];
@@ -124,16 +160,36 @@ int main(int argc, char** argv) {
         o.sa_file = value();
       else if (k == "-v")
         o.verbose = true;
+      else if (k == "--hybrid")
+        o.hybrid = true;
+      else if (k == "--aggressive")
+        o.aggressive = true;
+      else if (k == "--ca")
+        o.ca_file = value();
+      else if (k == "--users")
+        o.user_prefix = value();
+      else if (k == "--user")
+        o.user = value();
+      else if (k == "--password")
+        o.password = value();
+      else if (k == "--logins")
+        o.logins_file = value();
       else
         return usage();
     }
+    if (offers.empty())
+      offers = o.hybrid ? "3des-sha1-modp1024" : "aes128-sha1-modp1024,3des-sha1-modp1024";
     for (const auto& t : split(offers))
       o.offers.push_back(coati::load::parse_offer(t));
-    if (o.from.empty() || o.psk.empty() || o.offers.empty() || o.count == 0 || o.counter == 0)
+    bool creds = o.hybrid ? !o.ca_file.empty() && (o.user.empty() != o.user_prefix.empty()) &&
+                                !o.password.empty()
+                          : !o.psk.empty();
+    if (o.from.empty() || !creds || o.offers.empty() || o.count == 0 || o.counter == 0)
       return usage();
     auto r = coati::load::run_load(o);
     print(o, r);
-    return r.completed == r.started && r.failed == 0 && r.cross_wired == 0 ? 0 : 1;
+    bool leases = !o.hybrid || r.configured == r.completed;
+    return r.completed == r.started && r.failed == 0 && r.cross_wired == 0 && leases ? 0 : 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "coati-load: %s\n", e.what());
     return 2;
