@@ -122,8 +122,8 @@ struct auth_options {
   /// Used instead of source/pam when set (tests; later the LDAP back end with its config).
   std::shared_ptr<const auth::checker> checker;
   std::size_t workers = 8;                     ///< threads that may sit in PAM at once
-  std::size_t queue_limit = 128;               ///< checks waiting beyond that: busy
-  std::chrono::milliseconds time_limit{10000}; ///< per check, from arrival
+  std::size_t queue_limit = 2048; ///< checks waiting beyond that: busy (a few hundred bytes each)
+  std::chrono::milliseconds time_limit{30000}; ///< per check, from arrival
   /// racoon's `auth_groups`: when not empty, an accepted user must be in one of them
   /// (system groups), else the answer is account_denied.
   std::vector<std::string> auth_groups;
