@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # coati's one entry point for people and CI:
-#   tools/dev.sh demo   install what is missing, build, run coatid's demo (hub in a netns)
+#   tools/dev.sh demo   install what is missing, build, run the demo (seed hub, satellite, roadwarrior)
 #   tools/dev.sh test   install what is missing, build (plain, sanitized, fuzz), run every test
 #   tools/dev.sh deps | build | build-asan | build-fuzz    the single steps
 set -euo pipefail

@@ -60,11 +60,21 @@ lab_coatid_rw_hub() {
 
 # lab_coatid_start NAME ROOT [ARGS...]: coatid -F on ROOT's racoon.conf in NAME's namespace
 # (log coatid-NAME.log; ARGS go to coatid); returns when coatictl status answers.
+# With LAB_COATID_SBIN=1 coatid and its scripts see coati-setkey as /sbin/setkey and
+# ping as /sbin/ping (an overlay on /usr/sbin in its own mount namespace), as the seed
+# satellite's phase1_up_cli.sh expects.
 lab_coatid_start() {
-  local name=$1 root=$2
+  local name=$1 root=$2 wrap=()
   shift 2
-  lab_bg "$name" "coatid-$name" "$COATI_BUILD/tools/coatid/coatid" -F --config-root "$root" \
-    -f "$root/etc/racoon/racoon.conf" "$@"
+  if [ "${LAB_COATID_SBIN:-0}" = 1 ]; then
+    mkdir -p "$LAB_WORK/sbin"
+    cp "$COATI_BUILD/tools/setkey/coati-setkey" "$LAB_WORK/sbin/setkey"
+    ln -sf /usr/bin/ping "$LAB_WORK/sbin/ping"
+    # shellcheck disable=SC2016
+    wrap=(sh -c "mount -t overlay overlay -o lowerdir=$LAB_WORK/sbin:/usr/sbin /usr/sbin && "'exec "$0" "$@"')
+  fi
+  lab_bg "$name" "coatid-$name" "${wrap[@]}" "$COATI_BUILD/tools/coatid/coatid" -F \
+    --config-root "$root" -f "$root/etc/racoon/racoon.conf" "$@"
   echo "$LAB_PID" >"$root/coatid.pid"
   echo "$root/var/racoon/racoon.sock" >"$LAB_WORK/coatid-$name.sock"
   lab_wait 20 lab_coatictl "$name" status >/dev/null 2>&1 ||

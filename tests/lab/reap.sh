@@ -17,7 +17,7 @@ LAB_RUNDIR=${LAB_RUNDIR:-/run/coati-lab}
 # lab_proc_start PID: the process's start time in clock ticks (tells a reused PID apart).
 lab_proc_start() {
   local s
-  s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  { read -r s <"/proc/$1/stat"; } 2>/dev/null || return 1 # (no fork: reaping loops call it often)
   s=${s##*) }
   # shellcheck disable=SC2086
   set -- $s
@@ -80,13 +80,14 @@ lab_env_sweep() {
 # process in its namespaces, the namespaces, its temporary folders and its state folder.
 # With "sweep", also every process that carries LAB_PREFIX=P (for runs whose owner died).
 lab_reap() {
-  local p=$1 dir=$LAB_RUNDIR/$1 ns pid i busy d
+  local p=$1 dir=$LAB_RUNDIR/$1 ns pid i busy d skip
   lab_kill_recorded "$dir" TERM
+  skip=" $(lab_ancestors | tr '\n' ' ') " # (once: each pass of the 2 s below stays short)
   for i in $(seq 20); do
     busy=0
     if [ -f "$dir/pids" ]; then
       while read -r d; do
-        [[ " $(lab_ancestors | tr '\n' ' ') " == *" ${d%% *} "* ]] && continue
+        [[ "$skip" == *" ${d%% *} "* ]] && continue
         lab_alive "$d" && busy=1
       done 2>/dev/null <"$dir/pids"
     fi
