@@ -51,9 +51,7 @@ lab_pki rhum armagnac
 lab_pam_user hub "$user" "$pass"
 lab_coatid_pam hub
 # The seed's phase1_up.sh runs unchanged: its nsupdate goes to the hub's own loopback
-# (no resolver there: refused at once), never to the host's resolver.
-echo "nameserver 127.0.0.1" >"$LAB_WORK/resolv-hub.conf"
-lab_bind hub "$LAB_WORK/resolv-hub.conf" /etc/resolv.conf
+# (lab_coatid_root: no resolver there, refused at once), never to the host's resolver.
 hubroot=$(lab_coatid_root hub rhum)
 lab_coatid_start hub "$hubroot"
 say "coatid -F --config-root $hubroot \\"

@@ -5,7 +5,9 @@
 # lab_coatid_root NAME SITE: lays out the seed site SITE (rhum, armagnac) under NAME's
 # folder (tests/lib/seedroot.sh, with the lab's PKI) and prints that folder (ROOT;
 # racoon.conf is ROOT/etc/racoon/racoon.conf). Hook scripts record their environment in
-# $LAB_LOGDIR/NAME-HOOK.env, then run the seed's own.
+# $LAB_LOGDIR/NAME-HOOK.env, then run the seed's own. The seed hub's hooks call nsupdate:
+# NAME's processes get a resolv.conf naming their own loopback (no resolver there: refused
+# at once), so no update ever leaves the lab for the host's resolver.
 lab_coatid_root() {
   local name=$1 site=$2 root etc s
   root=$LAB_WORK/coatid-$name
@@ -20,6 +22,10 @@ lab_coatid_root() {
       "$LAB_LOGDIR" "$name" "$s" "$etc" "$s" >"$etc/$s.sh"
     chmod +x "$etc/$s.sh"
   done
+  if [ ! -f "$LAB_WORK/resolv-$name.conf" ]; then
+    echo "nameserver 127.0.0.1" >"$LAB_WORK/resolv-$name.conf"
+    lab_bind "$name" "$LAB_WORK/resolv-$name.conf" /etc/resolv.conf
+  fi
   echo "$root"
 }
 
@@ -38,7 +44,7 @@ lab_coatid_pam() {
 # lab_coatid_rw_hub NAME POOL [--no-hooks]: the seed hub rhum laid out for NAME
 # (lab_coatid_root) with its Mode Config pool grown to POOL addresses (from 192.168.201.20
 # on: up to 230 stay in that /24), the seed's PAM service (lab_coatid_pam), and the hook
-# scripts' nsupdate sent to NAME's own loopback (no resolver there: refused at once).
+# scripts' nsupdate sent to NAME's own loopback (lab_coatid_root).
 # --no-hooks: without the phase1_up / phase1_down scripts (load tests: hundreds of logins
 # would start hundreds of nsupdate processes, which starve everything else on a small
 # machine). Prints ROOT, for lab_coatid_start. Accounts: lab_pam_user(s).
@@ -53,8 +59,6 @@ lab_coatid_rw_hub() {
     ! grep -q '^[[:space:]]*script[[:space:]]' "$conf" || lab_fail "lab_coatid_rw_hub: hooks left"
   fi
   lab_coatid_pam "$name"
-  echo "nameserver 127.0.0.1" >"$LAB_WORK/resolv-$name.conf"
-  lab_bind "$name" "$LAB_WORK/resolv-$name.conf" /etc/resolv.conf
   echo "$root"
 }
 

@@ -36,9 +36,7 @@ lab_pam_user hub bob "bob secret" vpnusers
 lab_pam_user hub carol "carol secret" vpnusers
 lab_coatid_pam hub
 # The seed's phase1_up.sh / phase1_down.sh run unchanged: their nsupdate goes to a
-# resolver on the hub's own loopback (none there: refused at once), never elsewhere.
-echo "nameserver 127.0.0.1" >"$LAB_WORK/resolv-hub.conf"
-lab_bind hub "$LAB_WORK/resolv-hub.conf" /etc/resolv.conf
+# resolver on the hub's own loopback (lab_coatid_root), never elsewhere.
 root=$(lab_coatid_root hub rhum)
 lab_coatid_start hub "$root"
 hublog=$(lab_coatid_log hub)
