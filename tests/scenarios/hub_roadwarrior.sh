@@ -92,10 +92,12 @@ lab_coatictl hub show-sa isakmp | grep -F 'user="alice"' | grep -qF "address=192
   lab_fail "show-sa: no row for alice at 192.168.201.20"
 lab_ok "charon main mode: hybrid + XAuth alice, 192.168.201.20, DNS, split, phase1_up env, policies for the lease"
 if [ "$esp" = 1 ]; then
+  before=$(lab_esp_bytes hub)
   lab_exec rwmain ping -n -c 3 -i 0.5 -W 3 -I 192.168.201.20 "$(lab_server_ip hub)" \
     >"$LAB_LOGDIR/ping-rwmain.log" 2>&1 ||
     { cat "$LAB_LOGDIR/ping-rwmain.log"; lab_fail "rwmain: no answer through the tunnel"; }
-  lab_ok "ping 192.168.201.20 -> $(lab_server_ip hub) through rwmain's tunnel"
+  [ "$(lab_esp_bytes hub)" -gt "$before" ] || lab_fail "hub: its ESP SAs carried nothing"
+  lab_ok "ping 192.168.201.20 -> $(lab_server_ip hub) through rwmain's tunnel (the hub's ESP counters grew)"
 fi
 
 # --- charon, hybrid, aggressive mode ----------------------------------------------------
