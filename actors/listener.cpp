@@ -39,7 +39,6 @@ std::optional<std::pair<config::ip_address, std::uint16_t>> split_host_port(cons
   return std::make_pair(*addr, static_cast<std::uint16_t>(port));
 }
 
-
 ike::cookie fresh_cookie(const listener_state& st) {
   ike::cookie c{};
   do
@@ -144,6 +143,10 @@ std::string connect(listener_actor* self, const std::string& address,
   if (!remote)
     return "error: no remote block for " + text;
   const auto& r = st.snap.cfg->remotes[*remote];
+  if (r.passive) { // racoon: a passive remote only answers
+    st.counts[acquire != nullptr ? "acquire_passive" : "connect_passive"] += 1;
+    return "error: remote " + r.name + " is passive (passive on): coatid only answers " + text;
+  }
   auto local = source_for(*addr);
   if (!local)
     return "error: no route to " + text;

@@ -401,6 +401,10 @@ peer_api::behavior_type peer_actor(peer_self self, peer_args args) {
         const auto* acq = ke.ev ? std::get_if<kernel::acquire_event>(ke.ev.get()) : nullptr;
         if (acq == nullptr)
           return;
+        if (s.args.snap.cfg->remotes.at(s.args.remote).passive) {
+          count(self, "acquire_passive"); // passive on: we never start a negotiation
+          return;
+        }
         s.args.acquire = acq->sel;
         s.args.acquire_ipcomp = acq->ipcomp;
         s.args.acquire_reqid = acq->reqid;

@@ -21,8 +21,6 @@ void remote_settings(const config::remote_block& r, std::vector<std::string>& ou
         "dpd_maxfail are ignored");
   if (!r.script_phase1_dead.empty())
     add("script ... phase1_dead never runs yet (no DPD probing)");
-  if (r.passive)
-    add("passive on is not enforced yet: vpn-connect and ACQUIREs may still start a phase 1");
   if (r.weak_phase1_check)
     add("weak_phase1_check on: unauthenticated Deletes are still ignored");
   if (r.mode_cfg)

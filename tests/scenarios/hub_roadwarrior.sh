@@ -148,6 +148,11 @@ lab_wait 10 sh -c "grep -q 'installing new virtual IP' '$(lab_charon_log rwmain)
 lab_same rwmain "virtual IP again" 192.168.201.20 "$(lab_rw_charon_vip rwmain)"
 lab_ok "alice logs out and in again: 192.168.201.20 again"
 
+# --- passive on: the hub never initiates ---------------------------------------------------
+out=$(lab_coatictl hub vpn-connect 203.0.113.5 2>&1) && lab_fail "vpn-connect on a passive remote: $out"
+grep -q "is passive (passive on)" <<<"$out" || lab_fail "vpn-connect on a passive remote said: $out"
+lab_ok "passive on: vpn-connect from the hub refused ($(tail -1 <<<"$out"))"
+
 # --- show-pool and logout-user ---------------------------------------------------------------
 pool=$(lab_coatictl hub show-pool)
 grep -Eq "^192\.168\.201\.20 alice leased" <<<"$pool" || { echo "$pool"; lab_fail "show-pool: alice"; }
