@@ -102,6 +102,10 @@ mkdir -p "$logdir"
 {
   printf 'VM_KROOT=%q\n' "$VM_KROOT"
   printf 'VM_LOGDIR=%q\n' "$logdir"
+  # The source and build folders come in as exports of their own, mounted over whatever
+  # the guest has at their paths: a checkout under /root or /tmp (tmpfs in the guest)
+  # works as one under /work.
+  printf 'VM_SRC=%q\nVM_BUILD=%q\n' "$COATI_SRC" "$COATI_BUILD"
   printf 'VM_HOSTNAME=coati-vm\n'
   printf 'VM_MODE=%q\n' "$mode"
   printf 'VM_TERM=%q\n' "$([ "$mode" = shell ] && echo "${TERM:-vt100}" || echo dumb)"
@@ -130,6 +134,8 @@ qemu_args=(-accel tcg -cpu max -smp "${VM_SMP:-2}" -m "${VM_MEM:-1024}"
   -device virtio-rng-pci
   -virtfs "local,path=/,mount_tag=hostroot,security_model=passthrough,readonly=on,multidevs=remap"
   -virtfs "local,path=$run/ctl,mount_tag=vmctl,security_model=passthrough,multidevs=remap"
+  -virtfs "local,path=$COATI_SRC,mount_tag=vmsrc,security_model=passthrough,readonly=on,multidevs=remap"
+  -virtfs "local,path=$COATI_BUILD,mount_tag=vmbuild,security_model=passthrough,readonly=on,multidevs=remap"
   -virtfs "local,path=$logdir,mount_tag=vmlogs,security_model=passthrough,multidevs=remap"
   -pidfile "$run/qemu.pid")
 
