@@ -10,12 +10,11 @@
 #   VmHWM (peak), and the auth actor's queue depth sampled every 0.2 s.
 # usage (root): tools/bench/roadwarrior.sh [N...]        default: 200
 #   COATI_BUILD=DIR   the build to use (default: the source's build/)
-#   RW_ARGS="..."     coati-load options (default "--window 100": at most 100 logins
-#                     unfinished at once; with all at once, more than 136 overflow the auth
-#                     actor's queue and are refused `busy`), e.g. "--aggressive --quick"
+#   RW_ARGS="..."     coati-load options (default none: all N at once), e.g.
+#                     "--aggressive --quick" or "--window 100"
 set -euo pipefail
 : "${COATI_SRC:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
-RW_ARGS=${RW_ARGS---window 100}
+RW_ARGS=${RW_ARGS-}
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(200)
 . "$COATI_SRC/tests/lab/lab.sh"
