@@ -111,6 +111,8 @@ lab_ok "charon aggressive mode: hybrid + XAuth bob, 192.168.201.21, DNS"
 lab_vpnc_hybrid rwvpnc "$hub" labgroup carol "carol secret"
 lab_vpnc_wait rwvpnc 30 || lab_fail "rwvpnc: vpnc's script was not called with connect"
 lab_vpnc_check_seed rwvpnc 192.168.201.22
+lab_coatictl hub show-sa isakmp | grep -F 'id="labgroup"' | grep -qF 'user="carol"' ||
+  lab_fail "show-sa: no row for carol with vpnc's group name as its ID"
 lab_ok "vpnc: hybrid + XAuth carol, 192.168.201.22/32, DNS, WINS, domain, split include in its script"
 if [ "$esp" = 1 ]; then
   lab_exec rwvpnc ip route add "$(lab_lan_net hub)" dev tun0 src 192.168.201.22
