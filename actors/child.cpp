@@ -29,6 +29,17 @@ void count(child_self self, std::string what) {
   self->state.args.link.count(self, std::move(what));
 }
 
+/// The request that removes the SA (dst, spi, proto) again when this child ends.
+kernel_request delete_request(const config::ip_address& dst, std::uint32_t spi,
+                              kernel::xfrm_proto proto) {
+  kernel_request rq;
+  rq.what = kernel_request::op::delete_sa;
+  rq.dst = dst;
+  rq.spi = spi;
+  rq.proto = proto;
+  return rq;
+}
+
 /// Our show-sa rows (in and out), sent to the peer, which merges its children's.
 void report_rows(child_self self) {
   auto& st = self->state;
@@ -62,12 +73,7 @@ void install(child_self self) {
   auto sas = kernel::sa_specs_for(c, ends);
   auto pending = std::make_shared<std::size_t>(sas.size());
   for (auto& sa : sas) {
-    kernel_request del;
-    del.what = kernel_request::op::delete_sa;
-    del.dst = sa.dst;
-    del.spi = sa.spi;
-    del.proto = sa.proto;
-    st.to_remove.push_back(del);
+    st.to_remove.push_back(delete_request(sa.dst, sa.spi, sa.proto));
     kernel_request rq;
     rq.what = kernel_request::op::add_sa;
     rq.sa = std::make_shared<const kernel::sa_spec>(std::move(sa));
@@ -238,16 +244,6 @@ void start(child_self self) {
   }
 }
 
-/// A delete request for a reserved (larval) SPI or CPI of ours.
-kernel_request larval_delete(const child_state& st, std::uint32_t spi, kernel::xfrm_proto p) {
-  kernel_request rq;
-  rq.what = kernel_request::op::delete_sa;
-  rq.dst = st.args.link.ends.local;
-  rq.spi = spi;
-  rq.proto = p;
-  return rq;
-}
-
 /// Our inbound SPI (and an IPComp CPI) from the kernel, before anything else.
 void reserve_spis(child_self self) {
   auto ask = [self](kernel::xfrm_proto proto) {
@@ -265,7 +261,8 @@ void reserve_spis(child_self self) {
     auto& s = self->state;
     if (c.ok) {
       s.cpi = static_cast<std::uint16_t>(c.value);
-      s.to_remove.push_back(larval_delete(s, c.value, kernel::xfrm_proto::comp));
+      s.to_remove.push_back(
+          delete_request(s.args.link.ends.local, c.value, kernel::xfrm_proto::comp));
     } else {
       // No IPComp in this kernel: propose a CPI anyway; the SA add will report the
       // kernel's error.
@@ -280,7 +277,7 @@ void reserve_spis(child_self self) {
       return;
     }
     s.spi = r.value;
-    s.to_remove.push_back(larval_delete(s, r.value, kernel::xfrm_proto::esp));
+    s.to_remove.push_back(delete_request(s.args.link.ends.local, r.value, kernel::xfrm_proto::esp));
     self->request(s.args.svc.kernel, std::chrono::seconds{10}, ask(kernel::xfrm_proto::comp))
         .then(on_cpi, on_error);
   };

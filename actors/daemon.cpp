@@ -28,6 +28,17 @@ caf::actor child_handle(daemon_actor* self, const std::string& name) {
 }
 
 /// Reads the snapshot's certificates, keys and psk.txt (problems are logged).
+/// Hands a request on to the child `name` (its answer goes to the asker), or answers
+/// `down` when that child is not running.
+template <class... Ts>
+caf::result<caf::message> delegate_to(daemon_actor* self, const char* name, const char* down,
+                                      const Ts&... xs) {
+  auto h = child_handle(self, name);
+  if (!h)
+    return caf::make_error(caf::sec::invalid_argument, down);
+  return self->delegate(h, xs...);
+}
+
 void load_creds(daemon_actor* self) {
   std::vector<std::string> problems;
   self->state.creds = load_credentials(*self->state.snapshot, problems);
@@ -280,41 +291,25 @@ caf::behavior daemon(daemon_actor* self, daemon_options opts,
           }
         return out;
       },
-      [self](stats_atom s) -> caf::result<caf::message> {
+      [self](stats_atom s) {
         handler_clock::scope timing{self->state.clock};
-        auto i = self->state.children.find("stats");
-        if (i == self->state.children.end() || !i->second.handle)
-          return caf::make_error(caf::sec::invalid_argument, "stats actor is down");
-        return self->delegate(i->second.handle, s);
+        return delegate_to(self, "stats", "stats actor is down", s);
       },
-      [self](show_sa_atom a, const std::string& kind) -> caf::result<caf::message> {
+      [self](show_sa_atom a, const std::string& kind) {
         handler_clock::scope timing{self->state.clock};
-        auto l = child_handle(self, "listener");
-        if (!l)
-          return caf::make_error(caf::sec::invalid_argument, "listener is down");
-        return self->delegate(l, a, kind);
+        return delegate_to(self, "listener", "listener is down", a, kind);
       },
-      [self](logout_atom a, const std::string& user) -> caf::result<caf::message> {
+      [self](logout_atom a, const std::string& user) {
         handler_clock::scope timing{self->state.clock};
-        auto l = child_handle(self, "listener");
-        if (!l)
-          return caf::make_error(caf::sec::invalid_argument, "listener is down");
-        return self->delegate(l, a, user);
+        return delegate_to(self, "listener", "listener is down", a, user);
       },
-      [self](show_pool_atom a) -> caf::result<caf::message> {
+      [self](show_pool_atom a) {
         handler_clock::scope timing{self->state.clock};
-        auto p = child_handle(self, "pool");
-        if (!p)
-          return caf::make_error(caf::sec::invalid_argument,
-                                 "no address pool (no mode_cfg block, or it failed)");
-        return self->delegate(p, a);
+        return delegate_to(self, "pool", "no address pool (no mode_cfg block, or it failed)", a);
       },
-      [self](connect_atom a, const std::string& address) -> caf::result<caf::message> {
+      [self](connect_atom a, const std::string& address) {
         handler_clock::scope timing{self->state.clock};
-        auto l = child_handle(self, "listener");
-        if (!l)
-          return caf::make_error(caf::sec::invalid_argument, "listener is down");
-        return self->delegate(l, a, address);
+        return delegate_to(self, "listener", "listener is down", a, address);
       },
       [self](crash_atom, const std::string& name) {
         handler_clock::scope timing{self->state.clock};

@@ -201,7 +201,7 @@ void check_credentials(peer_self self, ike::check_credentials_effect c) {
   auto verdict = [self](std::optional<ike::mode_cfg_values> v, const std::string& why) {
     auto& s = self->state;
     if (v) {
-      s.lease = config::ip_address::parse(dotted(*v->address));
+      s.lease = ip_of(*v->address);
       self->send(s.args.listener, user_atom_v, s.xauth_user);
     }
     perform(self, s.session->xauth_verdict(std::move(v), why));
@@ -274,15 +274,6 @@ bool perform(peer_self self, ike::effects fx) {
     }
   }
   return true;
-}
-
-/// Phase 1 did not complete in time.
-void timed_out(peer_self self, std::string why) {
-  ike::effects fx;
-  fx.emplace_back(ike::count_effect{"phase1_failed"});
-  fx.emplace_back(ike::count_effect{"phase1_failed.timeout"});
-  fx.emplace_back(ike::phase1_failed_effect{ike::phase1_failure::timeout, std::move(why)});
-  perform(self, std::move(fx));
 }
 
 /// The phase-1 exchange this peer runs, from its remote block; nullopt (logged) if none.
@@ -387,14 +378,16 @@ peer_api::behavior_type peer_actor(peer_self self, peer_args args) {
         if (s.p1) // phase 1 is up: our XAuth message went unanswered
           perform(self, s.session->transaction_timeout());
         else
-          timed_out(self, "no answer after " + std::to_string(s.rtx.tries()) + " transmissions");
+          perform(self, s.session->phase1_timeout(
+                            "no answer after " + std::to_string(s.rtx.tries()) + " transmissions"));
       },
       // false: the phase1 timer; true: the ISAKMP SA's lifetime.
       [self](expire_atom, bool established_lifetime) {
         auto& s = self->state;
         if (!established_lifetime) {
           if (!s.p1)
-            timed_out(self, "phase 1 not complete within the phase1 timer");
+            perform(self,
+                    s.session->phase1_timeout("phase 1 not complete within the phase1 timer"));
           return;
         }
         COATI_LOG(notify, "peer", where(s.args.ends), ": ISAKMP-SA expired");

@@ -1,5 +1,6 @@
 #include "actors/roadwarrior.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 
@@ -42,6 +43,12 @@ std::string joined(const std::vector<std::string>& parts) {
 std::string dotted(const ike::ipv4_address& a) {
   return std::to_string(a[0]) + "." + std::to_string(a[1]) + "." + std::to_string(a[2]) + "." +
          std::to_string(a[3]);
+}
+
+config::ip_address ip_of(const ike::ipv4_address& a) {
+  config::ip_address out;
+  std::copy(a.begin(), a.end(), out.bytes.begin());
+  return out;
 }
 
 std::optional<ike::mode_cfg_values> mode_cfg_values_for(const config::mode_cfg_block& m,

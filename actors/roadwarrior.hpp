@@ -29,6 +29,8 @@ std::vector<std::string> mode_cfg_env(const std::string& xauth_user,
 
 /// "192.0.2.1" for an IPv4 address.
 std::string dotted(const ike::ipv4_address& a);
+/// The same address as the configuration model holds addresses.
+config::ip_address ip_of(const ike::ipv4_address& a);
 
 /// An XAuth login on `self` (a peer actor): the auth actor checks the credentials, then
 /// the pool leases the user an address (held by `self` until it ends); `done(values, why)`

@@ -98,7 +98,7 @@ effects session::receive(std::span<const std::uint8_t> datagram) {
   switch (h.value().exchange) {
   case exchange_type::identity_protection:
   case exchange_type::aggressive:
-    return on_phase1(datagram, h.value().exchange == exchange_type::aggressive);
+    return on_phase1(datagram, h.value());
   case exchange_type::quick:
     return on_quick(datagram, h.value().message_id);
   case exchange_type::informational:
@@ -110,8 +110,8 @@ effects session::receive(std::span<const std::uint8_t> datagram) {
   }
 }
 
-effects session::on_phase1(std::span<const std::uint8_t> d, bool aggressive) {
-  if (aggressive != this->aggressive())
+effects session::on_phase1(std::span<const std::uint8_t> d, const header& h) {
+  if ((h.exchange == exchange_type::aggressive) != aggressive())
     return just(count_effect{"unexpected_exchange"});
   effects out;
   auto step = std::visit([d](auto& x) { return x.receive(d); }, x_);
@@ -121,14 +121,10 @@ effects session::on_phase1(std::span<const std::uint8_t> d, bool aggressive) {
   if (step.status == phase1_status::failed) {
     if (step.notify && !initiator_) {
       // Tell the initiator why, in the clear (the SA has no keys it could trust yet).
-      auto h = decode_header(d);
-      if (h) {
-        auto n =
-            unprotected_notify(h.value().icookie, h.value().rcookie, error_notify(*step.notify));
-        if (auto* dg = std::get_if<info_datagram>(&n)) {
-          out.push_back(send_effect{std::move(dg->wire), false});
-          out.push_back(count_effect{"notify_sent"});
-        }
+      auto n = unprotected_notify(h.icookie, h.rcookie, error_notify(*step.notify));
+      if (auto* dg = std::get_if<info_datagram>(&n)) {
+        out.push_back(send_effect{std::move(dg->wire), false});
+        out.push_back(count_effect{"notify_sent"});
       }
     }
     fail(out, step.reason, step.problem);
@@ -198,7 +194,7 @@ effects session::on_transaction(std::span<const std::uint8_t> d) {
     return out;
   }
   if (s.next == xact_next::provide_values) { // <-- Mode Config REQUEST
-    if (!xauth_ok_ || !values_) {
+    if (!values_) {
       // racoon answers config only after XAuth succeeded.
       out.push_back(
           log_effect{log_level::warning, "Mode Config request before XAuth succeeded: ignored"});
@@ -224,7 +220,6 @@ effects session::xauth_verdict(std::optional<mode_cfg_values> values, const std:
   bool ok = values.has_value();
   auto s = xs_->verdict(ok); // SET(STATUS) -->
   if (ok) {
-    xauth_ok_ = true;
     values_ = std::move(values);
     out.push_back(
         log_effect{log_level::notify, "XAuth user \"" + escape_text(user_) + "\" accepted"});
@@ -241,18 +236,24 @@ effects session::xauth_verdict(std::optional<mode_cfg_values> values, const std:
   return out;
 }
 
+effects session::phase1_timeout(std::string why) {
+  effects out;
+  fail(out, phase1_failure::timeout, std::move(why));
+  return out;
+}
+
 effects session::transaction_timeout() {
   effects out;
   out.push_back(count_effect{"xauth_timeout"});
   out.push_back(
-      end_effect{xauth_ok_ ? "no ACK to the XAuth status" : "no XAuth answer from the client"});
+      end_effect{values_ ? "no ACK to the XAuth status" : "no XAuth answer from the client"});
   return out;
 }
 
 effects session::on_quick(std::span<const std::uint8_t> d, std::uint32_t message_id) {
   if (!up_)
     return just(count_effect{"quick_before_phase1"});
-  if (xs_ && !xauth_ok_) // racoon: no quick mode before XAuth succeeded
+  if (xs_ && !values_) // racoon: no quick mode before XAuth succeeded
     return just(count_effect{"quick_before_xauth"});
   bytes wire(d.begin(), d.end());
   if (children_.contains(message_id))

@@ -114,6 +114,8 @@ public:
   effects xauth_verdict(std::optional<mode_cfg_values> values, const std::string& why);
   /// No answer to our XAuth/Mode Config message after the retransmissions.
   effects transaction_timeout();
+  /// Phase 1 did not complete: no answer after the retransmissions, or the phase1 timer.
+  effects phase1_timeout(std::string why);
 
   /// The phase-1 SA, once established.
   const phase1_established* established() const;
@@ -123,7 +125,7 @@ public:
   bool aggressive() const { return x_.index() == 1; }
 
 private:
-  effects on_phase1(std::span<const std::uint8_t> d, bool aggressive);
+  effects on_phase1(std::span<const std::uint8_t> d, const header& h);
   effects on_quick(std::span<const std::uint8_t> d, std::uint32_t message_id);
   effects on_informational(std::span<const std::uint8_t> d);
   effects on_clear_informational(std::span<const std::uint8_t> d);
@@ -139,10 +141,11 @@ private:
   // XAuth server (hybrid_rsa_server, xauth_*_server): XAuth, then Mode Config pull.
   std::optional<xauth_server> xs_;
   std::optional<mode_cfg_server> ms_;
-  bool xauth_ok_ = false;   ///< the verdict was yes: quick mode and Mode Config may go on
   bool xauth_done_ = false; ///< the client ACKed the verdict
   std::string user_;
-  std::optional<mode_cfg_values> values_; ///< what the user gets (its lease, DNS, ...)
+  /// What the user gets (its lease, DNS, ...): set when the verdict was yes, so quick
+  /// mode and Mode Config may go on.
+  std::optional<mode_cfg_values> values_;
 };
 
 } // namespace coati::ike

@@ -27,8 +27,8 @@ lab_host rwbadv 203.0.113.9
 if lab_has_esp; then esp=1; else esp=0; fi
 echo "bed $LAB_BED, kernel with ESP: $esp"
 hub=$(lab_ip hub)
-dns="192.168.1.1 192.168.1.2"
-split="192.168.1.0/24 192.168.2.0/24 192.168.3.0/24"
+dns=$LAB_RW_DNS     # the seed hub's mode_cfg values, as tests/lab/peers.sh has them
+split=$LAB_RW_SPLIT
 
 lab_pki rhum armagnac
 lab_pam_user hub alice "alice secret" vpnusers
