@@ -27,7 +27,6 @@ caf::actor child_handle(daemon_actor* self, const std::string& name) {
   return i == self->state.children.end() ? caf::actor{} : i->second.handle;
 }
 
-/// Reads the snapshot's certificates, keys and psk.txt (problems are logged).
 /// Hands a request on to the child `name` (its answer goes to the asker), or answers
 /// `down` when that child is not running.
 template <class... Ts>
@@ -39,6 +38,7 @@ caf::result<caf::message> delegate_to(daemon_actor* self, const char* name, cons
   return self->delegate(h, xs...);
 }
 
+/// Reads the snapshot's certificates, keys and psk.txt (problems are logged).
 void load_creds(daemon_actor* self) {
   std::vector<std::string> problems;
   self->state.creds = load_credentials(*self->state.snapshot, problems);
@@ -322,11 +322,11 @@ caf::behavior daemon(daemon_actor* self, daemon_options opts,
           self->send(l, crash_atom_v, name);
           return true;
         }
-        auto i = self->state.children.find(name);
-        if (i == self->state.children.end() || !i->second.handle)
+        auto h = child_handle(self, name);
+        if (!h)
           return false;
         COATI_LOG(warning, "daemon", "test hook: crashing ", name);
-        self->send(i->second.handle, crash_atom_v);
+        self->send(h, crash_atom_v);
         return true;
       },
   };

@@ -23,10 +23,9 @@ std::string id_text(const ike::id_payload& id) {
   if (id.kind == ike::id_type::der_asn1_dn)
     return crypto::dn_to_text(id.data);
   // A key ID that is text (vpnc's group name) reads as that text, not as hex.
-  bool printable = !id.data.empty() && std::all_of(id.data.begin(), id.data.end(), [](auto c) {
-    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
-  });
-  if (id.kind == ike::id_type::key_id && printable)
+  auto plain = [](std::uint8_t c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; };
+  if (id.kind == ike::id_type::key_id && !id.data.empty() &&
+      std::all_of(id.data.begin(), id.data.end(), plain))
     return std::string(id.data.begin(), id.data.end());
   return id.to_string();
 }
