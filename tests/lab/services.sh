@@ -196,7 +196,9 @@ ZONE
   done
   cp "$d/named.conf" "$LAB_LOGDIR/named-$name.conf"
   lab_bg "$name" "named-$name" named -4 -g -c "$d/named.conf"
-  lab_wait 30 _lab_named_answers "$name" "$ip" "$first" || lab_fail "named in $name did not start"
+  for z in "$@"; do
+    lab_wait 30 _lab_named_answers "$name" "$ip" "$z" || lab_fail "named in $name does not serve $z"
+  done
 }
 _lab_named_answers() { # NAME ADDRESS ZONE: named answers the zone's SOA
   [ -n "$(lab_exec "$1" dig +short +time=1 +tries=1 @"$2" "$3" SOA 2>/dev/null)" ]
