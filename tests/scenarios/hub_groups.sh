@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# STATUS: work in progress, not registered in CMake: charon proposes 0.0.0.0/0 in its first
-# quick mode (Unity narrows after QM2), so the policy checks below do not hold yet.
+# STATUS: work in progress, not registered in CMake. Finding: with its unity plugin charon
+# always proposes IDcr 0.0.0.0/0 in quick mode ("changing proposed traffic selectors",
+# REMOTE_TS is overridden) and narrows only after QM2, so without a `sainfo anonymous` the
+# hub finds no sainfo. Next step: a lab_rw_charon variant without the unity plugin for the
+# per-group quick modes (and Mode Config checked with lab_rw_charon_attr).
 # Per-group rules on coatid as the seed hub (real PAM groups, strongSwan hybrid clients):
 # the seed's `sainfo anonymous` is replaced by `sainfo address 192.168.1.0/24 any anonymous
 # group "staff"` and `... 192.168.2.0/24 ... group "contractors"`, and mode_cfg gets
@@ -25,7 +28,7 @@ lab_pam_user hub bob "bob secret" contractors
 lab_pam_user hub carl "carl secret" contractors
 lab_coatid_pam hub
 root=$(lab_coatid_root hub rhum)
-conf=$root/etc/racoon/racoon.conf
+conf=$root/etc/racoon/local.conf # the seed keeps its sainfos there
 # The roadwarriors' `sainfo anonymous` goes; one sainfo per group comes.
 awk '/^sainfo anonymous/ { skip = 1 } skip && /^}/ { skip = 0; next } !skip' "$conf" >"$conf.new"
 mv "$conf.new" "$conf"
@@ -56,11 +59,12 @@ grep -q "is not implemented yet: the sainfo applies to every user" "$hublog" &&
 policy_for() { ip -n "$(lab_ns hub)" xfrm policy | grep -q "src $1 dst $2"; }
 
 # --- alice, staff ---------------------------------------------------------------------------
-lab_rw_charon rwstaff "$hub" main alice "alice secret" REMOTE_HOST=rhum
+# Each client asks for its group's network (without a sainfo anonymous, charon's usual
+# 0.0.0.0/0 matches nothing); Mode Config's split include is read from the REPLY itself.
+lab_rw_charon rwstaff "$hub" main alice "alice secret" REMOTE_HOST=rhum REMOTE_TS=192.168.1.0/24
 lab_rw_charon_up rwstaff || lab_fail "rwstaff: no IKE SA"
 lab_same rwstaff "virtual IP" 192.168.201.20 "$(lab_rw_charon_vip rwstaff)"
-lab_wait 20 lab_rw_charon_split rwstaff >/dev/null 2>&1 || lab_fail "rwstaff: child not narrowed"
-lab_same rwstaff "split networks" 192.168.1.0/24 "$(lab_rw_charon_split rwstaff)"
+lab_same rwstaff "split networks" 192.168.1.0/24 "$(lab_rw_charon_attr rwstaff UNITY_SPLIT_INCLUDE)"
 lab_wait 10 policy_for 192.168.1.0/24 192.168.201.20/32 ||
   { ip -n "$(lab_ns hub)" xfrm policy; lab_coatictl hub stats | grep -E "ike|policy"; lab_fail "hub: no generated policy for staff's 192.168.1.0/24 <-> 192.168.201.20"; }
 env=$LAB_LOGDIR/hub-phase1_up.env
@@ -73,10 +77,9 @@ grep -q 'user "alice" has 192.168.201.20 (the values of mode_cfg group "staff")'
 lab_ok "alice (staff): split 192.168.1.0/24, quick mode accepted, policies generated, hook env"
 
 # --- bob, contractors -----------------------------------------------------------------------
-lab_rw_charon rwcont "$hub" main bob "bob secret" REMOTE_HOST=rhum
+lab_rw_charon rwcont "$hub" main bob "bob secret" REMOTE_HOST=rhum REMOTE_TS=192.168.2.0/24
 lab_rw_charon_up rwcont || lab_fail "rwcont: no IKE SA"
-lab_wait 20 lab_rw_charon_split rwcont >/dev/null 2>&1 || lab_fail "rwcont: child not narrowed"
-lab_same rwcont "split networks" 192.168.2.0/24 "$(lab_rw_charon_split rwcont)"
+lab_same rwcont "split networks" 192.168.2.0/24 "$(lab_rw_charon_attr rwcont UNITY_SPLIT_INCLUDE)"
 lab_wait 10 policy_for 192.168.2.0/24 192.168.201.21/32 ||
   lab_fail "hub: no generated policy for contractors' 192.168.2.0/24 <-> 192.168.201.21"
 policy_for 192.168.1.0/24 192.168.201.21/32 && lab_fail "hub: bob got a policy for staff's network"
