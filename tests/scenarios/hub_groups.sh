@@ -1,14 +1,11 @@
 #!/usr/bin/env bash
-# STATUS: work in progress, not registered in CMake. Finding: with its unity plugin charon
-# always proposes IDcr 0.0.0.0/0 in quick mode ("changing proposed traffic selectors",
-# REMOTE_TS is overridden) and narrows only after QM2, so without a `sainfo anonymous` the
-# hub finds no sainfo. Next step: a lab_rw_charon variant without the unity plugin for the
-# per-group quick modes (and Mode Config checked with lab_rw_charon_attr).
 # Per-group rules on coatid as the seed hub (real PAM groups, strongSwan hybrid clients):
 # the seed's `sainfo anonymous` is replaced by `sainfo address 192.168.1.0/24 any anonymous
 # group "staff"` and `... 192.168.2.0/24 ... group "contractors"`, and mode_cfg gets
 # `group` blocks with each group's split network and domain.
-#  - alice (staff): Mode Config gives staff's split network; her quick mode for
+# The clients run without charon's unity plugin (LAB_RW_NO_UNITY): with it, charon always
+# proposes 0.0.0.0/0 and narrows after QM2, which no group sainfo names.
+#  - alice (staff): Mode Config gives staff's split network (hook environment); her quick mode for
 #    192.168.1.0/24 is accepted and the hub generates policies for it; phase1_up's
 #    environment has staff's SPLIT_INCLUDE and DEFAULT_DOMAIN;
 #  - bob (contractors): contractors' split network only, his quick mode for 192.168.2.0/24
@@ -61,10 +58,9 @@ policy_for() { ip -n "$(lab_ns hub)" xfrm policy | grep -q "src $1 dst $2"; }
 # --- alice, staff ---------------------------------------------------------------------------
 # Each client asks for its group's network (without a sainfo anonymous, charon's usual
 # 0.0.0.0/0 matches nothing); Mode Config's split include is read from the REPLY itself.
-lab_rw_charon rwstaff "$hub" main alice "alice secret" REMOTE_HOST=rhum REMOTE_TS=192.168.1.0/24
+LAB_RW_NO_UNITY=1 lab_rw_charon rwstaff "$hub" main alice "alice secret" REMOTE_HOST=rhum REMOTE_TS=192.168.1.0/24
 lab_rw_charon_up rwstaff || lab_fail "rwstaff: no IKE SA"
 lab_same rwstaff "virtual IP" 192.168.201.20 "$(lab_rw_charon_vip rwstaff)"
-lab_same rwstaff "split networks" 192.168.1.0/24 "$(lab_rw_charon_attr rwstaff UNITY_SPLIT_INCLUDE)"
 lab_wait 10 policy_for 192.168.1.0/24 192.168.201.20/32 ||
   { ip -n "$(lab_ns hub)" xfrm policy; lab_coatictl hub stats | grep -E "ike|policy"; lab_fail "hub: no generated policy for staff's 192.168.1.0/24 <-> 192.168.201.20"; }
 env=$LAB_LOGDIR/hub-phase1_up.env
@@ -77,9 +73,8 @@ grep -q 'user "alice" has 192.168.201.20 (the values of mode_cfg group "staff")'
 lab_ok "alice (staff): split 192.168.1.0/24, quick mode accepted, policies generated, hook env"
 
 # --- bob, contractors -----------------------------------------------------------------------
-lab_rw_charon rwcont "$hub" main bob "bob secret" REMOTE_HOST=rhum REMOTE_TS=192.168.2.0/24
+LAB_RW_NO_UNITY=1 lab_rw_charon rwcont "$hub" main bob "bob secret" REMOTE_HOST=rhum REMOTE_TS=192.168.2.0/24
 lab_rw_charon_up rwcont || lab_fail "rwcont: no IKE SA"
-lab_same rwcont "split networks" 192.168.2.0/24 "$(lab_rw_charon_attr rwcont UNITY_SPLIT_INCLUDE)"
 lab_wait 10 policy_for 192.168.2.0/24 192.168.201.21/32 ||
   lab_fail "hub: no generated policy for contractors' 192.168.2.0/24 <-> 192.168.201.21"
 policy_for 192.168.1.0/24 192.168.201.21/32 && lab_fail "hub: bob got a policy for staff's network"
@@ -88,11 +83,12 @@ grep -qxF "SPLIT_INCLUDE_CIDR=192.168.2.0/24" "$env" || { cat "$env"; lab_fail "
 lab_ok "bob (contractors): split 192.168.2.0/24 only, quick mode accepted, policies generated"
 
 # --- carl, contractors, asks for staff's network ---------------------------------------------
-lab_rw_charon rwcheat "$hub" main carl "carl secret" REMOTE_HOST=rhum REMOTE_TS=192.168.1.0/24
+LAB_RW_NO_UNITY=1 lab_rw_charon rwcheat "$hub" main carl "carl secret" REMOTE_HOST=rhum REMOTE_TS=192.168.1.0/24
 lab_rw_charon_up rwcheat || lab_fail "rwcheat: no IKE SA (XAuth should pass)"
-lab_wait 20 sh -c "[ \"\$($COATI_BUILD/tools/coatictl/coatictl -s $root/var/racoon/racoon.sock stats | awk '\$1 \".\" \$2 == \"ike.phase2_refused.group\" { print \$3 }')\" = 1 ]" ||
-  lab_fail "hub: ike.phase2_refused.group is '$(stat ike.phase2_refused.group)', expected 1"
-grep -q 'refused: user "carl" (groups: contractors) is not in group "staff"' "$hublog" ||
+refused() { [ "$(stat ike.phase2_refused.group)" -ge 1 ] 2>/dev/null; } # charon retries
+lab_wait 20 refused ||
+  lab_fail "hub: ike.phase2_refused.group is '$(stat ike.phase2_refused.group)', expected 1 or more"
+grep -qE 'refused: user "carl" \(groups: [^)]*contractors[^)]*\) is not in group "staff"' "$hublog" ||
   lab_fail "hub: no log line naming carl and the group"
 policy_for 192.168.1.0/24 192.168.201.22/32 && lab_fail "hub: carl got a policy for staff's network"
 lab_ok "carl (contractors) asking for 192.168.1.0/24: refused, counted, logged with user and group"
