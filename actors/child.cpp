@@ -5,6 +5,7 @@
 #include "actors/setup.hpp"
 #include "crypto/random.hpp"
 #include "ike/informational.hpp"
+#include "ike/transaction.hpp"
 #include "kernel/policy_gen.hpp"
 #include "kernel/sa_map.hpp"
 #include "util/log.hpp"
@@ -19,6 +20,13 @@ std::string hex32(std::uint32_t v) {
   char b[16];
   std::snprintf(b, sizeof b, "0x%08x", v);
   return b;
+}
+
+std::string groups_text(const std::vector<std::string>& groups) {
+  std::string out;
+  for (const auto& g : groups)
+    out += (out.empty() ? "" : ", ") + ike::escape_text(g);
+  return out.empty() ? std::string{"none"} : out;
 }
 
 const config::timer_block& timers(const child_state& st) {
@@ -224,11 +232,24 @@ void start(child_self self) {
           return std::nullopt;
         }
       }
-      const auto* s = find_sainfo(*snap.cfg, idci, idcr);
+      const auto& a = self->state.args;
+      auto found = match_sainfo(*snap.cfg, idci, idcr, a.xauth_groups);
+      const auto* s = found.sainfo;
+      if (s == nullptr && found.refused != nullptr) {
+        COATI_LOG(error, "child", where(a.link.ends), ": quick mode for ", idci.to_string(),
+                  " <-> ", idcr.to_string(), " refused: user \"", ike::escape_text(a.xauth_user),
+                  "\" (groups: ", groups_text(a.xauth_groups), ") is not in group \"",
+                  found.refused->group, "\" of the sainfo for these IDs");
+        count(self, "phase2_refused.group");
+        return std::nullopt;
+      }
       if (s == nullptr) {
         COATI_LOG(error, "child", "no sainfo for ", idci.to_string(), " <-> ", idcr.to_string());
         return std::nullopt;
       }
+      if (!s->group.empty())
+        COATI_LOG(info, "child", where(a.link.ends), ": sainfo of group \"", s->group,
+                  "\" for user \"", ike::escape_text(a.xauth_user), "\"");
       self->state.sainfo = s;
       return phase2_of(*s, snap.cfg->remotes.at(remote));
     };

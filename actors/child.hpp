@@ -40,6 +40,9 @@ struct child_args {
   bool offer_ipcomp = true;                     ///< initiator: may propose IPComp
   /// A roadwarrior's leased address: its quick modes must come from there (IDci).
   std::optional<config::ip_address> lease;
+  /// The phase-1's XAuth user and groups: a sainfo with a `group` applies only to its members.
+  std::string xauth_user;
+  std::vector<std::string> xauth_groups;
   std::optional<std::uint32_t> reqid; ///< the SAs' reqid (an acquiring policy's); else ours
 };
 

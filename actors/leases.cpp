@@ -49,7 +49,16 @@ void lease_table::take(std::size_t i, const std::string& user, owner_id owner, t
   leased_ += 1;
 }
 
-lease_table::grant lease_table::acquire(const std::string& user, owner_id owner, time_point now) {
+lease_table::grant lease_table::acquire(const std::string& user, owner_id owner, time_point now,
+                                        const std::vector<std::string>& groups) {
+  auto g = acquire_address(user, owner, now);
+  if (g.ok())
+    slots_[g.address - opts_.network].groups = groups; // the latest login's
+  return g;
+}
+
+lease_table::grant lease_table::acquire_address(const std::string& user, owner_id owner,
+                                                time_point now) {
   grant g;
   if (user.empty()) {
     g.why = failure::bad_request;
@@ -168,7 +177,8 @@ std::vector<lease_table::row> lease_table::rows(time_point now) const {
     if (!live && !reserved_for_other(s, std::string{}, now))
       continue;
     out.push_back({opts_.network + static_cast<std::uint32_t>(i), s.user, s.owners.size(),
-                   std::chrono::duration_cast<std::chrono::seconds>(now - s.since).count()});
+                   std::chrono::duration_cast<std::chrono::seconds>(now - s.since).count(),
+                   live ? s.groups : std::vector<std::string>{}});
   }
   return out;
 }

@@ -71,16 +71,18 @@ public:
   struct row {
     std::uint32_t address = 0;
     std::string user;
-    std::size_t holders = 0;  ///< 0: reserved for `user`, not leased
-    std::int64_t seconds = 0; ///< since leased (or since released, when reserved)
+    std::size_t holders = 0;         ///< 0: reserved for `user`, not leased
+    std::int64_t seconds = 0;        ///< since leased (or since released, when reserved)
+    std::vector<std::string> groups; ///< the user's groups at login (live leases only)
   };
 
   /// Throws std::invalid_argument when the pool is empty or runs past 255.255.255.255.
   explicit lease_table(lease_options opts);
 
-  /// A lease for `user` held by `owner`. The same owner asking again gets the same
-  /// answer and holds it once.
-  grant acquire(const std::string& user, owner_id owner, time_point now);
+  /// A lease for `user` held by `owner`, recorded with the user's `groups` (those of the
+  /// latest login). The same owner asking again gets the same answer and holds it once.
+  grant acquire(const std::string& user, owner_id owner, time_point now,
+                const std::vector<std::string>& groups = {});
   /// Drops every hold of `owner`; returns the addresses that became free.
   std::vector<std::uint32_t> release_owner(owner_id owner, time_point now);
   /// Ends `user`'s lease whoever holds it; returns the owners that held it.
@@ -101,11 +103,13 @@ public:
 
 private:
   struct slot {
-    std::string user;             ///< holder, or last holder (empty: never used/forgotten)
-    std::set<owner_id> owners;    ///< empty: free
-    time_point since{};           ///< leased at, or released at when free
-    std::uint64_t free_order = 0; ///< key in free_ while free
+    std::string user;                ///< holder, or last holder (empty: never used/forgotten)
+    std::set<owner_id> owners;       ///< empty: free
+    time_point since{};              ///< leased at, or released at when free
+    std::uint64_t free_order = 0;    ///< key in free_ while free
+    std::vector<std::string> groups; ///< the holder's groups (set by acquire)
   };
+  grant acquire_address(const std::string& user, owner_id owner, time_point now);
   bool reserved_for_other(const slot& s, const std::string& user, time_point now) const;
   void take(std::size_t i, const std::string& user, owner_id owner, time_point now);
   std::uint32_t mark_free(std::size_t i, time_point now); ///< returns its address

@@ -107,6 +107,8 @@ void spawn_child(peer_self self, std::uint32_t mid, std::optional<ike::bytes> fi
   ca.sainfo = sainfo;
   ca.offer_ipcomp = st.args.acquire_ipcomp;
   ca.lease = st.lease;
+  ca.xauth_user = st.xauth_user;
+  ca.xauth_groups = st.xauth_groups;
   if (ca.initiator) {
     ca.reqid = st.args.acquire_reqid;
     st.session->child_started(mid);
@@ -197,17 +199,19 @@ bool perform(peer_self self, ike::effects fx);
 void check_credentials(peer_self self, ike::check_credentials_effect c) {
   auto& st = self->state;
   st.xauth_user = c.user;
-  auto verdict = [self](std::optional<ike::mode_cfg_values> v, const std::string& why) {
+  auto verdict = [self](std::optional<ike::mode_cfg_values> v, const std::string& why,
+                        std::vector<std::string> groups) {
     auto& s = self->state;
     if (v) {
       s.lease = ip_of(*v->address);
+      s.xauth_groups = std::move(groups);
       self->send(s.args.listener, user_atom_v, s.xauth_user);
     }
     perform(self, s.session->xauth_verdict(std::move(v), why));
   };
   const auto* m = st.args.snap.cfg->mode_cfg ? &*st.args.snap.cfg->mode_cfg : nullptr;
   if (m == nullptr || !st.args.svc.auth || !st.args.svc.pool) {
-    verdict(std::nullopt, "this hub has no mode_cfg block: nobody can log in");
+    verdict(std::nullopt, "this hub has no mode_cfg block: nobody can log in", {});
     return;
   }
   auth_request rq{c.user, std::move(c.password), where(st.args.ends)};
@@ -218,8 +222,11 @@ void check_credentials(peer_self self, ike::check_credentials_effect c) {
 void config_done(peer_self self, ike::config_done_effect d) {
   auto& st = self->state;
   st.config = std::move(d.values);
+  const auto& m = st.args.snap.cfg->mode_cfg;
+  const auto* g = m ? group_values_for(*m, st.xauth_groups) : nullptr;
   COATI_LOG(notify, "peer", where(st.args.ends), ": user \"", ike::escape_text(d.user), "\" has ",
-            st.config->address ? dotted(*st.config->address) : std::string{"no address"});
+            st.config->address ? dotted(*st.config->address) : std::string{"no address"},
+            g != nullptr ? " (the values of mode_cfg group \"" + g->name + "\")" : std::string{});
   run_script(self, st.args.snap.cfg->remotes.at(st.args.remote).script_phase1_up);
   report_rows(self);
 }

@@ -67,6 +67,7 @@ struct peer_state {
   std::chrono::system_clock::time_point created = std::chrono::system_clock::now();
   bool remote_deleted = false;                ///< the peer deleted the ISAKMP SA: no Delete back
   std::string xauth_user;                     ///< the XAuth user, once it sent its name
+  std::vector<std::string> xauth_groups;      ///< its groups (auth_reply), once accepted
   std::optional<ike::mode_cfg_values> config; ///< what Mode Config gave the client
   std::optional<config::ip_address> lease;    ///< its address: quick mode only from there
   peer_state() = default;

@@ -52,7 +52,7 @@ lease_reply on_request(pool_self self, const lease_request& req) {
     st.counts["pool.refused"] += 1;
     return {false, {}, {}, "a lease needs an owner", false, false};
   }
-  auto g = st.table->acquire(req.user, owner.id(), clock::now());
+  auto g = st.table->acquire(req.user, owner.id(), clock::now(), req.groups);
   if (!g.ok()) {
     st.counts[g.why == lease_table::failure::exhausted ? "pool.exhausted" : "pool.refused"] += 1;
     COATI_LOG(warning, "pool", "no address for ", req.user, ": ", g.error);
@@ -126,7 +126,7 @@ lease_rows show(pool_self self) {
   lease_rows out;
   for (const auto& r : self->state.table->rows(clock::now()))
     out.rows.push_back(
-        {ipv4_text(r.address), r.user, static_cast<std::int64_t>(r.holders), r.seconds});
+        {ipv4_text(r.address), r.user, static_cast<std::int64_t>(r.holders), r.seconds, r.groups});
   return out;
 }
 

@@ -42,15 +42,16 @@ struct mode_cfg_block;
 namespace coati::actors {
 
 /// An address for `user`, held by `owner` (the peer actor of the ISAKMP SA; the sender
-/// when empty) until it releases it or goes down.
+/// when empty) until it releases it or goes down. The lease records the user's `groups`.
 struct lease_request {
   std::string user;
   caf::actor_addr owner;
+  std::vector<std::string> groups; ///< the user's groups (auth_reply::groups), kept with the lease
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, lease_request& x) {
-  return f(caf::meta::type_name("lease_request"), x.user, x.owner);
+  return f(caf::meta::type_name("lease_request"), x.user, x.owner, x.groups);
 }
 
 /// The answer to a lease request.
@@ -86,13 +87,14 @@ typename Inspector::result_type inspect(Inspector& f, lease_release& x) {
 struct lease_row {
   std::string address;
   std::string user;
-  std::int64_t holders = 0; ///< 0: free, reserved for `user` (lease_options::keep)
-  std::int64_t seconds = 0; ///< since leased (since released, when reserved)
+  std::int64_t holders = 0;        ///< 0: free, reserved for `user` (lease_options::keep)
+  std::int64_t seconds = 0;        ///< since leased (since released, when reserved)
+  std::vector<std::string> groups; ///< the user's groups at login (empty when reserved)
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, lease_row& x) {
-  return f(caf::meta::type_name("lease_row"), x.address, x.user, x.holders, x.seconds);
+  return f(caf::meta::type_name("lease_row"), x.address, x.user, x.holders, x.seconds, x.groups);
 }
 
 /// Every lease, by address.

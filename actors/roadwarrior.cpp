@@ -51,6 +51,35 @@ config::ip_address ip_of(const ike::ipv4_address& a) {
   return out;
 }
 
+const config::mode_cfg_group* group_values_for(const config::mode_cfg_block& m,
+                                               const std::vector<std::string>& groups) {
+  for (const auto& g : m.group_values)
+    if (std::find(groups.begin(), groups.end(), g.name) != groups.end())
+      return &g;
+  return nullptr;
+}
+
+config::mode_cfg_block with_group_values(const config::mode_cfg_block& m,
+                                         const std::vector<std::string>& groups) {
+  auto out = m;
+  const auto* g = group_values_for(m, groups);
+  if (g == nullptr)
+    return out;
+  if (g->dns4)
+    out.dns4 = *g->dns4;
+  if (g->wins4)
+    out.wins4 = *g->wins4;
+  if (g->split_network_type) {
+    out.split_network_type = g->split_network_type;
+    out.split_network = g->split_network;
+  }
+  if (g->split_dns)
+    out.split_dns = *g->split_dns;
+  if (g->default_domain)
+    out.default_domain = *g->default_domain;
+  return out;
+}
+
 std::optional<ike::mode_cfg_values> mode_cfg_values_for(const config::mode_cfg_block& m,
                                                         const std::string& address,
                                                         const std::string& netmask) {

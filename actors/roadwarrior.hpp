@@ -13,6 +13,15 @@
 
 namespace coati::actors {
 
+/// The `group` block of `m` whose values a member of `groups` gets: the first, in file
+/// order, naming one of them; nullptr when none does.
+const config::mode_cfg_group* group_values_for(const config::mode_cfg_block& m,
+                                               const std::vector<std::string>& groups);
+
+/// `m` with the values of the user's group block (group_values_for) in place of its own.
+config::mode_cfg_block with_group_values(const config::mode_cfg_block& m,
+                                         const std::vector<std::string>& groups);
+
 /// The values for a user with the leased `address` / `netmask` (dotted quads).
 /// nullopt when the address does not parse as IPv4.
 std::optional<ike::mode_cfg_values> mode_cfg_values_for(const config::mode_cfg_block& m,
@@ -33,8 +42,9 @@ std::string dotted(const ike::ipv4_address& a);
 config::ip_address ip_of(const ike::ipv4_address& a);
 
 /// An XAuth login on `self` (a peer actor): the auth actor checks the credentials, then
-/// the pool leases the user an address (held by `self` until it ends); `done(values, why)`
-/// gets the user's Mode Config values, or nullopt and why not.
+/// the pool leases the user an address (held by `self` until it ends, recorded with the
+/// user's groups); `done(values, why, groups)` gets the user's Mode Config values (those of
+/// the user's `group` block, if any) and groups, or nullopt and why not.
 template <class Self, class Done>
 void check_roadwarrior(Self self, const services& svc, const config::mode_cfg_block& m,
                        auth_request rq, Done done) {
@@ -42,26 +52,28 @@ void check_roadwarrior(Self self, const services& svc, const config::mode_cfg_bl
   auto pool = svc.pool;
   auto on_error = [self, done](const char* who) {
     return [self, done, who](caf::error& e) {
-      done(std::nullopt, std::string{who} + " actor: " + self->system().render(e));
+      done(std::nullopt, std::string{who} + " actor: " + self->system().render(e),
+           std::vector<std::string>{});
     };
   };
-  auto on_lease = [done, m](lease_reply& l) {
-    if (!l.ok) {
-      done(std::nullopt, "no address for this user: " + l.error);
-      return;
-    }
-    auto v = mode_cfg_values_for(m, l.address, l.netmask);
-    if (!v)
-      done(std::nullopt, "the pool gave an address that is not IPv4: " + l.address);
-    else
-      done(std::move(v), std::string{});
-  };
-  auto on_auth = [self, done, user, pool, on_lease, on_error](auth_reply& r) {
+  auto on_auth = [self, done, user, pool, m, on_error](auth_reply& r) {
     if (!r.ok) {
-      done(std::nullopt, r.text);
+      done(std::nullopt, r.text, std::vector<std::string>{});
       return;
     }
-    lease_request lr{user, self->address()};
+    auto on_lease = [done, groups = r.groups,
+                     mine = with_group_values(m, r.groups)](lease_reply& l) {
+      if (!l.ok) {
+        done(std::nullopt, "no address for this user: " + l.error, groups);
+        return;
+      }
+      auto v = mode_cfg_values_for(mine, l.address, l.netmask);
+      if (!v)
+        done(std::nullopt, "the pool gave an address that is not IPv4: " + l.address, groups);
+      else
+        done(std::move(v), std::string{}, groups);
+    };
+    lease_request lr{user, self->address(), r.groups};
     self->request(pool, std::chrono::seconds{10}, std::move(lr)).then(on_lease, on_error("pool"));
   };
   self->request(svc.auth, std::chrono::seconds{60}, std::move(rq)).then(on_auth, on_error("auth"));

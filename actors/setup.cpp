@@ -435,21 +435,33 @@ ike::phase2_policy phase2_of(const config::sainfo_block& s, const config::remote
   return p;
 }
 
+sainfo_match match_sainfo(const config::configuration& cfg, const ike::id_payload& idci,
+                          const ike::id_payload& idcr, const std::vector<std::string>& groups) {
+  auto allowed = [&](const config::sainfo_block& s) {
+    return s.group.empty() || std::find(groups.begin(), groups.end(), s.group) != groups.end();
+  };
+  sainfo_match specific, anonymous;
+  for (const auto& s : cfg.sainfos) {
+    bool any = !s.local && !s.remote;
+    auto& m = any ? anonymous : specific;
+    if (m.sainfo != nullptr)
+      continue;
+    if (!any && ((s.local && id_of(*s.local) != std::optional{idcr}) ||
+                 (s.remote && id_of(*s.remote) != std::optional{idci})))
+      continue;
+    if (allowed(s))
+      m.sainfo = &s;
+    else if (m.refused == nullptr)
+      m.refused = &s;
+  }
+  if (specific.sainfo != nullptr || specific.refused != nullptr)
+    return specific;
+  return anonymous;
+}
+
 const config::sainfo_block* find_sainfo(const config::configuration& cfg,
                                         const ike::id_payload& idci, const ike::id_payload& idcr) {
-  const config::sainfo_block* anonymous = nullptr;
-  for (const auto& s : cfg.sainfos) {
-    if (!s.local && !s.remote) {
-      if (anonymous == nullptr)
-        anonymous = &s;
-      continue;
-    }
-    bool local_ok = !s.local || id_of(*s.local) == std::optional{idcr};
-    bool remote_ok = !s.remote || id_of(*s.remote) == std::optional{idci};
-    if (local_ok && remote_ok)
-      return &s;
-  }
-  return anonymous;
+  return match_sainfo(cfg, idci, idcr, {}).sainfo;
 }
 
 std::vector<const config::sainfo_block*> initiator_sainfos(const config::configuration& cfg) {

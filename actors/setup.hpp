@@ -77,9 +77,24 @@ std::optional<ike::id_payload> id_of(const config::sainfo_id& s);
 /// The phase-2 policy a sainfo block asks for.
 ike::phase2_policy phase2_of(const config::sainfo_block& s, const config::remote_block& r);
 
-/// The responder's sainfo for the initiator's IDs: `local` must equal IDcr (our side) and
-/// `remote` IDci, exactly as racoon compares them; `sainfo anonymous` catches the rest.
-/// nullptr when nothing matches.
+/// What the responder's sainfo search found.
+struct sainfo_match {
+  const config::sainfo_block* sainfo = nullptr;  ///< the one that applies; nullptr: none
+  const config::sainfo_block* refused = nullptr; ///< when none: the first whose IDs matched
+                                                 ///< but whose `group` the user is not in
+};
+
+/// The responder's sainfo for the initiator's IDs and the phase-1's XAuth user's `groups`
+/// (empty without XAuth): `local` must equal IDcr (our side) and `remote` IDci, exactly as
+/// racoon compares them; `sainfo anonymous` catches the rest. A sainfo with a `group`
+/// applies only to members of that group: the first matching sainfo the user may use is
+/// taken, and when sainfos name these IDs but none of them is for the user, the quick mode
+/// is refused (`sainfo anonymous` is not tried: as racoon, the group narrows a sainfo, it
+/// never widens to the catch-all).
+sainfo_match match_sainfo(const config::configuration& cfg, const ike::id_payload& idci,
+                          const ike::id_payload& idcr, const std::vector<std::string>& groups);
+
+/// match_sainfo for a peer without XAuth groups; nullptr when nothing applies.
 const config::sainfo_block* find_sainfo(const config::configuration& cfg,
                                         const ike::id_payload& idci, const ike::id_payload& idcr);
 

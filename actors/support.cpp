@@ -53,8 +53,6 @@ void sainfo_settings(const config::sainfo_block& s, std::size_t index,
   auto add = [&](const std::string& what) {
     out.push_back("sainfo #" + std::to_string(index + 1) + ": " + what);
   };
-  if (!s.group.empty())
-    add("group \"" + s.group + "\" is not implemented yet: the sainfo applies to every user");
   if (s.from)
     add("from ID is not implemented yet: the sainfo applies to every phase-1 ID");
   if (s.remoteid)

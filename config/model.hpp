@@ -247,6 +247,19 @@ struct prefix {
   bool operator==(const prefix&) const = default;
 };
 
+/// `group "NAME" { ... }` inside `mode_cfg` (a coati extension; racoon has no per-group
+/// Mode Config): the values a member of group NAME gets instead of the block's own. A value
+/// not given here (nullopt) is the block's.
+struct mode_cfg_group {
+  std::string name;
+  std::optional<std::vector<ip_address>> dns4, wins4;
+  std::optional<split_type> split_network_type; ///< set: split_network replaces the block's
+  std::vector<prefix> split_network;
+  std::optional<std::vector<std::string>> split_dns;
+  std::optional<std::string> default_domain;
+  bool operator==(const mode_cfg_group&) const = default;
+};
+
 /// `mode_cfg { ... }` (server side).
 struct mode_cfg_block {
   ip_address network4, netmask4;
@@ -265,6 +278,8 @@ struct mode_cfg_block {
   unsigned pfs_group = 0;
   bool save_passwd = false;
   std::string banner; ///< resolved path, empty = /etc/motd
+  /// Per-group values, in file order: a user gets the first block of one of their groups.
+  std::vector<mode_cfg_group> group_values;
   bool operator==(const mode_cfg_block&) const = default;
 };
 

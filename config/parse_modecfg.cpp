@@ -4,59 +4,112 @@
 
 namespace coati::config::detail {
 
+ip_address parser::ipv4(std::string_view what) {
+  auto t = peek();
+  auto a = address(what);
+  if (a.fam != ip_address::family::v4)
+    fail(t, "bad address '" + t.text + "' for " + std::string(what) + "; expected an IPv4 address");
+  return a;
+}
+
+/// `dns4 A[, B...]` / `wins4` / `nbns4` (appended to `list`: racoon allows several lines).
+void parser::server_list(const token& kw, std::vector<ip_address>& list) {
+  bool dns = kw.text == "dns4";
+  std::size_t max = dns ? 3 : 4;
+  do {
+    auto at = peek();
+    list.push_back(ipv4(kw.text));
+    if (list.size() > max)
+      fail(at, "too many " + std::string(dns ? "dns4" : "wins4") + " servers; expected at most " +
+                   std::to_string(max));
+  } while (accept(tok::comma));
+}
+
+/// `split_network include|local_lan NET/LEN[, ...]` (one type per block).
+void parser::split_networks(std::optional<split_type>& type, std::vector<prefix>& nets) {
+  auto ty = expect_word("include or local_lan");
+  split_type s;
+  if (ty.text == "include")
+    s = split_type::include;
+  else if (ty.text == "local_lan")
+    s = split_type::local_lan;
+  else
+    fail(ty, "bad split_network type '" + ty.text + "'; expected include or local_lan");
+  if (type && *type != s)
+    fail(ty, "split_network " + ty.text +
+                 " conflicts with the earlier split_network type; expected one type only");
+  type = s;
+  do {
+    prefix p;
+    p.addr = ipv4("split_network");
+    expect(tok::slash, "'/' and a prefix length after the network address");
+    p.length = number("prefix length", 0, 32);
+    nets.push_back(p);
+  } while (accept(tok::comma));
+}
+
+/// `group "NAME" { dns4; wins4; split_network; split_dns; default_domain; }` (coati's
+/// per-group Mode Config values).
+void parser::parse_mode_cfg_group(mode_cfg_block& m) {
+  auto at = peek();
+  mode_cfg_group g;
+  g.name = expect_string("the group name");
+  if (g.name.empty())
+    fail(at, "empty group name; expected the name of a group");
+  for (const auto& o : m.group_values)
+    if (o.name == g.name)
+      fail(at, "a second mode_cfg group block for \"" + g.name + "\"; expected one per group");
+  auto open = expect(tok::lbrace, "'{' to open the group block");
+  while (!accept(tok::rbrace)) {
+    if (peek().kind == tok::end)
+      fail(open, "unterminated group block; expected '}' to close this '{'");
+    auto t = expect_word("a group directive");
+    const std::string& w = t.text;
+    if (w == "dns4" || w == "wins4" || w == "nbns4") {
+      auto& list = w == "dns4" ? g.dns4 : g.wins4;
+      if (!list)
+        list.emplace();
+      server_list(t, *list);
+    } else if (w == "split_network") {
+      split_networks(g.split_network_type, g.split_network);
+    } else if (w == "split_dns") {
+      if (!g.split_dns)
+        g.split_dns.emplace();
+      do
+        g.split_dns->push_back(expect_string("a split DNS domain"));
+      while (accept(tok::comma));
+    } else if (w == "default_domain") {
+      g.default_domain = expect_string("the default domain");
+    } else {
+      unknown(t, "a mode_cfg group block",
+              "dns4, wins4, nbns4, split_network, split_dns or default_domain");
+    }
+    expect_semi(t);
+  }
+  m.group_values.push_back(std::move(g));
+}
+
 void parser::parse_mode_cfg() {
   auto open = expect(tok::lbrace, "'{' to open the mode_cfg block");
   mode_cfg_block m = st.cfg.mode_cfg.value_or(mode_cfg_block{});
-  auto v4 = [&](std::string_view what) {
-    auto t = peek();
-    auto a = address(what);
-    if (a.fam != ip_address::family::v4)
-      fail(t,
-           "bad address '" + t.text + "' for " + std::string(what) + "; expected an IPv4 address");
-    return a;
-  };
   while (!accept(tok::rbrace)) {
     if (peek().kind == tok::end)
       fail(open, "unterminated mode_cfg block; expected '}' to close this '{'");
     auto t = expect_word("a mode_cfg directive");
     const std::string& w = t.text;
     if (w == "network4") {
-      m.network4 = v4(w);
+      m.network4 = ipv4(w);
     } else if (w == "netmask4") {
-      m.netmask4 = v4(w);
+      m.netmask4 = ipv4(w);
     } else if (w == "pool_size") {
       m.pool_size = number(w, 1, 65535);
     } else if (w == "dns4" || w == "wins4" || w == "nbns4") {
-      auto& list = w == "dns4" ? m.dns4 : m.wins4;
-      std::size_t max = w == "dns4" ? 3 : 4;
-      do {
-        auto at = peek();
-        list.push_back(v4(w));
-        if (list.size() > max)
-          fail(at, "too many " + std::string(w == "dns4" ? "dns4" : "wins4") +
-                       " servers; expected at most " + std::to_string(max));
-      } while (accept(tok::comma));
+      server_list(t, w == "dns4" ? m.dns4 : m.wins4);
     } else if (w == "split_network") {
-      auto ty = expect_word("include or local_lan");
-      split_type s;
-      if (ty.text == "include")
-        s = split_type::include;
-      else if (ty.text == "local_lan")
-        s = split_type::local_lan;
-      else
-        fail(ty, "bad split_network type '" + ty.text + "'; expected include or local_lan");
-      if (m.split_network_type && *m.split_network_type != s)
-        fail(ty, "split_network " + ty.text +
-                     " conflicts with the earlier split_network type; "
-                     "expected one type only");
-      m.split_network_type = s;
-      do {
-        prefix p;
-        p.addr = v4(w);
-        expect(tok::slash, "'/' and a prefix length after the network address");
-        p.length = number("prefix length", 0, 32);
-        m.split_network.push_back(p);
-      } while (accept(tok::comma));
+      split_networks(m.split_network_type, m.split_network);
+    } else if (w == "group") {
+      parse_mode_cfg_group(m);
+      continue; // a block: no ';'
     } else if (w == "split_dns") {
       do
         m.split_dns.push_back(expect_string("a split DNS domain"));
@@ -119,7 +172,7 @@ void parser::parse_mode_cfg() {
       unknown(t, "the mode_cfg block",
               "network4, netmask4, pool_size, dns4, wins4, nbns4, split_network, split_dns, "
               "default_domain, auth_source, auth_groups, group_source, conf_source, accounting, "
-              "auth_throttle, pfs_group, save_passwd or banner");
+              "auth_throttle, pfs_group, save_passwd, banner or group");
     }
     expect_semi(t);
   }

@@ -134,6 +134,10 @@ public:
   void parse_sainfo(const token& kw); // parse_sainfo.cpp
   std::optional<sainfo_id> parse_sainfo_id(bool& clientaddr, bool allow_clientaddr);
   void parse_mode_cfg(); // parse_modecfg.cpp
+  ip_address ipv4(std::string_view what);
+  void server_list(const token& kw, std::vector<ip_address>& list);
+  void split_networks(std::optional<split_type>& type, std::vector<prefix>& nets);
+  void parse_mode_cfg_group(mode_cfg_block& m);
   void parse_ldapcfg();
   void parse_radiuscfg();
 

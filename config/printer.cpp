@@ -166,8 +166,34 @@ void print_sainfo(std::ostringstream& o, const sainfo_block& s) {
     << join(s.compression, [](ipcomp_alg a) { return std::string(name_of(a)); }) << ";\n}\n\n";
 }
 
+std::string addr(const ip_address& a) {
+  return a.to_string();
+}
+
+void print_split(std::ostringstream& o, const char* indent, split_type t,
+                 const std::vector<prefix>& nets) {
+  o << indent << "split_network " << (t == split_type::include ? "include " : "local_lan ")
+    << join(nets,
+            [](const prefix& p) { return p.addr.to_string() + "/" + std::to_string(p.length); })
+    << ";\n";
+}
+
+void print_mode_cfg_group(std::ostringstream& o, const mode_cfg_group& g) {
+  o << "\tgroup " << q(g.name) << "\n\t{\n";
+  if (g.dns4)
+    o << "\t\tdns4 " << join(*g.dns4, addr) << ";\n";
+  if (g.wins4)
+    o << "\t\twins4 " << join(*g.wins4, addr) << ";\n";
+  if (g.split_network_type)
+    print_split(o, "\t\t", *g.split_network_type, g.split_network);
+  if (g.split_dns)
+    o << "\t\tsplit_dns " << join(*g.split_dns, q) << ";\n";
+  if (g.default_domain)
+    o << "\t\tdefault_domain " << q(*g.default_domain) << ";\n";
+  o << "\t}\n";
+}
+
 void print_mode_cfg(std::ostringstream& o, const mode_cfg_block& m) {
-  auto addr = [](const ip_address& a) { return a.to_string(); };
   o << "mode_cfg\n{\n\tnetwork4 " << m.network4.to_string() << ";\n\tnetmask4 "
     << m.netmask4.to_string() << ";\n\tpool_size " << m.pool_size << ";\n";
   if (!m.dns4.empty())
@@ -175,11 +201,7 @@ void print_mode_cfg(std::ostringstream& o, const mode_cfg_block& m) {
   if (!m.wins4.empty())
     o << "\twins4 " << join(m.wins4, addr) << ";\n";
   if (m.split_network_type)
-    o << "\tsplit_network "
-      << (*m.split_network_type == split_type::include ? "include " : "local_lan ")
-      << join(m.split_network,
-              [](const prefix& p) { return p.addr.to_string() + "/" + std::to_string(p.length); })
-      << ";\n";
+    print_split(o, "\t", *m.split_network_type, m.split_network);
   if (!m.split_dns.empty())
     o << "\tsplit_dns " << join(m.split_dns, q) << ";\n";
   if (!m.default_domain.empty())
@@ -192,6 +214,8 @@ void print_mode_cfg(std::ostringstream& o, const mode_cfg_block& m) {
     << ";\n\tpfs_group " << m.pfs_group << ";\n\tsave_passwd " << onoff(m.save_passwd) << ";\n";
   if (!m.banner.empty())
     o << "\tbanner " << q(m.banner) << ";\n";
+  for (const auto& g : m.group_values)
+    print_mode_cfg_group(o, g);
   o << "}\n\n";
 }
 

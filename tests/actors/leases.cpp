@@ -164,3 +164,19 @@ BOOST_AUTO_TEST_CASE(bad_pools_and_requests) {
   BOOST_TEST(ipv4_text(t.rows(t0).back().address) == "255.255.255.255");
   BOOST_TEST(!t.acquire("u6", 20, t0).ok());
 }
+
+BOOST_AUTO_TEST_CASE(the_lease_records_the_groups_of_the_latest_login) {
+  lease_table t{seed_pool(180)};
+  t.acquire("alice", 1, t0, {"staff", "vpnusers"});
+  t.acquire("bob", 2, t0);
+  auto rows = t.rows(t0);
+  BOOST_TEST_REQUIRE(rows.size() == 2u);
+  BOOST_TEST((rows[0].groups == std::vector<std::string>{"staff", "vpnusers"}));
+  BOOST_TEST(rows[1].groups.empty());
+  t.acquire("alice", 3, t0, {"contractors"}); // a second login, in other groups now
+  BOOST_TEST((t.rows(t0)[0].groups == std::vector<std::string>{"contractors"}));
+  t.release_owner(1, t0);
+  t.release_owner(3, t0); // free: no groups shown
+  for (const auto& r : t.rows(t0))
+    BOOST_TEST(r.user != "alice");
+}

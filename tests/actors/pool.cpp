@@ -38,7 +38,7 @@ struct pool_fixture : test::actor_fixture {
   lease_reply lease(const pool_actor& p, const std::string& user, const caf::actor& owner) {
     lease_reply out;
     out.error = "no answer";
-    self->request(p, 5s, lease_request{user, owner.address()})
+    self->request(p, 5s, lease_request{user, owner.address(), {}})
         .receive([&](lease_reply& r) { out = std::move(r); },
                  [&](caf::error& e) { out.error = to_string(e); });
     return out;
@@ -157,7 +157,7 @@ BOOST_FIXTURE_TEST_CASE(release_by_user_or_address, pool_fixture) {
 BOOST_FIXTURE_TEST_CASE(sender_is_the_default_owner, pool_fixture) {
   auto p = spawn(10);
   lease_reply r;
-  self->request(p, 5s, lease_request{"carol", {}})
+  self->request(p, 5s, lease_request{"carol", {}, {}})
       .receive([&](lease_reply& x) { r = x; }, [](caf::error&) {});
   BOOST_TEST(r.ok);
   self->send(p, lease_release{});

@@ -213,6 +213,16 @@ const error_case cases[] = {
      "only"},
     {"network4 v6", "mode_cfg { network4 2001:db8::1; }", 1, 21,
      "bad address '2001:db8::1' for network4; expected an IPv4 address"},
+    {"group twice",
+     "mode_cfg {\n group \"staff\" { dns4 10.0.0.1; }\n group \"staff\" { dns4 10.0.0.2; }\n}", 3,
+     8, "a second mode_cfg group block for \"staff\"; expected one per group"},
+    {"group unknown", "mode_cfg { group \"g\" { pool_size 3; } }", 1, 24,
+     "unknown directive 'pool_size' in a mode_cfg group block; expected dns4, wins4, nbns4, "
+     "split_network, split_dns or default_domain"},
+    {"group empty name", "mode_cfg { group \"\" { } }", 1, 18,
+     "empty group name; expected the name of a group"},
+    {"group unterminated", "mode_cfg { group \"g\" { dns4 10.0.0.1;", 1, 22,
+     "unterminated group block; expected '}' to close this '{'"},
     {"ldap without ldapcfg", "mode_cfg {\n auth_source ldap;\n}", 2, 14,
      "an LDAP source is used but there is no ldapcfg block; expected 'ldapcfg { ... }' in the "
      "configuration"},

@@ -375,7 +375,9 @@ lab_rw_charon() {
   d=$(lab_charon_dir "$name")
   mkdir -p "$d"
   : >"$d/resolv.conf"
-  LAB_CHARON_PLUGINS="unity resolve ${LAB_CHARON_PLUGINS:-}" LAB_CHARON_CONF="cisco_unity = yes
+  local unity=unity
+  [ -z "${LAB_RW_NO_UNITY:-}" ] || unity="" # its quick mode then proposes REMOTE_TS as given
+  LAB_CHARON_PLUGINS="$unity resolve ${LAB_CHARON_PLUGINS:-}" LAB_CHARON_CONF="cisco_unity = yes
   plugins { resolve { file = $d/resolv.conf } }
   filelog { attrs {
     path = $LAB_LOGDIR/charon-$name.attrs.log
