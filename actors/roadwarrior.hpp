@@ -33,8 +33,9 @@ std::string dotted(const ike::ipv4_address& a);
 config::ip_address ip_of(const ike::ipv4_address& a);
 
 /// An XAuth login on `self` (a peer actor): the auth actor checks the credentials, then
-/// the pool leases the user an address (held by `self` until it ends); `done(values, why)`
-/// gets the user's Mode Config values, or nullopt and why not.
+/// the pool leases the user an address (the directory's, when the auth reply has one) (held by
+/// `self` until it ends); `done(values, why)` gets the user's Mode Config values, or nullopt and
+/// why not.
 template <class Self, class Done>
 void check_roadwarrior(Self self, const services& svc, const config::mode_cfg_block& m,
                        auth_request rq, Done done) {
@@ -61,8 +62,14 @@ void check_roadwarrior(Self self, const services& svc, const config::mode_cfg_bl
       done(std::nullopt, r.text);
       return;
     }
-    lease_request lr{user, self->address()};
-    self->request(pool, std::chrono::seconds{10}, std::move(lr)).then(on_lease, on_error("pool"));
+    // conf_source ldap: the directory's address (and netmask, if it has one) for this user.
+    lease_request lr{user, self->address(), r.address};
+    auto with_mask = [on_lease, mask = r.netmask](lease_reply& l) {
+      if (l.ok && !mask.empty())
+        l.netmask = mask;
+      on_lease(l);
+    };
+    self->request(pool, std::chrono::seconds{10}, std::move(lr)).then(with_mask, on_error("pool"));
   };
   self->request(svc.auth, std::chrono::seconds{60}, std::move(rq)).then(on_auth, on_error("auth"));
 }
