@@ -37,7 +37,8 @@ std::string ldap_uri(const ldap_options& o) {
 /// One service connection: bound as bind_dn (or anonymous) unless `rebind`.
 struct ldap_directory::conn {
   LDAP* ld = nullptr;
-  bool rebind = true; ///< not bound as the service (new, or a user bind since)
+  bool rebind = true;  ///< not bound as the service (new, or a user bind since)
+  bool reused = false; ///< kept from an earlier check (the server may have restarted since)
   ~conn() {
     if (ld != nullptr)
       ldap_unbind_ext_s(ld, nullptr, nullptr);
@@ -157,13 +158,14 @@ std::string ldap_directory::describe() const {
          (opts_.bind_dn.empty() ? "anonymous" : "bound as " + opts_.bind_dn) + ")";
 }
 
-std::unique_ptr<ldap_directory::conn> ldap_directory::take(check_result& err) const {
+std::unique_ptr<ldap_directory::conn> ldap_directory::take(check_result& err, bool& stale) const {
   std::unique_ptr<conn> c;
   {
     std::lock_guard lock{mutex_};
     if (!idle_.empty()) {
       c = std::move(idle_.back());
       idle_.pop_back();
+      c->reused = true;
     }
   }
   if (!c) {
@@ -186,6 +188,7 @@ std::unique_ptr<ldap_directory::conn> ldap_directory::take(check_result& err) co
   if (c->rebind) {
     int rc = simple_bind(c->ld, opts_.bind_dn, opts_.bind_pw, opts_.timeout);
     if (rc != LDAP_SUCCESS) {
+      stale = c->reused && rc == LDAP_SERVER_DOWN;
       err = failure(
           opts_, opts_.bind_dn.empty() ? std::string{"anonymous bind"} : "bind as " + opts_.bind_dn,
           rc);
@@ -204,6 +207,23 @@ void ldap_directory::give_back(std::unique_ptr<conn> c) const {
 
 check_result ldap_directory::find(const std::string& user, const crypto::secret_bytes* password,
                                   bool groups, ldap_entry& out) const {
+  bool stale = false;
+  auto r = attempt(user, password, groups, out, stale);
+  if (!stale)
+    return r;
+  // A kept connection found the server gone (restarted since): so are the other kept
+  // ones. Drop them all and try once more on a new connection.
+  {
+    std::lock_guard lock{mutex_};
+    idle_.clear();
+  }
+  out = {};
+  stale = false;
+  return attempt(user, password, groups, out, stale);
+}
+
+check_result ldap_directory::attempt(const std::string& user, const crypto::secret_bytes* password,
+                                     bool groups, ldap_entry& out, bool& stale) const {
   if (user.empty())
     return {reason::bad_credentials, "empty user name", {}};
   if (password != nullptr) {
@@ -214,9 +234,13 @@ check_result ldap_directory::find(const std::string& user, const crypto::secret_
       return {reason::bad_credentials, "password contains a NUL byte", {}};
   }
   check_result err;
-  auto c = take(err);
+  auto c = take(err, stale);
   if (!c)
     return err;
+  auto fail = [&](const std::string& what, int rc) {
+    stale = c->reused && rc == LDAP_SERVER_DOWN;
+    return failure(opts_, what, rc);
+  };
   // The user's entry: exactly one.
   messages m;
   auto filter = "(" + opts_.attr_user + "=" + ldap_filter_escape(user) + ")";
@@ -226,7 +250,7 @@ check_result ldap_directory::find(const std::string& user, const crypto::secret_
     return {reason::account_denied, "several directory entries match " + filter, {}};
   }
   if (rc != LDAP_SUCCESS)
-    return failure(opts_, "search for the user", rc);
+    return fail("search for the user", rc);
   if (ldap_count_entries(c->ld, m.m) != 1) {
     give_back(std::move(c));
     return {reason::bad_credentials, "no directory entry for the user", {}};
@@ -246,7 +270,7 @@ check_result ldap_directory::find(const std::string& user, const crypto::secret_
     rc = search(c->ld, opts_, "(" + opts_.attr_member + "=" + ldap_filter_escape(out.dn) + ")",
                 {opts_.attr_group}, 0, &g.m);
     if (rc != LDAP_SUCCESS)
-      return failure(opts_, "search for the user's groups", rc);
+      return fail("search for the user's groups", rc);
     for (auto* e = ldap_first_entry(c->ld, g.m); e != nullptr; e = ldap_next_entry(c->ld, e))
       for (auto& v : values_of(c->ld, e, opts_.attr_group))
         out.groups.push_back(std::move(v));
@@ -260,7 +284,7 @@ check_result ldap_directory::find(const std::string& user, const crypto::secret_
       return {reason::bad_credentials, "the directory refused the password of " + out.dn, {}};
     }
     if (rc != LDAP_SUCCESS)
-      return failure(opts_, "bind as " + out.dn, rc);
+      return fail("bind as " + out.dn, rc);
   }
   give_back(std::move(c));
   return {reason::ok, "accepted by " + out.dn, out.groups};

@@ -9,7 +9,8 @@
 // its own limit (LDAP_OPT_NETWORK_TIMEOUT for the connect, LDAP_OPT_TIMEOUT and the search
 // time limit for each operation), so a dead or stopped server never holds a worker longer
 // than that. Service connections are kept between checks (at most `max_idle`); a call that
-// fails drops its connection and the next check opens a new one (a restarted server).
+// fails drops its connection; when a kept one finds the server gone (restarted since),
+// every kept one is dropped and the check is tried once more on a new connection.
 // Neither the user's password nor bind_pw ever reaches a result text or a log.
 
 #include <chrono>
@@ -74,7 +75,11 @@ public:
 
 private:
   struct conn;
-  std::unique_ptr<conn> take(check_result& err) const;
+  /// A service connection (kept or new, bound as the service), or null and `err`;
+  /// `stale` when a kept one found the server gone.
+  std::unique_ptr<conn> take(check_result& err, bool& stale) const;
+  check_result attempt(const std::string& user, const crypto::secret_bytes* password, bool groups,
+                       ldap_entry& out, bool& stale) const;
   void give_back(std::unique_ptr<conn> c) const;
 
   ldap_options opts_;
