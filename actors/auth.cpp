@@ -8,7 +8,7 @@
 
 namespace coati::actors {
 
-auth_options auth_options_for(const config::mode_cfg_block& m) {
+auth_options auth_options_for(const config::mode_cfg_block& m, const config::ldapcfg_block* l) {
   auth_options o;
   switch (m.auth) {
   case config::auth_source::system:
@@ -25,7 +25,40 @@ auth_options auth_options_for(const config::mode_cfg_block& m) {
     break;
   }
   o.auth_groups = m.auth_groups;
+  o.ldap_groups = m.groups == config::group_source::ldap;
+  o.ldap_address = m.conf == config::conf_source::ldap;
+  if (l != nullptr) {
+    auth::ldap_options lo;
+    lo.version = l->version;
+    lo.host = l->host;
+    lo.port = l->port;
+    lo.base = l->base;
+    lo.subtree = l->subtree;
+    lo.bind_dn = l->bind_dn;
+    lo.bind_pw = crypto::secret_bytes::from_string(l->bind_pw);
+    lo.attr_user = l->attr_user;
+    lo.attr_addr = l->attr_addr;
+    lo.attr_mask = l->attr_mask;
+    lo.attr_group = l->attr_group;
+    lo.attr_member = l->attr_member;
+    lo.max_idle = o.workers;
+    o.ldap = std::make_shared<auth::ldap_directory>(std::move(lo));
+  }
   return o;
+}
+
+std::shared_ptr<const auth::checker> checker_for(const auth_options& o) {
+  if (o.checker)
+    return o.checker;
+  if (o.source == auth::backend::ldap) {
+    if (!o.ldap)
+      return auth::make_unsupported_checker("auth_source ldap without an ldapcfg block");
+    return std::make_shared<auth::ldap_checker>(o.ldap, o.ldap_groups, o.ldap_address);
+  }
+  auto base = auth::make_checker(o.source, o.pam);
+  if (o.ldap && (o.ldap_groups || o.ldap_address))
+    return std::make_shared<auth::ldap_lookup_checker>(base, o.ldap, o.ldap_groups, o.ldap_address);
+  return base;
 }
 
 namespace {
@@ -43,7 +76,9 @@ caf::behavior auth_worker(caf::event_based_actor*, std::shared_ptr<const auth::c
           r = {auth::reason::backend_error, std::string{"back end threw: "} + e.what(), {}};
         }
         job.request.password.clear();
-        return {job.id, {r.ok(), r.why, std::move(r.text), std::move(r.groups)}};
+        return {job.id,
+                {r.ok(), r.why, std::move(r.text), std::move(r.groups), std::move(r.address),
+                 std::move(r.netmask)}};
       },
   };
 }
@@ -85,8 +120,16 @@ void on_done(auth_self self, const caf::actor& worker, std::uint64_t id, auth_re
   if (reply.ok && !wanted.empty() &&
       std::none_of(reply.groups.begin(), reply.groups.end(), [&](const std::string& g) {
         return std::find(wanted.begin(), wanted.end(), g) != wanted.end();
-      }))
-    reply = {false, auth::reason::account_denied, "in none of the auth_groups", {}};
+      })) {
+    std::string have;
+    for (const auto& g : reply.groups)
+      have += (have.empty() ? "" : ", ") + g;
+    reply = {false,
+             auth::reason::account_denied,
+             "in none of the auth_groups (the user's groups: " + (have.empty() ? "none" : have) +
+                 ")",
+             {}};
+  }
   if (st.pending.count(id) == 0)
     st.counts["auth.late"] += 1; // answered as a timeout already
   else
@@ -179,7 +222,7 @@ auth_impl::behavior_type auth_behavior(auth_self self, auth_options opts) {
   auto& st = self->state;
   st.opts = std::move(opts);
   st.opts.workers = std::max<std::size_t>(st.opts.workers, 1);
-  st.checker = st.opts.checker ? st.opts.checker : auth::make_checker(st.opts.source, st.opts.pam);
+  st.checker = checker_for(st.opts);
   for (std::size_t i = 0; i < st.opts.workers; ++i)
     st.workers.push_back(self->spawn<caf::detached + caf::linked>(auth_worker, st.checker));
   st.idle = st.workers;

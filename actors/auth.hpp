@@ -1,7 +1,7 @@
 #pragma once
-// The auth actor: XAuth user/password checks (PAM today, LDAP later) on a bounded pool of
-// worker threads, so that a slow PAM stack never holds up a scheduler thread or another
-// user's check.
+// The auth actor: XAuth user/password checks (PAM or LDAP) on a bounded pool of worker
+// threads, so that a slow PAM stack or directory never holds up a scheduler thread or
+// another user's check.
 //
 //   auth <- (auth_request)  -> auth_reply   check one user; answered `busy` at once when
 //                                           the queue is full, `timeout` after the limit
@@ -36,12 +36,14 @@
 
 #include "actors/interfaces.hpp"
 #include "auth/check.hpp"
+#include "auth/ldap.hpp"
 #include "auth/pam.hpp"
 #include "crypto/secret.hpp"
 
 namespace coati::config {
 struct mode_cfg_block;
-}
+struct ldapcfg_block;
+} // namespace coati::config
 
 namespace coati::actors {
 
@@ -60,15 +62,24 @@ typename Inspector::result_type inspect(Inspector& f, auth_request& x) {
 
 /// The verdict on one check.
 struct auth_reply {
+  auth_reply() = default;
+  auth_reply(bool k, auth::reason r, std::string t, std::vector<std::string> g = {},
+             std::string a = {}, std::string m = {})
+      : ok(k), reason(r), text(std::move(t)), groups(std::move(g)), address(std::move(a)),
+        netmask(std::move(m)) {}
   bool ok = false;
   auth::reason reason = auth::reason::backend_error; ///< `ok` when ok
   std::string text;                                  ///< why, for the log (never the password)
   std::vector<std::string> groups; ///< the user's groups when ok (per-group policies)
+  /// The user's own address / netmask (dotted quads) from the directory (conf_source
+  /// ldap); empty: one from the pool.
+  std::string address, netmask;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, auth_reply& x) {
-  return f(caf::meta::type_name("auth_reply"), x.ok, x.reason, x.text, x.groups);
+  return f(caf::meta::type_name("auth_reply"), x.ok, x.reason, x.text, x.groups, x.address,
+           x.netmask);
 }
 
 /// The typed interface of the auth actor: what the daemon and the peers may send.
@@ -119,19 +130,31 @@ using auth_impl = auth_actor::extend<caf::reacts_to<auth_expired>>;
 struct auth_options {
   auth::backend source = auth::backend::pam; ///< racoon's `auth_source`
   auth::pam_options pam;                     ///< service "racoon", system /etc/pam.d
-  /// Used instead of source/pam when set (tests; later the LDAP back end with its config).
+  /// Used instead of source/pam/ldap when set (tests).
   std::shared_ptr<const auth::checker> checker;
-  std::size_t workers = 8;                     ///< threads that may sit in PAM at once
+  /// The directory of the `ldapcfg` block (when there is one): the checker for
+  /// auth_source ldap, and the groups / address source for group_source / conf_source ldap.
+  std::shared_ptr<const auth::ldap_directory> ldap;
+  bool ldap_groups = false;       ///< group_source ldap
+  bool ldap_address = false;      ///< conf_source ldap
+  std::size_t workers = 8;        ///< threads that may sit in PAM at once
   std::size_t queue_limit = 2048; ///< checks waiting beyond that: busy (a few hundred bytes each)
   std::chrono::milliseconds time_limit{30000}; ///< per check, from arrival
   /// racoon's `auth_groups`: when not empty, an accepted user must be in one of them
-  /// (system groups), else the answer is account_denied.
+  /// (system groups, or the directory's with group_source ldap), else the answer is
+  /// account_denied.
   std::vector<std::string> auth_groups;
 };
 
-/// The auth options for racoon's `mode_cfg` block (auth_source system|pam; ldap and
-/// radius are accepted and answer `unsupported`; auth_groups).
-auth_options auth_options_for(const config::mode_cfg_block& m);
+/// The auth options for racoon's `mode_cfg` block (auth_source system|pam|ldap, radius
+/// answers `unsupported`; auth_groups; group_source and conf_source ldap) and its
+/// `ldapcfg` block (`l`, null when there is none).
+auth_options auth_options_for(const config::mode_cfg_block& m,
+                              const config::ldapcfg_block* l = nullptr);
+
+/// The checker for `o`: o.checker, else the back end of o.source, with the directory's
+/// groups / address when o.ldap_groups / o.ldap_address.
+std::shared_ptr<const auth::checker> checker_for(const auth_options& o);
 
 /// The auth actor's state.
 struct auth_state {

@@ -81,7 +81,8 @@ void spawn_child(daemon_actor* self, const std::string& name) {
     if (!m)
       return;
     if (name == "auth") {
-      st.svc.auth = spawn_auth(*self, auth_options_for(*m));
+      st.svc.auth = spawn_auth(
+          *self, auth_options_for(*m, st.snapshot->ldapcfg ? &*st.snapshot->ldapcfg : nullptr));
       child = caf::actor_cast<caf::actor>(st.svc.auth);
     } else {
       try {

@@ -70,21 +70,8 @@ lease_table::grant lease_table::acquire_address(const std::string& user, owner_i
     auto i = l->second;
     auto& s = slots_[i];
     g.address = opts_.network + static_cast<std::uint32_t>(i);
-    if (!s.owners.empty()) { // live: a second login (or the same owner again)
-      if (s.owners.count(owner) != 0) {
-        g.again = true;
-        return g;
-      }
-      if (opts_.second == second_login::refuse) {
-        g.why = failure::second_login_refused;
-        g.error = "user " + user + " is logged in already with " + ipv4_text(g.address);
-        return g;
-      }
-      s.owners.insert(owner);
-      by_owner_[owner].insert(i);
-      g.shared = true;
-      return g;
-    }
+    if (!s.owners.empty()) // live: a second login (or the same owner again)
+      return join(i, user, owner, g);
     take(i, user, owner, now); // free and still remembered: the same address again
     g.renewed = true;
     return g;
@@ -101,6 +88,59 @@ lease_table::grant lease_table::acquire_address(const std::string& user, owner_i
   g.error = "address pool exhausted: " + std::to_string(leased_) + " of " +
             std::to_string(opts_.size) + " leased, " + std::to_string(reserved(now)) +
             " reserved for reconnects";
+  return g;
+}
+
+lease_table::grant lease_table::join(std::size_t i, const std::string& user, owner_id owner,
+                                     grant g) {
+  auto& s = slots_[i];
+  if (s.owners.count(owner) != 0) {
+    g.again = true;
+    return g;
+  }
+  if (opts_.second == second_login::refuse) {
+    g.why = failure::second_login_refused;
+    g.error = "user " + user + " is logged in already with " + ipv4_text(g.address);
+    return g;
+  }
+  s.owners.insert(owner);
+  by_owner_[owner].insert(i);
+  g.shared = true;
+  return g;
+}
+
+lease_table::grant lease_table::acquire_fixed(const std::string& user, std::uint32_t address,
+                                              owner_id owner, time_point now,
+                                              const std::vector<std::string>& groups) {
+  auto g = fixed_address(user, address, owner, now);
+  if (g.ok())
+    slots_[g.address - opts_.network].groups = groups; // the latest login's
+  return g;
+}
+
+lease_table::grant lease_table::fixed_address(const std::string& user, std::uint32_t address,
+                                              owner_id owner, time_point now) {
+  grant g;
+  g.address = address;
+  if (user.empty() || address < opts_.network || address - opts_.network >= opts_.size) {
+    g.why = failure::bad_request;
+    g.error = user.empty() ? "no user name"
+                           : "the user's address " + ipv4_text(address) + " is outside the pool " +
+                                 ipv4_text(opts_.network) + " + " + std::to_string(opts_.size);
+    return g;
+  }
+  auto i = static_cast<std::size_t>(address - opts_.network);
+  auto& s = slots_[i];
+  if (!s.owners.empty() && s.user == user)
+    return join(i, user, owner, g);
+  if (!s.owners.empty() || reserved_for_other(s, user, now)) {
+    g.why = failure::taken;
+    g.error = "the user's address " + ipv4_text(address) + " is " +
+              (s.owners.empty() ? "reserved for " : "leased to ") + s.user;
+    return g;
+  }
+  g.renewed = s.user == user;
+  take(i, user, owner, now);
   return g;
 }
 

@@ -54,7 +54,13 @@ public:
   using time_point = std::chrono::steady_clock::time_point;
 
   /// Why an acquire failed.
-  enum class failure : std::uint8_t { none = 0, exhausted, second_login_refused, bad_request };
+  enum class failure : std::uint8_t {
+    none = 0,
+    exhausted,
+    second_login_refused,
+    bad_request,
+    taken ///< acquire_fixed: the address is another user's
+  };
 
   /// The answer to an acquire.
   struct grant {
@@ -83,6 +89,11 @@ public:
   /// latest login). The same owner asking again gets the same answer and holds it once.
   grant acquire(const std::string& user, owner_id owner, time_point now,
                 const std::vector<std::string>& groups = {});
+  /// The fixed `address` (the directory's, conf_source ldap) for `user`, held by `owner`:
+  /// it must lie in the pool; refused (taken) while another user leases it or it is
+  /// reserved for another; the user's own live lease of it is shared as in `acquire`.
+  grant acquire_fixed(const std::string& user, std::uint32_t address, owner_id owner,
+                      time_point now, const std::vector<std::string>& groups = {});
   /// Drops every hold of `owner`; returns the addresses that became free.
   std::vector<std::uint32_t> release_owner(owner_id owner, time_point now);
   /// Ends `user`'s lease whoever holds it; returns the owners that held it.
@@ -110,7 +121,10 @@ private:
     std::vector<std::string> groups; ///< the holder's groups (set by acquire)
   };
   grant acquire_address(const std::string& user, owner_id owner, time_point now);
+  grant fixed_address(const std::string& user, std::uint32_t address, owner_id owner,
+                      time_point now);
   bool reserved_for_other(const slot& s, const std::string& user, time_point now) const;
+  grant join(std::size_t i, const std::string& user, owner_id owner, grant g);
   void take(std::size_t i, const std::string& user, owner_id owner, time_point now);
   std::uint32_t mark_free(std::size_t i, time_point now); ///< returns its address
   void drop_owner(owner_id owner, std::size_t i);

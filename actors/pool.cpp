@@ -52,14 +52,27 @@ lease_reply on_request(pool_self self, const lease_request& req) {
     st.counts["pool.refused"] += 1;
     return {false, {}, {}, "a lease needs an owner", false, false};
   }
-  auto g = st.table->acquire(req.user, owner.id(), clock::now(), req.groups);
+  lease_table::grant g;
+  if (req.address.empty()) {
+    g = st.table->acquire(req.user, owner.id(), clock::now(), req.groups);
+  } else if (auto a = ipv4_value(req.address)) {
+    g = st.table->acquire_fixed(req.user, *a, owner.id(), clock::now(), req.groups);
+  } else {
+    g.why = lease_table::failure::bad_request;
+    g.error = "the user's address '" + req.address + "' is not an IPv4 address";
+  }
   if (!g.ok()) {
-    st.counts[g.why == lease_table::failure::exhausted ? "pool.exhausted" : "pool.refused"] += 1;
+    using f = lease_table::failure;
+    st.counts[g.why == f::exhausted ? "pool.exhausted"
+              : g.why == f::taken   ? "pool.taken"
+                                    : "pool.refused"] += 1;
     COATI_LOG(warning, "pool", "no address for ", req.user, ": ", g.error);
     return {false, {}, {}, g.error, false, false};
   }
   watch(self, owner);
   auto address = ipv4_text(g.address);
+  if (!req.address.empty() && !g.again && !g.shared)
+    st.counts["pool.fixed"] += 1;
   st.counts[g.again     ? "pool.again"
             : g.shared  ? "pool.shared"
             : g.renewed ? "pool.renewed"
@@ -110,7 +123,7 @@ counters status(pool_self self) {
   counters out;
   out.values = st.counts;
   for (auto key : {"pool.granted", "pool.renewed", "pool.shared", "pool.again", "pool.exhausted",
-                   "pool.refused", "pool.released", "pool.owner_down"})
+                   "pool.refused", "pool.released", "pool.owner_down", "pool.fixed", "pool.taken"})
     out.values.try_emplace(key, 0);
   auto size = static_cast<std::int64_t>(st.table->options().size);
   auto leased = static_cast<std::int64_t>(st.table->leased());

@@ -16,9 +16,10 @@
 //
 // Counters: pool.size, pool.leased, pool.free, pool.reserved, pool.granted (new address),
 // pool.renewed (a user's previous address again), pool.shared (second login), pool.again
-// (same owner asked again), pool.exhausted, pool.refused (second login refused, bad
-// request), pool.released, pool.owner_down (leases freed because the owner ended), and
-// messages_handled / handling_ns / mailbox_depth.
+// (same owner asked again), pool.fixed (the user's own address from the directory),
+// pool.exhausted, pool.refused (second login refused, bad request), pool.taken (the
+// user's own address is another user's), pool.released, pool.owner_down (leases freed because the
+// owner ended), and messages_handled / handling_ns / mailbox_depth.
 //
 // Type IDs: block `coati_pool`, 16 IDs after coati's (coati_auth sits in between); load
 // it with `cfg.add_message_types<caf::id_block::coati_pool>()`.
@@ -44,14 +45,21 @@ namespace coati::actors {
 /// An address for `user`, held by `owner` (the peer actor of the ISAKMP SA; the sender
 /// when empty) until it releases it or goes down. The lease records the user's `groups`.
 struct lease_request {
+  lease_request() = default;
+  lease_request(std::string u, caf::actor_addr o, std::string a = {},
+                std::vector<std::string> g = {})
+      : user(std::move(u)), owner(std::move(o)), address(std::move(a)), groups(std::move(g)) {}
   std::string user;
   caf::actor_addr owner;
+  /// The user's own address (dotted quad, from the directory with conf_source ldap):
+  /// that one or an error, never another; empty: any from the pool.
+  std::string address;
   std::vector<std::string> groups; ///< the user's groups (auth_reply::groups), kept with the lease
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, lease_request& x) {
-  return f(caf::meta::type_name("lease_request"), x.user, x.owner, x.groups);
+  return f(caf::meta::type_name("lease_request"), x.user, x.owner, x.address, x.groups);
 }
 
 /// The answer to a lease request.

@@ -42,9 +42,10 @@ std::string dotted(const ike::ipv4_address& a);
 config::ip_address ip_of(const ike::ipv4_address& a);
 
 /// An XAuth login on `self` (a peer actor): the auth actor checks the credentials, then
-/// the pool leases the user an address (held by `self` until it ends, recorded with the
-/// user's groups); `done(values, why, groups)` gets the user's Mode Config values (those of
-/// the user's `group` block, if any) and groups, or nullopt and why not.
+/// the pool leases the user an address (the directory's, when the auth reply has one; held
+/// by `self` until it ends, recorded with the user's groups); `done(values, why, groups)` gets
+/// the user's Mode Config values (those of the user's `group` block, if any) and groups, or
+/// nullopt and why not.
 template <class Self, class Done>
 void check_roadwarrior(Self self, const services& svc, const config::mode_cfg_block& m,
                        auth_request rq, Done done) {
@@ -73,8 +74,14 @@ void check_roadwarrior(Self self, const services& svc, const config::mode_cfg_bl
       else
         done(std::move(v), std::string{}, groups);
     };
-    lease_request lr{user, self->address(), r.groups};
-    self->request(pool, std::chrono::seconds{10}, std::move(lr)).then(on_lease, on_error("pool"));
+    // conf_source ldap: the directory's address (and netmask, if it has one) for this user.
+    lease_request lr{user, self->address(), r.address, r.groups};
+    auto with_mask = [on_lease, mask = r.netmask](lease_reply& l) {
+      if (l.ok && !mask.empty())
+        l.netmask = mask;
+      on_lease(l);
+    };
+    self->request(pool, std::chrono::seconds{10}, std::move(lr)).then(with_mask, on_error("pool"));
   };
   self->request(svc.auth, std::chrono::seconds{60}, std::move(rq)).then(on_auth, on_error("auth"));
 }

@@ -63,14 +63,10 @@ void sainfo_settings(const config::sainfo_block& s, std::size_t index,
 
 void mode_cfg_settings(const config::mode_cfg_block& m, std::vector<std::string>& out) {
   auto add = [&](const std::string& what) { out.push_back("mode_cfg: " + what); };
-  if (m.groups != config::group_source::system)
-    add("group_source ldap is not implemented yet; ignored");
   if (!m.banner.empty())
     add("banner is not implemented yet; no UNITY_BANNER is sent");
   if (m.acct != config::accounting::none)
     add("accounting is not implemented yet; ignored");
-  if (m.auth == config::auth_source::ldap || m.conf == config::conf_source::ldap)
-    add("LDAP (auth_source/conf_source ldap) is not implemented yet");
 }
 
 } // namespace
@@ -83,8 +79,10 @@ std::vector<std::string> unacted_settings(const config::configuration& cfg) {
     sainfo_settings(cfg.sainfos[i], i, out);
   if (cfg.mode_cfg)
     mode_cfg_settings(*cfg.mode_cfg, out);
-  if (cfg.ldapcfg)
-    out.push_back("ldapcfg: LDAP is not implemented yet; the block is ignored");
+  if (cfg.ldapcfg && (!cfg.mode_cfg || (cfg.mode_cfg->auth != config::auth_source::ldap &&
+                                        cfg.mode_cfg->groups != config::group_source::ldap &&
+                                        cfg.mode_cfg->conf != config::conf_source::ldap)))
+    out.push_back("ldapcfg: no auth_source, group_source or conf_source ldap uses it; ignored");
   if (cfg.padding.strict_check)
     out.push_back("padding: strict_check on is not implemented (padding is checked leniently)");
   return out;

@@ -31,9 +31,15 @@ std::string_view to_string(reason r);
 
 /// The answer of one check.
 struct check_result {
+  check_result() = default;
+  check_result(reason w, std::string t, std::vector<std::string> g = {})
+      : why(w), text(std::move(t)), groups(std::move(g)) {}
   reason why = reason::backend_error;
   std::string text;                ///< for logs and the client's status; never secret
   std::vector<std::string> groups; ///< the user's groups when `why == ok`
+  /// The user's own address and netmask (dotted quads) from the directory (conf_source
+  /// ldap); empty: an address from the pool.
+  std::string address, netmask;
   /// True when the user may log in.
   bool ok() const { return why == reason::ok; }
 };
@@ -42,7 +48,7 @@ struct check_result {
 enum class backend : std::uint8_t {
   pam,    ///< Linux-PAM, with the configured service (default "racoon")
   system, ///< the system password database: PAM with the same service (see make_checker)
-  ldap,   ///< not yet: every check answers `unsupported`
+  ldap,   ///< an LDAP directory (auth/ldap.hpp), racoon's `ldapcfg`
   radius, ///< not planned: every check answers `unsupported`
 };
 

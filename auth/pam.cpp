@@ -227,7 +227,7 @@ std::shared_ptr<const checker> make_checker(backend b, const pam_options& opts) 
   case backend::system:
     return std::make_shared<pam_checker>(opts);
   case backend::ldap:
-    return make_unsupported_checker("auth_source ldap");
+    return make_unsupported_checker("auth_source ldap without an ldapcfg block");
   case backend::radius:
     return make_unsupported_checker("auth_source radius");
   }

@@ -180,3 +180,29 @@ BOOST_AUTO_TEST_CASE(the_lease_records_the_groups_of_the_latest_login) {
   for (const auto& r : t.rows(t0))
     BOOST_TEST(r.user != "alice");
 }
+
+BOOST_AUTO_TEST_CASE(fixed_addresses_from_the_directory) {
+  lease_table t{seed_pool(10)};
+  auto a = *ipv4_value("192.168.201.25");
+  auto g = t.acquire_fixed("alice", a, 1, t0);
+  BOOST_TEST(g.ok());
+  BOOST_TEST(addr(g) == "192.168.201.25");
+  // Another user with the same address in the directory: refused, not moved elsewhere.
+  g = t.acquire_fixed("bob", a, 2, t0);
+  BOOST_TEST(!g.ok());
+  BOOST_TEST((g.why == lease_table::failure::taken));
+  BOOST_TEST(g.error.find("leased to alice") != std::string::npos, g.error);
+  // The pool never hands it to a user without a fixed address.
+  for (int i = 0; i < 9; ++i)
+    BOOST_TEST(addr(t.acquire("u" + std::to_string(i), 10 + i, t0)) != "192.168.201.25");
+  // Alice's second login shares it; outside the pool is refused.
+  g = t.acquire_fixed("alice", a, 3, t0);
+  BOOST_TEST(g.shared);
+  g = t.acquire_fixed("carol", *ipv4_value("10.0.0.1"), 4, t0);
+  BOOST_TEST((g.why == lease_table::failure::bad_request));
+  BOOST_TEST(g.error.find("outside the pool") != std::string::npos, g.error);
+  // Released: bob may have it now.
+  t.release_owner(1, t0);
+  t.release_owner(3, t0);
+  BOOST_TEST(t.acquire_fixed("bob", a, 2, t0).ok());
+}

@@ -72,6 +72,7 @@ BOOST_AUTO_TEST_CASE(checkers_by_backend) {
   auth::pam_options o;
   BOOST_TEST(o.service == "racoon");
   BOOST_TEST(auth::make_checker(auth::backend::system, o)->describe() == "pam service racoon");
+  // LDAP needs its ldapcfg block (actors/auth.cpp checker_for); without it: unsupported.
   auto ldap = auth::make_checker(auth::backend::ldap, o);
   auto r = ldap->check("alice", pw("x"), "");
   BOOST_TEST(auth::to_string(r.why) == "unsupported");

@@ -68,12 +68,25 @@ LAB_LDAP_ROOTPW="lab admin"
 # lab_slapd_start NAME: slapd in NAME's namespace with a private slapd.conf and mdb
 # database (suffix $LAB_LDAP_SUFFIX, root $LAB_LDAP_ROOTDN / $LAB_LDAP_ROOTPW), listening
 # on ldap://<NAME's address>/ and on an ldapi socket (lab_ldapi NAME). Seeds
-# ou=people and ou=groups. Log slapd-NAME.log.
+# ou=people and ou=groups. Besides the usual schemas, racoon's attributes racoon-address
+# and racoon-netmask (auxiliary class racoon-user; lab_ldap_set). Log slapd-NAME.log.
 lab_slapd_start() {
   local name=$1 d s
   d=$LAB_WORK/slapd-$name
   mkdir -p "$d/db"
+  # OIDs under OpenLDAP's experimental arc (1.3.6.1.4.1.4203.666): for tests only.
+  cat >"$d/racoon.schema" <<'SCHEMA'
+attributetype ( 1.3.6.1.4.1.4203.666.11.77.1 NAME 'racoon-address'
+  DESC 'Mode Config IPv4 address of a roadwarrior' EQUALITY caseIgnoreIA5Match
+  SYNTAX 1.3.6.1.4.1.1466.115.121.1.26 SINGLE-VALUE )
+attributetype ( 1.3.6.1.4.1.4203.666.11.77.2 NAME 'racoon-netmask'
+  DESC 'Mode Config IPv4 netmask of a roadwarrior' EQUALITY caseIgnoreIA5Match
+  SYNTAX 1.3.6.1.4.1.1466.115.121.1.26 SINGLE-VALUE )
+objectclass ( 1.3.6.1.4.1.4203.666.11.77.3 NAME 'racoon-user' SUP top AUXILIARY
+  MAY ( racoon-address $ racoon-netmask ) )
+SCHEMA
   for s in core cosine nis inetorgperson; do echo "include /etc/ldap/schema/$s.schema"; done >"$d/slapd.conf"
+  echo "include $d/racoon.schema" >>"$d/slapd.conf"
   cat >>"$d/slapd.conf" <<CONF
 modulepath /usr/lib/ldap
 moduleload back_mdb
@@ -86,10 +99,7 @@ rootdn "$LAB_LDAP_ROOTDN"
 rootpw "$LAB_LDAP_ROOTPW"
 directory $d/db
 CONF
-  lab_bg "$name" "slapd-$name" slapd -d stats -f "$d/slapd.conf" \
-    -h "ldap://$(lab_local_ip "$name")/ $(lab_ldapi "$name")"
-  lab_wait 20 ldapsearch -x -H "$(lab_ldapi "$name")" -s base -b "" namingContexts >/dev/null 2>&1 ||
-    lab_fail "slapd in $name did not start"
+  lab_slapd_run "$name"
   lab_ldap_add "$name" <<LDIF
 dn: $LAB_LDAP_SUFFIX
 objectClass: dcObject
@@ -104,6 +114,41 @@ ou: people
 dn: ou=groups,$LAB_LDAP_SUFFIX
 objectClass: organizationalUnit
 ou: groups
+LDIF
+}
+# lab_slapd_run NAME: (re)starts NAME's slapd on its configuration and database (made by
+# lab_slapd_start); returns when it answers. Log slapd-NAME.log (appended).
+lab_slapd_run() {
+  local name=$1 d=$LAB_WORK/slapd-$1
+  _lab_argv "$name" slapd -d stats -f "$d/slapd.conf" \
+    -h "ldap://$(lab_local_ip "$name")/ $(lab_ldapi "$name")"
+  { exec "${LAB_ARGV[@]}"; } </dev/null >>"$LAB_LOGDIR/slapd-$name.log" 2>&1 &
+  LAB_PID=$!
+  lab_track "$LAB_PID"
+  lab_wait 20 ldapsearch -x -H "$(lab_ldapi "$name")" -s base -b "" namingContexts >/dev/null 2>&1 ||
+    lab_fail "slapd in $name did not start"
+}
+# lab_slapd_pid NAME: the PID of NAME's slapd (its pid file).
+lab_slapd_pid() { cat "$LAB_WORK/slapd-$1/slapd.pid"; }
+# lab_slapd_stop NAME: SIGTERM to NAME's slapd; returns when it has ended (10 s).
+lab_slapd_stop() {
+  local pid
+  pid=$(lab_slapd_pid "$1")
+  kill -TERM "$pid"
+  lab_wait 10 sh -c "! kill -0 $pid 2>/dev/null" || lab_fail "slapd in $1 did not stop"
+}
+# lab_ldap_set NAME USER ATTR VALUE: sets ATTR of uid=USER,ou=people (adds the auxiliary
+# class racoon-user first, for racoon-address / racoon-netmask).
+lab_ldap_set() {
+  ldapmodify -x -H "$(lab_ldapi "$1")" -D "$LAB_LDAP_ROOTDN" -w "$LAB_LDAP_ROOTPW" \
+    >>"$LAB_LOGDIR/ldapadd-$1.log" 2>&1 <<LDIF || lab_fail "ldapmodify of $2 in $1"
+dn: uid=$2,ou=people,$LAB_LDAP_SUFFIX
+changetype: modify
+add: objectClass
+objectClass: racoon-user
+-
+replace: $3
+$3: $4
 LDIF
 }
 # lab_ldapi NAME: the ldapi:// URL of NAME's slapd (usable from outside the namespace).
