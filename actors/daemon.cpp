@@ -93,6 +93,19 @@ void spawn_child(daemon_actor* self, const std::string& name) {
       }
       child = caf::actor_cast<caf::actor>(st.svc.pool);
     }
+  } else if (name == "ddns") {
+    // DNS registration of roadwarriors: only with a ddns block (and a pool to lease from).
+    const auto& d = st.snapshot->ddns;
+    if (!d || !st.snapshot->mode_cfg)
+      return;
+    std::string why;
+    auto o = ddns_options_for(*d, why);
+    if (!o) {
+      COATI_LOG(error, "daemon", "ddns: ", why, "; no DNS registration");
+      return;
+    }
+    st.svc.ddns = spawn_ddns(*self, std::move(*o));
+    child = caf::actor_cast<caf::actor>(st.svc.ddns);
   } else if (name == "stats") {
     child = self->spawn(stats, me, std::chrono::milliseconds{2000});
   } else if (name == "admin") {
@@ -161,7 +174,8 @@ void shut_down(daemon_actor* self, const caf::error& reason) {
   st.stopping = true;
   COATI_LOG(notify, "daemon", "stopping: ", self->system().render(reason));
   auto finish = [self, reason] {
-    for (const char* name : {"admin", "stats", "script", "pool", "auth", "policy", "kernel"}) {
+    for (const char* name :
+         {"admin", "stats", "script", "ddns", "pool", "auth", "policy", "kernel"}) {
       auto i = self->state.children.find(name);
       if (i != self->state.children.end() && i->second.handle)
         self->send_exit(i->second.handle, reason);
@@ -268,6 +282,7 @@ caf::behavior daemon(daemon_actor* self, daemon_options opts,
   spawn_child(self, "script");
   spawn_child(self, "auth");
   spawn_child(self, "pool");
+  spawn_child(self, "ddns");
   spawn_child(self, "listener");
   if (self->state.opts.with_admin)
     spawn_child(self, "admin");

@@ -227,6 +227,9 @@ void config_done(peer_self self, ike::config_done_effect d) {
   COATI_LOG(notify, "peer", where(st.args.ends), ": user \"", ike::escape_text(d.user), "\" has ",
             st.config->address ? dotted(*st.config->address) : std::string{"no address"},
             g != nullptr ? " (the values of mode_cfg group \"" + g->name + "\")" : std::string{});
+  if (st.config->address && st.args.svc.ddns) // A + PTR while this peer lives
+    self->send(st.args.svc.ddns, ddns_register{d.user, dotted(*st.config->address),
+                                               caf::actor_cast<caf::actor_addr>(self)});
   run_script(self, st.args.snap.cfg->remotes.at(st.args.remote).script_phase1_up);
   report_rows(self);
 }

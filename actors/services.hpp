@@ -4,23 +4,26 @@
 // headers (which include interfaces.hpp).
 
 #include "actors/auth.hpp"
+#include "actors/ddns.hpp"
 #include "actors/interfaces.hpp"
 #include "actors/pool.hpp"
 
 namespace coati::actors {
 
-/// The services peers and children talk to (empty auth/pool: no mode_cfg block).
+/// The services peers and children talk to (empty auth/pool: no mode_cfg block; empty
+/// ddns: no ddns block).
 struct services {
   kernel_api kernel;
   policy_api policy;
   script_api script;
   auth_actor auth;
   pool_actor pool;
+  ddns_actor ddns;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, services& x) {
-  return f(caf::meta::type_name("services"), x.kernel, x.policy, x.script, x.auth, x.pool);
+  return f(caf::meta::type_name("services"), x.kernel, x.policy, x.script, x.auth, x.pool, x.ddns);
 }
 
 } // namespace coati::actors

@@ -308,6 +308,21 @@ struct radiuscfg_block {
   bool operator==(const radiuscfg_block&) const = default;
 };
 
+/// `ddns { ... }` (coati's own block; racoon has none): RFC 2136 registration of every
+/// roadwarrior's Mode Config address, forward (A) and reverse (PTR), TSIG-signed.
+struct ddns_block {
+  ip_address server;           ///< the primary name server that takes UPDATEs
+  std::uint16_t port = 53;     ///< its port
+  std::string zone;            ///< forward zone, e.g. "local"
+  std::string reverse_zone;    ///< e.g. "201.168.192.in-addr.arpa"; empty: no PTR
+  std::string name = "%u-vpn"; ///< host name inside `zone`; %u = the XAuth user
+  unsigned ttl = 86400;        ///< of both records
+  std::string key;             ///< bind key file (resolved path); empty: unsigned UPDATEs
+  unsigned timeout = 5;        ///< seconds per UPDATE round trip
+  unsigned retry = 30;         ///< seconds before the first retry (doubles, up to 10 min)
+  bool operator==(const ddns_block&) const = default;
+};
+
 /// A whole, validated configuration. Immutable once loaded; shared by pointer.
 struct configuration {
   paths_block paths;
@@ -324,6 +339,7 @@ struct configuration {
   std::optional<mode_cfg_block> mode_cfg;
   std::optional<ldapcfg_block> ldapcfg;
   std::optional<radiuscfg_block> radiuscfg;
+  std::optional<ddns_block> ddns;
   bool operator==(const configuration&) const = default;
 };
 

@@ -13,7 +13,7 @@ namespace coati::config::detail {
 namespace {
 constexpr std::string_view global_words =
     "path, include, log, padding, listen, timer, remote, sainfo, mode_cfg, ldapcfg, radiuscfg, "
-    "privsep, gss_id_enc, pfkey_buffer or complex_bundle";
+    "ddns, privsep, gss_id_enc, pfkey_buffer or complex_bundle";
 } // namespace
 
 void parser::statement() {
@@ -72,6 +72,8 @@ void parser::statement() {
   } else if (w == "radiuscfg") {
     warn_unimplemented(kw, "radiuscfg");
     parse_radiuscfg();
+  } else if (w == "ddns") {
+    parse_ddns();
   } else {
     unknown(kw, "the global section", global_words);
   }

@@ -81,6 +81,7 @@ struct parse_state {
   std::vector<location> sainfo_locs;     ///< parallel to cfg.sainfos
   location banner;                       ///< mode_cfg banner line
   location ldap_use;                     ///< first mode_cfg use of an LDAP source
+  location ddns, ddns_key;               ///< the ddns block's '{' and its key line
   location psk_path_loc;
   bool psk_path_set = false;
   bool has_error() const;
@@ -140,6 +141,7 @@ public:
   void parse_mode_cfg_group(mode_cfg_block& m);
   void parse_ldapcfg();
   void parse_radiuscfg();
+  void parse_ddns(); // parse_ddns.cpp
 
   parse_state& st;
   const source& src;

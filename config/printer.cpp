@@ -300,6 +300,16 @@ std::string print(const configuration& cfg) {
         << q(s.secret) << ";\n";
     o << "\ttimeout " << rc->timeout << ";\n\tretries " << rc->retries << ";\n}\n";
   }
+  if (const auto& d = cfg.ddns) {
+    o << "\nddns\n{\n\tserver " << d->server.to_string() << " port " << d->port << ";\n\tzone "
+      << q(d->zone) << ";\n";
+    if (!d->reverse_zone.empty())
+      o << "\treverse_zone " << q(d->reverse_zone) << ";\n";
+    o << "\tname " << q(d->name) << ";\n\tttl " << d->ttl << ";\n";
+    if (!d->key.empty())
+      o << "\tkey " << q(d->key) << ";\n";
+    o << "\ttimeout " << d->timeout << ";\n\tretry " << d->retry << ";\n}\n";
+  }
   return o.str();
 }
 

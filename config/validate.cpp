@@ -129,6 +129,12 @@ void validate(parse_state& st) {
   if (cfg.mode_cfg) {
     c.file(cfg.mode_cfg->banner, std::string(), st.banner, "banner file", "");
   }
+  if (cfg.ddns) {
+    c.file(cfg.ddns->key, std::string(), st.ddns_key, "TSIG key file", "");
+    if (!cfg.mode_cfg)
+      c.error(st.ddns, "the ddns block registers Mode Config addresses; expected a "
+                       "'mode_cfg { ... }' block too");
+  }
   if (st.ldap_use.src && !cfg.ldapcfg)
     c.error(st.ldap_use, "an LDAP source is used but there is no ldapcfg block; expected "
                          "'ldapcfg { ... }' in the configuration");

@@ -11,7 +11,7 @@ jobs=${JOBS:-$(nproc)}
 # Debian 12 packages: build dependencies, then what the tests run against.
 build_pkgs=(build-essential g++ cmake ninja-build pkg-config clang libclang-rt-14-dev
   libcaf-dev libssl-dev libnl-3-dev libnl-xfrm-3-dev libnl-route-3-dev libldap2-dev
-  libpam0g-dev libboost-test-dev)
+  libpam0g-dev libboost-test-dev libldns-dev)
 test_pkgs=(iproute2 iputils-ping procps psmisc openssl kmod nftables cpio busybox-static
   qemu-system-x86 tshark tcpdump strongswan-charon strongswan-swanctl
   libstrongswan-standard-plugins libstrongswan-extra-plugins libcharon-extra-plugins

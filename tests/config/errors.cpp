@@ -67,11 +67,12 @@ const error_case cases[] = {
      "decimal"},
     {"unknown global", "log info;\nfoo bar;", 2, 1,
      "unknown directive 'foo' in the global section; expected path, include, log, padding, listen, "
-     "timer, remote, sainfo, mode_cfg, ldapcfg, radiuscfg, privsep, gss_id_enc, pfkey_buffer or "
-     "complex_bundle"},
+     "timer, remote, sainfo, mode_cfg, ldapcfg, radiuscfg, ddns, privsep, gss_id_enc, pfkey_buffer "
+     "or complex_bundle"},
     {"stray brace", "}", 1, 1,
      "expected a directive (path, include, log, padding, listen, timer, remote, sainfo, mode_cfg, "
-     "ldapcfg, radiuscfg, privsep, gss_id_enc, pfkey_buffer or complex_bundle), found '}'"},
+     "ldapcfg, radiuscfg, ddns, privsep, gss_id_enc, pfkey_buffer or complex_bundle), found "
+     "'}'"},
     {"unknown timer", "timer {\n\tretry 3;\n}", 2, 2,
      "unknown directive 'retry' in the timer block; expected counter, interval, persend, phase1, "
      "phase2 or natt_keepalive"},
@@ -226,6 +227,24 @@ const error_case cases[] = {
     {"ldap without ldapcfg", "mode_cfg {\n auth_source ldap;\n}", 2, 14,
      "an LDAP source is used but there is no ldapcfg block; expected 'ldapcfg { ... }' in the "
      "configuration"},
+    {"ddns without server", "mode_cfg { }\nddns {\n zone \"local\";\n}", 2, 6,
+     "the ddns block has no server; expected 'server ADDRESS;'"},
+    {"ddns without zone", "mode_cfg { }\nddns { server 192.0.2.1; }", 2, 6,
+     "the ddns block has no zone; expected 'zone \"NAME\";'"},
+    {"ddns bad zone", "ddns { zone \"lo cal\"; }", 1, 13,
+     "bad zone \"lo cal\": it has the character ' '; expected a DNS name"},
+    {"ddns name without user", "ddns { name \"vpn\"; }", 1, 13,
+     "name \"vpn\" has no %u; expected a pattern with the user, like \"%u-vpn\""},
+    {"ddns reverse zone", "ddns { reverse_zone \"example.net\"; }", 1, 21,
+     "bad reverse_zone \"example.net\"; expected a zone under in-addr.arpa"},
+    {"ddns unknown", "ddns { server 192.0.2.1 port 53; zone \"local\"; tsig \"k\"; }", 1, 48,
+     "unknown directive 'tsig' in the ddns block; expected server, zone, reverse_zone, name, ttl, "
+     "key, timeout or retry"},
+    {"ddns without mode_cfg", "ddns { server 192.0.2.1; zone \"local\"; }", 1, 6,
+     "the ddns block registers Mode Config addresses; expected a 'mode_cfg { ... }' block too"},
+    {"ddns missing key",
+     "mode_cfg { }\nddns { server 192.0.2.1; zone \"local\";\n key \"/etc/coati/none.key\"; }", 3,
+     2, "TSIG key file '@ROOT@/etc/coati/none.key' does not exist; expected a readable file", true},
     {"ldap version", "ldapcfg { version 4; }", 1, 19, "version 4 is out of range; expected 2 to 3"},
     {"missing certificate",
      "path certificate \"/etc/racoon/cert\";\nremote anonymous {\n exchange_mode main;\n "

@@ -141,6 +141,14 @@ BOOST_AUTO_TEST_CASE(everything_parses_as_written) {
   BOOST_TEST(c->radiuscfg->auth.size() == 2u);
   BOOST_TEST(c->radiuscfg->auth[1].port == 0u);
   BOOST_TEST(c->radiuscfg->acct[0].port == 1813u);
+  BOOST_REQUIRE(c->ddns.has_value());
+  BOOST_TEST(c->ddns->server.to_string() == "192.0.2.53");
+  BOOST_TEST(c->ddns->port == 5353u);
+  BOOST_TEST(c->ddns->reverse_zone == "201.168.192.in-addr.arpa");
+  BOOST_TEST(c->ddns->name == "%u-vpn.office");
+  BOOST_TEST(c->ddns->ttl == 3600u);
+  BOOST_TEST(c->ddns->key == data + "/etc/coati/ddns.key");
+  BOOST_TEST(c->ddns->retry == 10u);
 }
 
 BOOST_AUTO_TEST_CASE(everything_round_trips) {

@@ -240,11 +240,27 @@ ZONE
     [ "$z" = "$first" ] && echo "ns IN A $ip" >>"$d/$z.db"
   done
   cp "$d/named.conf" "$LAB_LOGDIR/named-$name.conf"
-  lab_bg "$name" "named-$name" named -4 -g -c "$d/named.conf"
-  for z in "$@"; do
-    lab_wait 30 _lab_named_answers "$name" "$ip" "$z" || lab_fail "named in $name does not serve $z"
+  echo "$@" >"$d/zones"
+  _lab_named_run "$name"
+}
+_lab_named_run() { # NAME: named with NAME's conf (zones and key kept), waits for answers
+  local d=$LAB_WORK/named-$1
+  lab_bg "$1" "named-$1" named -4 -g -c "$d/named.conf"
+  echo "$LAB_PID" >"$d/run.pid"
+  for z in $(cat "$d/zones"); do
+    lab_wait 30 _lab_named_answers "$1" "$(lab_local_ip "$1")" "$z" ||
+      lab_fail "named in $1 does not serve $z"
   done
 }
+# lab_named_stop NAME: stops NAME's named (its zone files, journals and key stay).
+lab_named_stop() {
+  local pid
+  pid=$(cat "$LAB_WORK/named-$1/run.pid")
+  kill -TERM "$pid" 2>/dev/null || true
+  lab_wait 10 bash -c "! kill -0 $pid 2>/dev/null" || lab_fail "named in $1 did not stop"
+}
+# lab_named_restart NAME: starts NAME's named again after lab_named_stop (same key, zones).
+lab_named_restart() { _lab_named_run "$1"; }
 _lab_named_answers() { # NAME ADDRESS ZONE: named answers the zone's SOA
   [ -n "$(lab_exec "$1" dig +short +time=1 +tries=1 @"$2" "$3" SOA 2>/dev/null)" ]
 }
