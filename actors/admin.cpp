@@ -1,10 +1,14 @@
 #include "actors/admin.hpp"
+#include "actors/ddns.hpp"
 #include "actors/pool.hpp"
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <grp.h>
+#include <map>
 #include <poll.h>
 #include <pwd.h>
 #include <sstream>
@@ -199,6 +203,47 @@ private:
     return out;
   }
 
+  /// `show-users`: one line per logged-in user (a lease with holders), from the pool's
+  /// rows, with the user's DNS name and its state from the ddns actor when there is one.
+  std::string show_users(caf::scoped_actor& s) {
+    std::string error;
+    lease_rows leases;
+    s->request(daemon_, std::chrono::seconds{5}, show_pool_atom_v)
+        .receive([&](lease_rows& rows) { leases = std::move(rows); },
+                 [&](caf::error& e) { error = sys_.render(e); });
+    if (!error.empty())
+      return "error\n" + error + "\n";
+    std::map<std::string, ddns_row> names; // by user
+    s->request(daemon_, std::chrono::seconds{5}, show_ddns_atom_v)
+        .receive(
+            [&](ddns_rows& rows) {
+              for (auto& r : rows.rows)
+                names[r.user] = std::move(r);
+            },
+            [&](caf::error&) {}); // no ddns block: no DNS column
+    auto now = std::chrono::system_clock::now();
+    std::string out = "ok\n";
+    for (const auto& r : leases.rows) {
+      if (r.holders <= 0)
+        continue;
+      std::string groups;
+      for (const auto& g : r.groups)
+        groups += (groups.empty() ? "" : ",") + g;
+      auto since = std::chrono::system_clock::to_time_t(now - std::chrono::seconds{r.seconds});
+      std::tm tm{};
+      ::gmtime_r(&since, &tm);
+      char when[32];
+      std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+      out += "user=\"" + r.user + "\" groups=" + (groups.empty() ? "-" : groups) +
+             " address=" + r.address;
+      if (auto n = names.find(r.user); n != names.end())
+        out += " dns=" + n->second.name + " dns_state=" + n->second.state;
+      out += " since=" + std::string{when} + " seconds=" + std::to_string(r.seconds) +
+             " sessions=" + std::to_string(r.holders) + "\n";
+    }
+    return out;
+  }
+
   std::string serve(const std::string& req) {
     std::istringstream words{req};
     std::string verb, arg;
@@ -263,6 +308,8 @@ private:
               [&](caf::error& e) { out = "error\n" + sys_.render(e) + "\n"; });
       return out;
     }
+    if (verb == "show-users")
+      return show_users(s);
     if (verb == "debug-crash") {
       if (!opts_.test_hooks)
         return "error\ntest hooks are off (start coatid with COATI_TEST_HOOKS=1)\n";

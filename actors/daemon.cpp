@@ -323,6 +323,10 @@ caf::behavior daemon(daemon_actor* self, daemon_options opts,
         handler_clock::scope timing{self->state.clock};
         return delegate_to(self, "pool", "no address pool (no mode_cfg block, or it failed)", a);
       },
+      [self](show_ddns_atom a) {
+        handler_clock::scope timing{self->state.clock};
+        return delegate_to(self, "ddns", "no DNS registration (no ddns block, or it failed)", a);
+      },
       [self](connect_atom a, const std::string& address) {
         handler_clock::scope timing{self->state.clock};
         return delegate_to(self, "listener", "listener is down", a, address);

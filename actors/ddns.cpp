@@ -194,6 +194,21 @@ void on_register(ddns_self self, const ddns_register& r) {
   pump(self);
 }
 
+/// Every name: published once the server holds what is wanted, pending until then;
+/// removing while records of a name nobody holds any more are still on the server.
+ddns_rows rows(const ddns_state& st) {
+  ddns_rows out;
+  for (const auto& [name, e] : st.names) {
+    const char* state = "pending";
+    if (e.want.empty())
+      state = "removing";
+    else if (e.held == e.want && e.old.empty())
+      state = "published";
+    out.rows.push_back({e.user, name, e.want, state});
+  }
+  return out;
+}
+
 /// A peer ended: names nobody else holds lose their records.
 void on_owner_down(ddns_self self, const caf::down_msg& dm) {
   auto& st = self->state;
@@ -261,6 +276,10 @@ ddns_impl::behavior_type ddns_behavior(ddns_self self, ddns_options opts) {
       [self](const ddns_register& r) {
         handler_clock::scope timing{self->state.clock};
         on_register(self, r);
+      },
+      [self](show_ddns_atom) -> ddns_rows {
+        handler_clock::scope timing{self->state.clock};
+        return rows(self->state);
       },
       [self](status_atom) -> counters {
         handler_clock::scope timing{self->state.clock};

@@ -7,6 +7,7 @@
 //   ddns <- (ddns_register)             a peer's user has this address (phase 1 up with a
 //                                       lease); the ddns actor watches the peer and removes
 //                                       the records once no peer of that name is left
+//        <- (show_ddns_atom) -> ddns_rows   every name, its user and state (show-users)
 //        <- (status_atom) -> counters   ddns.* counters
 //        <- (crash_atom)                test hook: throw
 //
@@ -89,10 +90,41 @@ typename Inspector::result_type inspect(Inspector& f, ddns_done& x) {
   return f(caf::meta::type_name("ddns_done"), x.name, x.what, x.text);
 }
 
+/// One DNS name for `coatictl show-users`.
+struct ddns_row {
+  std::string user;
+  std::string name;    ///< fully qualified, without the final dot
+  std::string address; ///< what should be published; empty: being removed
+  std::string state;   ///< published | pending | removing
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ddns_row& x) {
+  return f(caf::meta::type_name("ddns_row"), x.user, x.name, x.address, x.state);
+}
+
+/// Every name the ddns actor knows.
+struct ddns_rows {
+  std::vector<ddns_row> rows;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ddns_rows& x) {
+  return f(caf::meta::type_name("ddns_rows"), x.rows);
+}
+
+} // namespace coati::actors
+
+CAF_ADD_ATOM(coati_ddns, coati::actors, show_ddns_atom, "showddns")
+
+namespace coati::actors {
+
 /// The typed interface of the ddns actor.
 using ddns_actor = caf::typed_actor<
     /// A user's address to publish while the owner lives; no answer.
     caf::reacts_to<ddns_register>,
+    /// Every name with its user, address and state.
+    caf::replies_to<show_ddns_atom>::with<ddns_rows>,
     /// The ddns.* counters.
     caf::replies_to<status_atom>::with<counters>,
     /// Test hook (the daemon's `crash`): throws.
@@ -158,4 +190,6 @@ CAF_BEGIN_TYPE_ID_BLOCK(coati_ddns, caf::id_block::coati::end + 32)
 CAF_ADD_TYPE_ID(coati_ddns, (coati::actors::ddns_register))
 CAF_ADD_TYPE_ID(coati_ddns, (coati::actors::ddns_job))
 CAF_ADD_TYPE_ID(coati_ddns, (coati::actors::ddns_done))
+CAF_ADD_TYPE_ID(coati_ddns, (coati::actors::ddns_row))
+CAF_ADD_TYPE_ID(coati_ddns, (coati::actors::ddns_rows))
 CAF_END_TYPE_ID_BLOCK(coati_ddns)

@@ -14,6 +14,7 @@
 //            <- (connect_atom, address)            -> std::string     delegated to listener
 //            <- (logout_atom, user)                -> std::string     delegated to listener
 //            <- (show_pool_atom)                   -> lease_rows      delegated to pool
+//            <- (show_ddns_atom)                   -> ddns_rows       delegated to ddns
 //   stats    <- (stats_atom)                       -> counters        every actor's counters
 //            <- (status_atom)                      -> counters        stats.* counters
 //            <- (crash_atom)                                          test hook: throw

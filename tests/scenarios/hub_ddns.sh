@@ -2,7 +2,8 @@
 # coatid registers roadwarriors in DNS itself (the ddns block, RFC 2136 + TSIG) against a
 # real bind9 on the hub's LAN (zones local and 201.168.192.in-addr.arpa, key lab-key):
 #  - alice logs in (strongSwan hybrid, PAM): alice-vpn.local A 192.168.201.20 and its PTR;
-#  - alice logs out (coatictl logout-user): both records are gone;
+#  - coatictl show-users lists alice: her group, address, DNS name (published), since when;
+#  - alice logs out (coatictl logout-user): both records are gone, show-users is empty;
 #  - named stopped, alice logs in, named started again: the records appear with no new
 #    login (the retry queue; `retry 2` keeps this short, the default is 30 s);
 #  - coatid with a wrong TSIG secret: a clear error in its log, counted, nothing added.
@@ -50,11 +51,18 @@ lab_rw_charon_up rw || lab_fail "rw: no IKE SA (see charon-rw.log)"
 lab_same rw "virtual IP" 192.168.201.20 "$(lab_rw_charon_vip rw)"
 lab_wait 20 registered || lab_fail "no A/PTR after the login: A '$(a_rec)' PTR '$(ptr_rec)'"
 lab_ok "after alice's login: alice-vpn.local A $(a_rec), PTR $(ptr_rec)"
+users=$(lab_coatictl hub show-users) || lab_fail "show-users failed"
+echo "$users"
+echo "$users" | grep -E '^user="alice" groups=alice,vpnusers address=192\.168\.201\.20 dns=alice-vpn\.local dns_state=published since=[0-9-]+T[0-9:]+Z seconds=[0-9]+ sessions=1$' >/dev/null ||
+  lab_fail "show-users: no row for alice with her group, address and DNS name"
+[ "$(echo "$users" | wc -l)" = 1 ] || lab_fail "show-users: more than alice's row"
+lab_ok "show-users: alice, groups alice,vpnusers, 192.168.201.20, alice-vpn.local published"
 
 # --- logout: both gone ------------------------------------------------------------------
 lab_coatictl hub logout-user alice >/dev/null || lab_fail "logout-user alice failed"
 lab_wait 20 gone || lab_fail "records still there after logout: A '$(a_rec)' PTR '$(ptr_rec)'"
 lab_ok "after logout: no A, no PTR"
+[ -z "$(lab_coatictl hub show-users)" ] || lab_fail "show-users still lists someone after the logout"
 lab_same hub "ddns.removed" 1 "$(stat ddns.removed)"
 
 # --- named down at login, up later: the queue delivers ----------------------------------
@@ -63,6 +71,8 @@ lab_rw_charon_up rw || lab_fail "rw: no IKE SA for the second login"
 failed() { [ "$(stat ddns.failures)" -ge 1 ] 2>/dev/null; }
 lab_wait 20 failed || lab_fail "no failed UPDATE counted while named is down"
 [ "$(stat ddns.pending)" = 1 ] || lab_fail "ddns.pending is '$(stat ddns.pending)', expected 1"
+lab_coatictl hub show-users | grep -q '^user="alice" .* dns=alice-vpn\.local dns_state=pending ' ||
+  lab_fail "show-users: alice's name not shown pending while named is down"
 lab_ok "named down: $(stat ddns.failures) failed UPDATE(s), alice pending"
 sleep 10
 lab_named_restart hub-lan
