@@ -151,6 +151,26 @@ replace: $3
 $3: $4
 LDIF
 }
+# lab_ldapcfg HOST: racoon's ldapcfg block for the slapd on HOST's LAN server (lab host
+# HOST; slapd started with lab_slapd_start HOST-lan), bound as the directory's admin.
+lab_ldapcfg() {
+  cat <<CONF
+ldapcfg {
+	version 3;
+	host "$(lab_server_ip "$1")";
+	port 389;
+	base "$LAB_LDAP_SUFFIX";
+	subtree on;
+	bind_dn "$LAB_LDAP_ROOTDN";
+	bind_pw "$LAB_LDAP_ROOTPW";
+	attr_user "uid";
+	attr_addr "racoon-address";
+	attr_mask "racoon-netmask";
+	attr_group "cn";
+	attr_member "member";
+}
+CONF
+}
 # lab_ldapi NAME: the ldapi:// URL of NAME's slapd (usable from outside the namespace).
 lab_ldapi() {
   local p=$LAB_WORK/slapd-$1/ldapi

@@ -12,6 +12,9 @@
 #    accepted;
 #  - carl (contractors) asks for staff's 192.168.1.0/24: refused, counted
 #    (ike.phase2_refused.group), logged with his name and groups.
+# GROUPS_FROM=ldap (hub_ldap_groups): the users and their groups live in a real slapd on the
+# hub's LAN (auth_source ldap, group_source ldap, racoon's ldapcfg) instead of PAM; and
+# coatictl show-users lists each user with the directory's group.
 . "${COATI_SRC:=$(cd "$(dirname "$0")/../.." && pwd)}/tests/lab/lab.sh"
 
 lab_host hub 192.0.2.1 192.168.1.0/24 192.168.1.1
@@ -20,12 +23,24 @@ lab_host rwcont 203.0.113.6
 lab_host rwcheat 203.0.113.7
 hub=$(lab_ip hub)
 lab_pki rhum
-lab_pam_user hub alice "alice secret" staff
-lab_pam_user hub bob "bob secret" contractors
-lab_pam_user hub carl "carl secret" contractors
+from=${GROUPS_FROM:-pam}
+if [ "$from" = ldap ]; then
+  lab_slapd_start hub-lan
+  add_user() { lab_ldap_user hub-lan "$@"; }
+else
+  add_user() { lab_pam_user hub "$@"; }
+fi
+add_user alice "alice secret" staff
+add_user bob "bob secret" contractors
+add_user carl "carl secret" contractors
 lab_coatid_pam hub
 root=$(lab_coatid_root hub rhum)
 conf=$root/etc/racoon/local.conf # the seed keeps its sainfos there
+if [ "$from" = ldap ]; then
+  sed -i -E 's/^([[:space:]]*)auth_source pam;/\1auth_source ldap;\n\1group_source ldap;/' "$conf"
+  grep -q "group_source ldap;" "$conf" || lab_fail "config not rebased on LDAP"
+  lab_ldapcfg hub >>"$conf"
+fi
 # The roadwarriors' `sainfo anonymous` goes; one sainfo per group comes.
 awk '/^sainfo anonymous/ { skip = 1 } skip && /^}/ { skip = 0; next } !skip' "$conf" >"$conf.new"
 mv "$conf.new" "$conf"
@@ -71,6 +86,11 @@ done
 grep -q 'user "alice" has 192.168.201.20 (the values of mode_cfg group "staff")' "$hublog" ||
   lab_fail "hub: no log line for alice's group values"
 lab_ok "alice (staff): split 192.168.1.0/24, quick mode accepted, policies generated, hook env"
+if [ "$from" = ldap ]; then
+  lab_coatictl hub show-users | grep -q '^user="alice" groups=staff address=192\.168\.201\.20 ' ||
+    { lab_coatictl hub show-users; lab_fail "show-users: alice not listed with the directory's group staff"; }
+  [ "$(stat auth.ok)" = 1 ] || lab_fail "auth.ok is $(stat auth.ok): alice was not checked by LDAP"
+fi
 
 # --- bob, contractors -----------------------------------------------------------------------
 LAB_RW_NO_UNITY=1 lab_rw_charon rwcont "$hub" main bob "bob secret" REMOTE_HOST=rhum REMOTE_TS=192.168.2.0/24
@@ -81,6 +101,10 @@ policy_for 192.168.1.0/24 192.168.201.21/32 && lab_fail "hub: bob got a policy f
 lab_wait 10 grep -qs "XAUTH_USER=bob" "$env" || lab_fail "phase1_up: no XAUTH_USER=bob"
 grep -qxF "SPLIT_INCLUDE_CIDR=192.168.2.0/24" "$env" || { cat "$env"; lab_fail "phase1_up for bob: not contractors' split"; }
 lab_ok "bob (contractors): split 192.168.2.0/24 only, quick mode accepted, policies generated"
+if [ "$from" = ldap ]; then
+  lab_coatictl hub show-users | grep -q '^user="bob" groups=contractors address=192\.168\.201\.21 ' ||
+    { lab_coatictl hub show-users; lab_fail "show-users: bob not listed with the directory's group contractors"; }
+fi
 
 # --- carl, contractors, asks for staff's network ---------------------------------------------
 LAB_RW_NO_UNITY=1 lab_rw_charon rwcheat "$hub" main carl "carl secret" REMOTE_HOST=rhum REMOTE_TS=192.168.1.0/24

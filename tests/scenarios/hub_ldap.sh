@@ -41,22 +41,7 @@ root=$(lab_coatid_root hub rhum)
 conf=$root/etc/racoon/local.conf
 sed -i -E 's/^([[:space:]]*)auth_source pam;/\1auth_source ldap;\n\1group_source ldap;\n\1auth_groups "staff", "contractors";/;
   s/^([[:space:]]*)conf_source local;/\1conf_source ldap;/' "$conf"
-cat >>"$conf" <<CONF
-ldapcfg {
-	version 3;
-	host "$(lab_server_ip hub)";
-	port 389;
-	base "$LAB_LDAP_SUFFIX";
-	subtree on;
-	bind_dn "$LAB_LDAP_ROOTDN";
-	bind_pw "$LAB_LDAP_ROOTPW";
-	attr_user "uid";
-	attr_addr "racoon-address";
-	attr_mask "racoon-netmask";
-	attr_group "cn";
-	attr_member "member";
-}
-CONF
+lab_ldapcfg hub >>"$conf"
 grep -q "auth_source ldap;" "$conf" && grep -q "conf_source ldap;" "$conf" || lab_fail "config not rebased"
 lab_coatid_start hub "$root"
 hublog=$(lab_coatid_log hub)
