@@ -135,9 +135,13 @@ struct auth_options {
   /// The directory of the `ldapcfg` block (when there is one): the checker for
   /// auth_source ldap, and the groups / address source for group_source / conf_source ldap.
   std::shared_ptr<const auth::ldap_directory> ldap;
-  bool ldap_groups = false;       ///< group_source ldap
-  bool ldap_address = false;      ///< conf_source ldap
-  std::size_t workers = 8;        ///< threads that may sit in PAM at once
+  bool ldap_groups = false;  ///< group_source ldap
+  bool ldap_address = false; ///< conf_source ldap
+  std::size_t workers = 8;   ///< threads that may sit in PAM at once
+  /// Workers when a check talks to LDAP: they wait on the network, not the CPU, so a slow
+  /// directory (2 s per answer, 4 answers per check) still lets 100 logins through well
+  /// within `time_limit`.
+  static constexpr std::size_t ldap_workers = 64;
   std::size_t queue_limit = 2048; ///< checks waiting beyond that: busy (a few hundred bytes each)
   std::chrono::milliseconds time_limit{30000}; ///< per check, from arrival
   /// racoon's `auth_groups`: when not empty, an accepted user must be in one of them
