@@ -43,6 +43,8 @@ auth_options auth_options_for(const config::mode_cfg_block& m, const config::lda
     lo.attr_mask = l->attr_mask;
     lo.attr_group = l->attr_group;
     lo.attr_member = l->attr_member;
+    lo.starttls = l->starttls;
+    lo.tls_cacert = l->tls_cacert;
     lo.max_idle = o.workers;
     o.ldap = std::make_shared<auth::ldap_directory>(std::move(lo));
   }

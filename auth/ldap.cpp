@@ -69,6 +69,24 @@ check_result failure(const ldap_options& o, const std::string& what, int rc) {
   return {reason::backend_error, what + ": " + server + ": " + ldap_err2string(rc), {}};
 }
 
+/// A failed StartTLS: the server's or the TLS library's reason (a certificate that does
+/// not chain to tls_cacert, a name that does not match, no TLS on the server).
+check_result tls_failure(LDAP* ld, const ldap_options& o, int rc) {
+  std::string why = ldap_err2string(rc);
+  char* diag = nullptr;
+  if (ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag) == LDAP_OPT_SUCCESS && diag) {
+    if (*diag != 0)
+      why += ": " + std::string{diag};
+    ldap_memfree(diag);
+  }
+  if (rc == LDAP_TIMEOUT)
+    return failure(o, "StartTLS", rc);
+  return {reason::backend_error,
+          "StartTLS with LDAP server " + ldap_uri(o) + " failed (" + why + ")" +
+              (o.tls_cacert.empty() ? std::string{} : "; CA file " + o.tls_cacert),
+          {}};
+}
+
 /// Waits for the answer to `msgid` (all of it) within the limit. Returns the operation's
 /// result code; on a timeout (LDAP_TIMEOUT) the request is abandoned. `res` gets the
 /// messages (freed by the caller) when there are some.
@@ -184,6 +202,21 @@ std::unique_ptr<ldap_directory::conn> ldap_directory::take(check_result& err, bo
     ldap_set_option(c->ld, LDAP_OPT_TIMEOUT, &tv);
     ldap_set_option(c->ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
     ldap_set_option(c->ld, LDAP_OPT_RESTART, LDAP_OPT_ON);
+    if (opts_.starttls || !opts_.tls_cacert.empty() || uri.starts_with("ldaps://")) {
+      int demand = LDAP_OPT_X_TLS_DEMAND;
+      ldap_set_option(c->ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &demand);
+      if (!opts_.tls_cacert.empty())
+        ldap_set_option(c->ld, LDAP_OPT_X_TLS_CACERTFILE, opts_.tls_cacert.c_str());
+      int server = 0; // a client context of this connection's own, with the options above
+      ldap_set_option(c->ld, LDAP_OPT_X_TLS_NEWCTX, &server);
+    }
+    if (opts_.starttls) {
+      rc = ldap_start_tls_s(c->ld, nullptr, nullptr);
+      if (rc != LDAP_SUCCESS) {
+        err = tls_failure(c->ld, opts_, rc);
+        return nullptr;
+      }
+    }
   }
   if (c->rebind) {
     int rc = simple_bind(c->ld, opts_.bind_dn, opts_.bind_pw, opts_.timeout);

@@ -35,6 +35,12 @@ struct ldap_options {
   crypto::secret_bytes bind_pw;
   std::string attr_user = "cn", attr_addr = "racoon-address", attr_mask = "racoon-netmask",
               attr_group = "cn", attr_member = "member";
+  /// StartTLS on every new connection (ldap://) before its first bind; a failure (no TLS
+  /// on the server, a certificate that does not chain to the CA) fails the check.
+  bool starttls = false;
+  /// PEM file of the CA the server's certificate must chain to (StartTLS or ldaps://);
+  /// empty: libldap's default (ldap.conf, the system's CAs). The name is always checked.
+  std::string tls_cacert;
   /// Limit of each connect and each operation.
   std::chrono::milliseconds timeout{5000};
   /// Service connections kept open between checks.

@@ -292,6 +292,11 @@ struct ldapcfg_block {
   bool subtree = false;
   std::string attr_user = "cn", attr_addr = "racoon-address", attr_mask = "racoon-netmask",
               attr_group = "cn", attr_member = "member";
+  /// coati: StartTLS on an ldap:// connection before any bind (`starttls on;`), and the
+  /// CA file the server's certificate must chain to (`tls_cacert "f";`, resolved against
+  /// `path certificate`; used for ldaps:// too). Empty: the system's CAs.
+  bool starttls = false;
+  std::string tls_cacert;
   bool operator==(const ldapcfg_block&) const = default;
 };
 

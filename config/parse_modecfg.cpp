@@ -211,10 +211,15 @@ void parser::parse_ldapcfg() {
       l.attr_group = expect_string("an attribute name");
     else if (w == "attr_member")
       l.attr_member = expect_string("an attribute name");
-    else
+    else if (w == "starttls")
+      l.starttls = on_off(w);
+    else if (w == "tls_cacert") {
+      st.ldap_cacert = loc(t);
+      l.tls_cacert = path_arg("the CA file of the LDAP server");
+    } else
       unknown(t, "the ldapcfg block",
               "version, host, port, base, subtree, bind_dn, bind_pw, attr_user, attr_addr, "
-              "attr_mask, attr_group or attr_member");
+              "attr_mask, attr_group, attr_member, starttls or tls_cacert");
     expect_semi(t);
   }
   st.cfg.ldapcfg = l;

@@ -82,6 +82,7 @@ struct parse_state {
   location banner;                       ///< mode_cfg banner line
   location ldap_use;                     ///< first mode_cfg use of an LDAP source
   location ddns, ddns_key;               ///< the ddns block's '{' and its key line
+  location ldap_cacert;                  ///< the ldapcfg block's tls_cacert line
   location psk_path_loc;
   bool psk_path_set = false;
   bool has_error() const;

@@ -288,7 +288,10 @@ std::string print(const configuration& cfg) {
       << ";\n\tbind_dn " << q(ld->bind_dn) << ";\n\tbind_pw " << q(ld->bind_pw) << ";\n\tattr_user "
       << q(ld->attr_user) << ";\n\tattr_addr " << q(ld->attr_addr) << ";\n\tattr_mask "
       << q(ld->attr_mask) << ";\n\tattr_group " << q(ld->attr_group) << ";\n\tattr_member "
-      << q(ld->attr_member) << ";\n}\n\n";
+      << q(ld->attr_member) << ";\n\tstarttls " << onoff(ld->starttls) << ";\n";
+    if (!ld->tls_cacert.empty())
+      o << "\ttls_cacert " << q(ld->tls_cacert) << ";\n";
+    o << "}\n\n";
   }
   if (const auto& rc = cfg.radiuscfg) {
     o << "radiuscfg\n{\n";

@@ -129,6 +129,9 @@ void validate(parse_state& st) {
   if (cfg.mode_cfg) {
     c.file(cfg.mode_cfg->banner, std::string(), st.banner, "banner file", "");
   }
+  if (cfg.ldapcfg)
+    c.file(cfg.ldapcfg->tls_cacert, paths.certificate, st.ldap_cacert, "LDAP CA file",
+           "certificate");
   if (cfg.ddns) {
     c.file(cfg.ddns->key, std::string(), st.ddns_key, "TSIG key file", "");
     if (!cfg.mode_cfg)

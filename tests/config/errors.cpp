@@ -246,6 +246,8 @@ const error_case cases[] = {
      "mode_cfg { }\nddns { server 192.0.2.1; zone \"local\";\n key \"/etc/coati/none.key\"; }", 3,
      2, "TSIG key file '@ROOT@/etc/coati/none.key' does not exist; expected a readable file", true},
     {"ldap version", "ldapcfg { version 4; }", 1, 19, "version 4 is out of range; expected 2 to 3"},
+    {"ldap starttls", "ldapcfg { starttls maybe; }", 1, 20,
+     "expected on or off for starttls, found 'maybe'"},
     {"missing certificate",
      "path certificate \"/etc/racoon/cert\";\nremote anonymous {\n exchange_mode main;\n "
      "certificate_type x509 \"b.crt\" \"a.pem\";\n " PROP "\n}",

@@ -138,6 +138,8 @@ BOOST_AUTO_TEST_CASE(everything_parses_as_written) {
   BOOST_TEST(contractors.split_dns->at(0) == "contractors.example.net");
   BOOST_TEST(c->ldapcfg->port == 636u);
   BOOST_TEST(c->ldapcfg->attr_member == "uniqueMember");
+  BOOST_TEST(c->ldapcfg->starttls);
+  BOOST_TEST(c->ldapcfg->tls_cacert == data + "/etc/racoon/cert/ldap-ca.pem");
   BOOST_TEST(c->radiuscfg->auth.size() == 2u);
   BOOST_TEST(c->radiuscfg->auth[1].port == 0u);
   BOOST_TEST(c->radiuscfg->acct[0].port == 1813u);
