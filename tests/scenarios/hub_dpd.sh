@@ -80,6 +80,7 @@ NFT
 lab_capture_start sat sat-rut
 more_answered() { [ "$(num ike.dpd.answered)" -gt "$answered" ]; }
 lab_wait 20 more_answered || lab_fail "charon sent no R-U-THERE the hub answered"
+lab_sleep 1 # dumpcap reads its socket on its own time: let it take the datagram in
 lab_capture_stop sat-rut
 lab_exec sat nft delete table inet labdpd
 payload=$(tshark -n -r "$LAB_LOGDIR/sat-rut.pcap" -Y "ip.src == $sat && isakmp.exchangetype == 5" \
