@@ -23,6 +23,8 @@ const char* to_string(dpd_freshness f) {
   switch (f) {
   case dpd_freshness::fresh:
     return "fresh";
+  case dpd_freshness::resent:
+    return "resent";
   case dpd_freshness::replayed:
     return "replayed";
   case dpd_freshness::out_of_window:
@@ -31,15 +33,23 @@ const char* to_string(dpd_freshness f) {
   return "?";
 }
 
-dpd_freshness dpd_replay_window::check(std::uint32_t seq) {
+dpd_freshness dpd_replay_window::check(std::uint32_t seq, std::uint32_t message_id) {
   if (last_) {
     std::uint32_t ahead = seq - *last_; // serial arithmetic: wraps with the counter
-    if (ahead == 0 || ahead >= 0x80000000u)
+    if (ahead == 0) {
+      if (std::find(messages_.begin(), messages_.end(), message_id) != messages_.end() ||
+          messages_.size() >= max_resends)
+        return dpd_freshness::replayed;
+      messages_.push_back(message_id);
+      return dpd_freshness::resent;
+    }
+    if (ahead >= 0x80000000u)
       return dpd_freshness::replayed;
     if (ahead > window)
       return dpd_freshness::out_of_window;
   }
   last_ = seq;
+  messages_.assign(1, message_id);
   return dpd_freshness::fresh;
 }
 

@@ -15,12 +15,13 @@
 // it sent the VID, and only `dpd_delay > 0` probes. Unlike racoon (which probes every
 // dpd_delay s whatever happens), coati probes only a peer it has heard nothing fresh from
 // for dpd_delay s (RFC 3706 §5.3): an accepted ACK or a fresh R-U-THERE counts (both are
-// authenticated and replay-checked); a replayed or stale one does not.
+// authenticated and replay-checked); a resent, replayed or stale one does not.
 
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <vector>
 
 #include "ike/informational.hpp"
 
@@ -40,28 +41,36 @@ bool announces_dpd(const message& m);
 /// What the sequence number of a received R-U-THERE says.
 enum class dpd_freshness : std::uint8_t {
   fresh,         ///< after the last one seen, within the window: answer it
-  replayed,      ///< the last one seen or an older one: a copy, ignore it
+  resent,        ///< the last one's number in a message of its own: answer it again
+  replayed,      ///< an older number, or a message already seen: a copy, ignore it
   out_of_window, ///< too far ahead of the last one seen to be the peer's next: ignore it
 };
 
-/// The counter suffix of a freshness: "fresh", "replayed", "out_of_window".
+/// The counter suffix of a freshness: "fresh", "resent", "replayed", "out_of_window".
 const char* to_string(dpd_freshness f);
 
 /// The receiving side of R-U-THERE: remembers the peer's last sequence number. RFC 3706 §7
 /// lets a receiver refuse numbers that do not increase; the peer takes one number per probe,
 /// so a number more than `window` ahead is not one it sent next (32-bit serial arithmetic,
-/// so the counter may wrap).
+/// so the counter may wrap). strongSwan keeps its number until an ACK comes and sends it
+/// again in a new message (a new message ID, which HASH(1) covers, so only the peer can
+/// make one): that is `resent` and gets its ACK again (else a lost ACK would make the peer
+/// give up on us); the same message twice is `replayed`.
 class dpd_replay_window {
 public:
   /// How far ahead of the last one a fresh sequence number may be.
   static constexpr std::uint32_t window = 0x10000;
-  /// Judges `seq`; a fresh one becomes the last one seen. The first one is always fresh.
-  dpd_freshness check(std::uint32_t seq);
+  /// How many messages of the last number are answered.
+  static constexpr std::size_t max_resends = 16;
+  /// Judges `seq` that came in the informational `message_id`; a fresh one becomes the last
+  /// one seen. The first one is always fresh.
+  dpd_freshness check(std::uint32_t seq, std::uint32_t message_id);
   /// The last fresh sequence number, if any came.
   std::optional<std::uint32_t> last() const { return last_; }
 
 private:
   std::optional<std::uint32_t> last_;
+  std::vector<std::uint32_t> messages_; ///< message IDs that carried `last_`
 };
 
 /// The clock DPD runs on (monotonic: a wall clock step must not kill or spare a peer).

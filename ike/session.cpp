@@ -312,7 +312,7 @@ effects session::on_informational(std::span<const std::uint8_t> d, dpd_clock::ti
   const auto& info = std::get<informational>(res);
   for (const auto& n : info.notifies) {
     if (n.message == notify_type::r_u_there || n.message == notify_type::r_u_there_ack) {
-      on_dpd_notify(n, now, out);
+      on_dpd_notify(n, info.message_id, now, out);
       continue;
     }
     if (n.message == notify_type::initial_contact) {

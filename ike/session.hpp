@@ -144,7 +144,8 @@ private:
   effects on_phase1(std::span<const std::uint8_t> d, const header& h);
   effects on_quick(std::span<const std::uint8_t> d, std::uint32_t message_id);
   effects on_informational(std::span<const std::uint8_t> d, dpd_clock::time_point now);
-  void on_dpd_notify(const notify_payload& n, dpd_clock::time_point now, effects& out);
+  void on_dpd_notify(const notify_payload& n, std::uint32_t message_id, dpd_clock::time_point now,
+                     effects& out);
   effects on_clear_informational(std::span<const std::uint8_t> d);
   effects on_transaction(std::span<const std::uint8_t> d);
   void take(xact_step& s, effects& out, bool awaits_reply);

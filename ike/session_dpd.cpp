@@ -59,7 +59,8 @@ effects session::dpd_timer(dpd_clock::time_point now) {
   return out;
 }
 
-void session::on_dpd_notify(const notify_payload& n, dpd_clock::time_point now, effects& out) {
+void session::on_dpd_notify(const notify_payload& n, std::uint32_t message_id,
+                            dpd_clock::time_point now, effects& out) {
   const auto& sa = *established();
   bool probe = n.message == notify_type::r_u_there;
   auto seq = dpd_sequence(n, n.message, sa.icookie, sa.rcookie);
@@ -73,15 +74,17 @@ void session::on_dpd_notify(const notify_payload& n, dpd_clock::time_point now, 
   }
   if (probe) { // R-U-THERE -->
     auto last = dpd_in_.last();
-    auto f = dpd_in_.check(*seq);
-    if (f != dpd_freshness::fresh) {
+    auto f = dpd_in_.check(*seq, message_id);
+    if (f == dpd_freshness::replayed || f == dpd_freshness::out_of_window) {
       out.push_back(log_effect{
           log_level::warning, "R-U-THERE #" + std::to_string(*seq) + " ignored: " + to_string(f) +
                                   " (the last one was #" + std::to_string(last.value_or(0)) + ")"});
       out.push_back(count_effect{std::string{"dpd."} + to_string(f)});
       return;
     }
-    if (prober_)
+    if (f == dpd_freshness::resent) // answered again, but no news: a copy proves nothing
+      out.push_back(count_effect{"dpd.resent"});
+    else if (prober_)
       prober_->alive(now);
     phase1_context ctx{&sa.keys, sa.icookie, sa.rcookie};
     auto sealed =

@@ -116,20 +116,33 @@ BOOST_AUTO_TEST_CASE(aggressive_mode_records_the_peers_vid_both_ways) {
 
 BOOST_AUTO_TEST_CASE(the_replay_window_takes_only_numbers_a_little_ahead) {
   dpd_replay_window w;
-  BOOST_TEST((w.check(100) == dpd_freshness::fresh)); // the first one, whatever it is
-  BOOST_TEST((w.check(100) == dpd_freshness::replayed));
-  BOOST_TEST((w.check(99) == dpd_freshness::replayed));
-  BOOST_TEST((w.check(101) == dpd_freshness::fresh));
-  BOOST_TEST((w.check(105) == dpd_freshness::fresh)); // probes lost in between
-  BOOST_TEST((w.check(103) == dpd_freshness::replayed));
-  BOOST_TEST((w.check(105 + dpd_replay_window::window + 1) == dpd_freshness::out_of_window));
+  BOOST_TEST((w.check(100, 1) == dpd_freshness::fresh));    // the first one, whatever it is
+  BOOST_TEST((w.check(100, 1) == dpd_freshness::replayed)); // the same message again
+  BOOST_TEST((w.check(100, 2) == dpd_freshness::resent));   // the peer's own resend
+  BOOST_TEST((w.check(100, 2) == dpd_freshness::replayed));
+  BOOST_TEST((w.check(99, 3) == dpd_freshness::replayed));
+  BOOST_TEST((w.check(101, 4) == dpd_freshness::fresh));
+  BOOST_TEST((w.check(100, 5) == dpd_freshness::replayed)); // behind, whatever its message
+  BOOST_TEST((w.check(105, 6) == dpd_freshness::fresh));    // probes lost in between
+  BOOST_TEST((w.check(103, 7) == dpd_freshness::replayed));
+  BOOST_TEST((w.check(105 + dpd_replay_window::window + 1, 8) == dpd_freshness::out_of_window));
   BOOST_TEST((w.last() == 105u)); // an ignored number changes nothing
-  BOOST_TEST((w.check(105 + dpd_replay_window::window) == dpd_freshness::fresh));
+  BOOST_TEST((w.check(105 + dpd_replay_window::window, 9) == dpd_freshness::fresh));
   dpd_replay_window wrap;
-  BOOST_TEST((wrap.check(0xfffffffe) == dpd_freshness::fresh));
-  BOOST_TEST((wrap.check(1) == dpd_freshness::fresh)); // the counter wrapped
-  BOOST_TEST((wrap.check(0xffffffff) == dpd_freshness::replayed));
+  BOOST_TEST((wrap.check(0xfffffffe, 1) == dpd_freshness::fresh));
+  BOOST_TEST((wrap.check(1, 2) == dpd_freshness::fresh)); // the counter wrapped
+  BOOST_TEST((wrap.check(0xffffffff, 3) == dpd_freshness::replayed));
   BOOST_TEST(std::string{to_string(dpd_freshness::out_of_window)} == "out_of_window");
+}
+
+BOOST_AUTO_TEST_CASE(resends_of_one_number_are_answered_a_bounded_number_of_times) {
+  dpd_replay_window w;
+  BOOST_TEST((w.check(7, 1000) == dpd_freshness::fresh));
+  for (std::uint32_t m = 1; m < dpd_replay_window::max_resends; ++m)
+    BOOST_TEST((w.check(7, 1000 + m) == dpd_freshness::resent));
+  BOOST_TEST((w.check(7, 5000) == dpd_freshness::replayed));
+  BOOST_TEST((w.check(8, 5001) == dpd_freshness::fresh)); // a new number starts over
+  BOOST_TEST((w.check(8, 5002) == dpd_freshness::resent));
 }
 
 BOOST_AUTO_TEST_CASE(the_prober_waits_for_idleness_retries_then_gives_up) {
@@ -197,6 +210,10 @@ BOOST_AUTO_TEST_CASE(a_replayed_r_u_there_is_counted_and_not_answered) {
   BOOST_TEST(all<send_effect>(again).empty());
   auto old = p.r->receive(p.probe_from_i(0x0abb), t0 + 2s); // an older number, new bytes
   BOOST_TEST(counted(old, "dpd.replayed"));
+  auto resent = p.r->receive(p.probe_from_i(0x0abc), t0 + 2s); // the same number, a new message
+  BOOST_TEST(counted(resent, "dpd.resent"));
+  BOOST_TEST(counted(resent, "dpd.answered"));
+  BOOST_TEST(all<send_effect>(resent).size() == 1u);
   auto far = p.r->receive(p.probe_from_i(0x0abc + 0x20000), t0 + 2s);
   BOOST_TEST(counted(far, "dpd.out_of_window"));
   BOOST_TEST(all<send_effect>(far).empty());
@@ -236,9 +253,10 @@ BOOST_AUTO_TEST_CASE(a_fresh_r_u_there_from_the_peer_counts_as_news) {
   p.r->dpd_timer(t0 + 2s); // probe 1, lost
   p.r->receive(p.probe_from_i(40), t0 + 3s);
   BOOST_TEST((*p.r->dpd_next() == t0 + 5s)); // idle again from 3 s
-  auto replay = p.probe_from_i(40);
-  p.r->receive(replay, t0 + 4s); // a replay is no news
+  p.r->receive(p.probe_from_i(40), t0 + 4s); // a resend is answered, but is no news
   BOOST_TEST((*p.r->dpd_next() == t0 + 5s));
+  p.r->receive(p.probe_from_i(41), t0 + 4s);
+  BOOST_TEST((*p.r->dpd_next() == t0 + 6s));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

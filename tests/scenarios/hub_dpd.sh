@@ -7,7 +7,8 @@
 #  b) replay: the hub's packets are dropped at the satellite for a while, so charon, idle,
 #     sends its own R-U-THERE (the hub answers it); that datagram, caught on the wire, is
 #     sent again from the satellite's address and port 500: the hub ignores it
-#     (ike.dpd.replayed) and the SA stays;
+#     (ike.dpd.replayed) and the SA stays; charon's own resends of its unanswered number
+#     (new messages) are answered, not taken for replays;
 #  c) death: the satellite's namespace is cut off silently (nftables drops both ways, no
 #     Delete): within dpd_delay * (dpd_maxfail + 1) s plus slack the hub has removed the
 #     ISAKMP SA, its IPsec SAs and generated policies (ip xfrm in the hub's namespace) and
@@ -97,12 +98,16 @@ PY
 more_replayed() { [ "$(num ike.dpd.replayed)" -gt "$replayed" ]; }
 lab_wait 10 more_replayed || lab_fail "the replayed R-U-THERE was not counted as replayed"
 grep -q "R-U-THERE #[0-9]* ignored: replayed" "$hublog" || lab_fail "no replay line in the log"
+# charon keeps its number until an ACK comes and sends it again in new messages while the
+# hub's ACK cannot reach it: those are answered (ike.dpd.resent), not taken for replays.
+[ "$(num ike.dpd.replayed)" = $((replayed + 1)) ] ||
+  lab_fail "ike.dpd.replayed is $(num ike.dpd.replayed): more than the one replay sent"
 acks=$(num ike.dpd.acks)
 more_acks() { [ "$(num ike.dpd.acks)" -gt "$acks" ]; }
 lab_wait $((delay * 3 + 5)) more_acks || lab_fail "no ACK after the satellite came back"
 sat_up || lab_fail "the ISAKMP SA is gone after the replay"
 [ "$(num ike.dpd.dead)" = 0 ] || lab_fail "the satellite was declared dead"
-lab_ok "replay: ike.dpd.replayed $(num ike.dpd.replayed), answered $(num ike.dpd.answered), SA up"
+lab_ok "replay: ike.dpd.replayed $(num ike.dpd.replayed), answered $(num ike.dpd.answered) (resent $(num ike.dpd.resent)), SA up"
 
 # --- c) cut off silently: the hub finds it dead -----------------------------------------
 [ "$(hub_policies)" -ge 2 ] || lab_fail "the generated policies are gone before the cut"
