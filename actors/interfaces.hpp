@@ -268,6 +268,7 @@ CAF_ADD_ATOM(coati, coati::actors, subscribe_atom, "subscribe")
 CAF_ADD_ATOM(coati, coati::actors, delete_atom, "delete")
 CAF_ADD_ATOM(coati, coati::actors, user_atom, "user")
 CAF_ADD_ATOM(coati, coati::actors, logout_atom, "logout")
+CAF_ADD_ATOM(coati, coati::actors, dpd_atom, "dpd")
 CAF_END_TYPE_ID_BLOCK(coati)
 
 namespace coati::actors {
@@ -346,6 +347,8 @@ using peer_api = caf::typed_actor<
     caf::reacts_to<datagram>,
     /// Retransmission tick of generation n (self).
     caf::reacts_to<tick_atom, std::uint64_t>,
+    /// Dead peer detection timer of generation n (self): probe, or declare the peer dead.
+    caf::reacts_to<dpd_atom, std::uint64_t>,
     /// false: the phase1 timer ran out; true: the ISAKMP SA's lifetime did (self).
     caf::reacts_to<expire_atom, bool>,
     /// A child's SAs (quick mode message ID) reach their soft lifetime: rekey them.

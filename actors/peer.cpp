@@ -150,6 +150,50 @@ void start_children(peer_self self) {
   }
 }
 
+/// Arms the DPD timer for the session's next due time (a new generation: older ones are stale).
+void arm_dpd(peer_self self) {
+  auto& st = self->state;
+  auto next = st.session->dpd_next();
+  if (!next)
+    return;
+  auto wait = std::chrono::ceil<std::chrono::milliseconds>(*next - ike::dpd_clock::now());
+  self->delayed_send(self, std::max(wait, std::chrono::milliseconds{1}), dpd_atom_v, ++st.dpd_gen);
+}
+
+/// DPD as the remote block says (dpd, dpd_delay, dpd_retry, dpd_maxfail), once phase 1 is up.
+void start_dpd(peer_self self) {
+  auto& st = self->state;
+  const auto& r = st.args.snap.cfg->remotes.at(st.args.remote);
+  if (!r.dpd || r.dpd_delay == 0)
+    return;
+  ike::dpd_timing t{std::chrono::seconds{r.dpd_delay}, std::chrono::seconds{r.dpd_retry},
+                    r.dpd_maxfail};
+  if (!st.session->start_dpd(t, ike::dpd_clock::now())) {
+    COATI_LOG(notify, "peer", where(st.args.ends),
+              ": sent no DPD vendor ID: dead peer detection is off for it");
+    count(self, "dpd.peer_without_dpd");
+    return;
+  }
+  COATI_LOG(info, "peer", where(st.args.ends), ": DPD on: R-U-THERE after ", r.dpd_delay,
+            " s without news, every ", r.dpd_retry, " s, dead after ", r.dpd_maxfail,
+            " unanswered");
+  arm_dpd(self);
+}
+
+/// DPD says the peer is dead: phase1_dead (racoon's environment), then the ISAKMP SA ends;
+/// its end removes the IPsec SAs and generated policies and runs phase1_down, as racoon's
+/// purge does.
+void peer_dead(peer_self self, const ike::dpd_dead_effect& d) {
+  auto& st = self->state;
+  COATI_LOG(notify, "peer", "DPD: remote ", where(st.args.ends), " (ISAKMP-SA spi=",
+            st.p1 ? cookie_text(st.p1->sa.icookie, st.p1->sa.rcookie) : std::string{"?"},
+            ") seems to be dead: ", d.probes, " R-U-THERE unanswered; removing its SAs");
+  run_script(self, st.args.snap.cfg->remotes.at(st.args.remote).script_phase1_dead);
+  self->send(st.args.listener, event_atom_v, std::string{"phase1_dead"});
+  st.state_text = "dead";
+  self->quit();
+}
+
 void phase1_up(peer_self self, bool config_follows) {
   auto& st = self->state;
   const auto& sa = *st.session->established();
@@ -172,6 +216,7 @@ void phase1_up(peer_self self, bool config_follows) {
   self->delayed_send(self, life, expire_atom_v, true);
   if (st.args.acquire) // started by traffic: its quick mode now
     start_children(self);
+  start_dpd(self);
 }
 
 void log_line(const peer_state& st, const ike::log_effect& l) {
@@ -276,6 +321,9 @@ bool perform(peer_self self, ike::effects fx) {
         self->send(child, delete_atom_v, d->spi);
     } else if (std::holds_alternative<ike::initial_contact_effect>(e)) {
       self->send(st.args.listener, initial_contact_atom_v, st.args.ends.remote.to_string());
+    } else if (auto* dd = std::get_if<ike::dpd_dead_effect>(&e)) {
+      peer_dead(self, *dd);
+      return false;
     } else if (std::holds_alternative<ike::deleted_by_peer_effect>(e)) {
       st.remote_deleted = true;
       self->quit();
@@ -389,6 +437,13 @@ peer_api::behavior_type peer_actor(peer_self self, peer_args args) {
         else
           perform(self, s.session->phase1_timeout(
                             "no answer after " + std::to_string(s.rtx.tries()) + " transmissions"));
+      },
+      // Dead peer detection: probe when idle, retry, or declare the peer dead.
+      [self](dpd_atom, std::uint64_t gen) {
+        auto& s = self->state;
+        if (gen != s.dpd_gen || !perform(self, s.session->dpd_timer(ike::dpd_clock::now())))
+          return;
+        arm_dpd(self);
       },
       // false: the phase1 timer; true: the ISAKMP SA's lifetime.
       [self](expire_atom, bool established_lifetime) {

@@ -7,7 +7,8 @@
 //
 //   listener --datagram--> peer --datagram (quick mode, by message ID)--> child
 //   peer --outgoing--> listener (sent from our address and port)
-//   peer --(script_atom, path, env)--> script              phase1_up / phase1_down
+//   peer --(script_atom, path, env)--> script              phase1_up / phase1_down / phase1_dead
+//   peer --(dpd_atom, generation)--> peer                   DPD: probe when idle, or dead
 //   peer --(sa_rows_atom, isakmp, esp)--> listener          rows for coatictl show-sa
 //   peer --(event_atom, counter)--> listener                ike.* counters for stats
 //   peer --(initial_contact_atom, remote)--> listener       older peers of that remote go
@@ -70,6 +71,7 @@ struct peer_state {
   std::vector<std::string> xauth_groups;      ///< its groups (auth_reply), once accepted
   std::optional<ike::mode_cfg_values> config; ///< what Mode Config gave the client
   std::optional<config::ip_address> lease;    ///< its address: quick mode only from there
+  std::uint64_t dpd_gen = 0;                  ///< the DPD timer that counts (older ones are stale)
   peer_state() = default;
   peer_state(const peer_state&) = delete;
   peer_state& operator=(const peer_state&) = delete;

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "ike/constants.hpp"
+#include "ike/dpd.hpp"
 
 namespace coati::actors {
 
@@ -370,6 +371,10 @@ std::optional<phase1_setup> make_phase1(const config::configuration& cfg, std::s
     s.policy.vendor_ids.push_back(ike::vendor_ids::xauth);
     s.policy.vendor_ids.push_back(ike::vendor_ids::unity);
   }
+  // As racoon: `dpd on` (the default) announces DPD in MM1/MM2 and AM1/AM2; whether we
+  // probe is dpd_delay's business (ike/dpd.hpp).
+  if (r.dpd)
+    s.policy.vendor_ids.push_back(ike::vendor_ids::dpd);
   return s;
 }
 

@@ -16,11 +16,9 @@ void remote_settings(const config::remote_block& r, std::vector<std::string>& ou
     add("ike_frag is not implemented yet (messages are never fragmented); ignored");
   if (r.esp_frag)
     add("esp_frag is not implemented yet; ignored");
-  if (r.dpd_delay > 0)
-    add("dpd_delay: coatid answers R-U-THERE but does not probe yet; dpd_retry and "
-        "dpd_maxfail are ignored");
-  if (!r.script_phase1_dead.empty())
-    add("script ... phase1_dead never runs yet (no DPD probing)");
+  if (!r.script_phase1_dead.empty() && (!r.dpd || r.dpd_delay == 0))
+    add("script ... phase1_dead runs when DPD finds the peer dead, and this remote does not "
+        "probe (dpd off or dpd_delay 0): it never runs");
   if (r.weak_phase1_check)
     add("weak_phase1_check on: unauthenticated Deletes are still ignored");
   if (r.mode_cfg)

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "crypto/random.hpp"
+#include "ike/dpd.hpp"
 #include "ike/encrypted.hpp"
 #include "ike/phase1_proof.hpp"
 
@@ -169,6 +170,7 @@ phase1_step aggressive_mode::on_am1(const message& m) {
   if (auto why = nonce_problem(*ni); !why.empty())
     return failed(pf::malformed, "AM1: " + why, notify_type::payload_malformed);
   sa_.icookie = m.hdr.icookie;
+  sa_.peer_dpd = announces_dpd(m);
   auto group = one_group(offered_groups(*sa), "AM1 offers");
   if (auto* why = std::get_if<std::string>(&group))
     return failed(pf::proposal, *why, notify_type::no_proposal_chosen);
@@ -232,6 +234,7 @@ phase1_step aggressive_mode::on_am2(const message& m) {
     return failed(pf::proposal, *why, notify_type::no_proposal_chosen);
   sa_.agreed = std::get<phase1_offer>(accepted);
   sa_.rcookie = m.hdr.rcookie;
+  sa_.peer_dpd = announces_dpd(m);
   gxr_ = ke->data;
   sa_.nr_b = nr->data;
   if (auto e = detail::derive_keys(sa_, *dh_, gxr_, gxi_, gxr_, psk_ ? &*psk_ : nullptr))

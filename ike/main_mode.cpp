@@ -4,6 +4,7 @@
 
 #include "crypto/dh.hpp"
 #include "crypto/random.hpp"
+#include "ike/dpd.hpp"
 #include "ike/encrypted.hpp"
 #include "ike/phase1_proof.hpp"
 
@@ -124,6 +125,7 @@ phase1_step main_mode::on_mm1(const message& m) {
   if (sa == nullptr)
     return fail(pf::malformed, "MM1 without an SA payload", notify_type::payload_malformed);
   sa_.icookie = m.hdr.icookie;
+  sa_.peer_dpd = announces_dpd(m);
   auto choice = choose_phase1(*sa, pol_.offers, pol_.check);
   if (auto* why = std::get_if<std::string>(&choice))
     return fail(pf::proposal, *why, notify_type::no_proposal_chosen);
@@ -152,6 +154,7 @@ phase1_step main_mode::on_mm2(const message& m) {
     return fail(pf::proposal, *why, notify_type::no_proposal_chosen);
   sa_.agreed = std::get<phase1_offer>(accepted);
   sa_.rcookie = m.hdr.rcookie;
+  sa_.peer_dpd = announces_dpd(m);
   auto group = crypto::dh_group_from_id(sa_.agreed.group);
   if (!group)
     return fail(pf::proposal, "DH group " + std::to_string(sa_.agreed.group) + " is not supported");

@@ -69,6 +69,7 @@ struct phase1_established {
   bytes ni_b, nr_b;             ///< nonces (quick mode needs neither, DPD/rekey logs may)
   bool initial_contact = false; ///< the peer sent INITIAL-CONTACT
   bool responder_lifetime = false;
+  bool peer_dpd = false; ///< the peer sent the DPD vendor ID (RFC 3706) in phase 1
 };
 
 /// True when the agreed method is hybrid or XAuth: the SA must not carry quick mode (nor

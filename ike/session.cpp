@@ -91,7 +91,7 @@ void session::fail(effects& out, phase1_failure why, std::string text) {
   out.push_back(phase1_failed_effect{why, std::move(text)});
 }
 
-effects session::receive(std::span<const std::uint8_t> datagram) {
+effects session::receive(std::span<const std::uint8_t> datagram, dpd_clock::time_point now) {
   auto h = decode_header(datagram);
   if (!h)
     return just(count_effect{"undecodable"});
@@ -102,7 +102,7 @@ effects session::receive(std::span<const std::uint8_t> datagram) {
   case exchange_type::quick:
     return on_quick(datagram, h.value().message_id);
   case exchange_type::informational:
-    return up_ ? on_informational(datagram) : on_clear_informational(datagram);
+    return up_ ? on_informational(datagram, now) : on_clear_informational(datagram);
   case exchange_type::transaction:
     return on_transaction(datagram);
   default:
@@ -299,7 +299,7 @@ effects session::on_clear_informational(std::span<const std::uint8_t> d) {
   return out;
 }
 
-effects session::on_informational(std::span<const std::uint8_t> d) {
+effects session::on_informational(std::span<const std::uint8_t> d, dpd_clock::time_point now) {
   effects out;
   const auto& sa = *established();
   phase1_context ctx{&sa.keys, sa.icookie, sa.rcookie};
@@ -311,11 +311,8 @@ effects session::on_informational(std::span<const std::uint8_t> d) {
   }
   const auto& info = std::get<informational>(res);
   for (const auto& n : info.notifies) {
-    if (auto ack = dpd_ack_for(n, sa.icookie, sa.rcookie)) {
-      auto sealed = seal_informational(ctx, std::vector<payload>{*ack});
-      if (auto* dg = std::get_if<info_datagram>(&sealed))
-        out.push_back(send_effect{std::move(dg->wire), false});
-      out.push_back(count_effect{"dpd_answered"});
+    if (n.message == notify_type::r_u_there || n.message == notify_type::r_u_there_ack) {
+      on_dpd_notify(n, info.message_id, now, out);
       continue;
     }
     if (n.message == notify_type::initial_contact) {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "ike/aggressive_mode.hpp"
+#include "ike/dpd.hpp"
 #include "ike/main_mode.hpp"
 #include "ike/mode_cfg.hpp"
 #include "ike/xauth.hpp"
@@ -82,13 +83,18 @@ struct delete_children_effect {
 struct initial_contact_effect {};
 /// The peer deleted this ISAKMP SA: end without sending a Delete back.
 struct deleted_by_peer_effect {};
+/// DPD: the peer left dpd_maxfail probes unanswered. Run phase1_dead, then end the ISAKMP
+/// SA and its IPsec SAs as a Delete would.
+struct dpd_dead_effect {
+  unsigned probes = 0; ///< R-U-THEREs sent since the peer was last heard from
+};
 
 /// One thing the actor must do.
 using effect =
     std::variant<send_effect, count_effect, log_effect, phase1_up_effect, phase1_failed_effect,
                  child_datagram_effect, delete_children_effect, initial_contact_effect,
                  deleted_by_peer_effect, check_credentials_effect, config_done_effect,
-                 stop_retransmit_effect, end_effect>;
+                 stop_retransmit_effect, end_effect, dpd_dead_effect>;
 using effects = std::vector<effect>;
 
 /// Main mode or aggressive mode, behind one face.
@@ -101,8 +107,18 @@ public:
 
   /// Initiator: the first message.
   effects start();
-  /// Handles one datagram with this SA's cookies (without the NAT-T marker).
-  effects receive(std::span<const std::uint8_t> datagram);
+  /// Handles one datagram with this SA's cookies (without the NAT-T marker) that came at
+  /// `now` (DPD: an authenticated one proves the peer alive).
+  effects receive(std::span<const std::uint8_t> datagram,
+                  dpd_clock::time_point now = dpd_clock::now());
+
+  /// DPD, once phase 1 is up: probe the peer as `t` says, from `now` on. False (nothing
+  /// starts) when t.delay is 0 or the peer did not send the DPD vendor ID.
+  bool start_dpd(const dpd_timing& t, dpd_clock::time_point now);
+  /// DPD timer: the R-U-THERE to send, or dpd_dead_effect, when due at `now`.
+  effects dpd_timer(dpd_clock::time_point now);
+  /// When dpd_timer() has something to do next; nullopt when not probing.
+  std::optional<dpd_clock::time_point> dpd_next() const;
 
   /// The actor started a quick mode of its own (initiator) with this message ID.
   void child_started(std::uint32_t message_id) { children_.insert(message_id); }
@@ -127,7 +143,9 @@ public:
 private:
   effects on_phase1(std::span<const std::uint8_t> d, const header& h);
   effects on_quick(std::span<const std::uint8_t> d, std::uint32_t message_id);
-  effects on_informational(std::span<const std::uint8_t> d);
+  effects on_informational(std::span<const std::uint8_t> d, dpd_clock::time_point now);
+  void on_dpd_notify(const notify_payload& n, std::uint32_t message_id, dpd_clock::time_point now,
+                     effects& out);
   effects on_clear_informational(std::span<const std::uint8_t> d);
   effects on_transaction(std::span<const std::uint8_t> d);
   void take(xact_step& s, effects& out, bool awaits_reply);
@@ -146,6 +164,8 @@ private:
   /// What the user gets (its lease, DNS, ...): set when the verdict was yes, so quick
   /// mode and Mode Config may go on.
   std::optional<mode_cfg_values> values_;
+  dpd_replay_window dpd_in_;         ///< the peer's R-U-THERE sequence numbers
+  std::optional<dpd_prober> prober_; ///< ours, when dpd_delay > 0 and the peer does DPD
 };
 
 } // namespace coati::ike

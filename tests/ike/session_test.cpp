@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <string>
 
+#include "effects_helpers.hpp"
 #include "ike/informational.hpp"
 #include "ike/session.hpp"
 #include "phase1_fixtures.hpp"
@@ -15,27 +16,6 @@ using namespace coati::ike;
 using namespace coati::ike::testing;
 
 namespace {
-
-template <class T>
-std::vector<const T*> all(const effects& fx) {
-  std::vector<const T*> out;
-  for (const auto& e : fx)
-    if (const auto* p = std::get_if<T>(&e))
-      out.push_back(p);
-  return out;
-}
-
-bool counted(const effects& fx, const std::string& name) {
-  auto c = all<count_effect>(fx);
-  return std::any_of(c.begin(), c.end(), [&](const auto* e) { return e->name == name; });
-}
-
-/// The one datagram `fx` sends.
-bytes sent(const effects& fx) {
-  auto s = all<send_effect>(fx);
-  BOOST_REQUIRE_EQUAL(s.size(), 1u);
-  return s.front()->wire;
-}
 
 struct pair_fixture {
   phase1_policy pol;
@@ -132,7 +112,7 @@ BOOST_FIXTURE_TEST_CASE(dpd_is_answered_and_a_delete_ends_the_sa, pair_fixture) 
   auto probe = notify_payload::dpd(notify_type::r_u_there, sa.icookie, sa.rcookie, 5);
   auto dpd = seal_informational(ctx_i(), std::vector<payload>{probe});
   auto fx = r->receive(std::get<info_datagram>(dpd).wire); // R-U-THERE -->
-  BOOST_TEST(counted(fx, "dpd_answered"));
+  BOOST_TEST(counted(fx, "dpd.answered"));
   BOOST_TEST(all<send_effect>(fx).size() == 1u); // <-- R-U-THERE-ACK
   auto del =
       seal_informational(ctx_i(), std::vector<payload>{delete_isakmp_sa(sa.icookie, sa.rcookie)});
