@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "ike/constants.hpp"
+#include "ike/fragment.hpp"
 
 namespace coati::actors {
 
@@ -370,6 +371,9 @@ std::optional<phase1_setup> make_phase1(const config::configuration& cfg, std::s
     s.policy.vendor_ids.push_back(ike::vendor_ids::xauth);
     s.policy.vendor_ids.push_back(ike::vendor_ids::unity);
   }
+  // ike_frag on|force: we take fragments (racoon sends this VID in MM1/MM2 and AM1/AM2).
+  if (r.ike_frag != config::tristate::off)
+    s.policy.vendor_ids.push_back(ike::vendor_ids::fragmentation);
   return s;
 }
 
