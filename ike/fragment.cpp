@@ -78,10 +78,10 @@ std::vector<bytes> split(std::span<const std::uint8_t> message, std::size_t max_
     auto slice = message.subspan(i * room, std::min(room, message.size() - i * room));
     bytes p(message.begin(), message.begin() + header_size); // cookies, version, exchange
     p[16] = static_cast<std::uint8_t>(payload_type::fragment);
-    p[19] = 0;          // the fragment itself is not encrypted (its slice may be)
-    put32(p, 20, 0);    // message ID 0, as racoon and strongSwan send fragments
-    p.push_back(0);     // next payload: none
-    p.push_back(0);     // reserved
+    p[19] = 0;       // the fragment itself is not encrypted (its slice may be)
+    put32(p, 20, 0); // message ID 0, as racoon and strongSwan send fragments
+    p.push_back(0);  // next payload: none
+    p.push_back(0);  // reserved
     auto len = fragment_header_size + slice.size();
     p.push_back(static_cast<std::uint8_t>(len >> 8));
     p.push_back(static_cast<std::uint8_t>(len));
@@ -139,8 +139,8 @@ fragment_result reassembler::add(std::span<const std::uint8_t> d, clock::time_po
   std::copy_n(d.begin() + 8, 8, rc.begin());
 
   fragment_result res;
-  if (active_ && (now - started_ > limits_.max_age || id != id_ || ic != icookie_ ||
-                  rc != rcookie_)) {
+  if (active_ &&
+      (now - started_ > limits_.max_age || id != id_ || ic != icookie_ || rc != rcookie_)) {
     res.discarded_partial = true; // too old, or the peer moved on to another message
     reset();
   }
@@ -158,7 +158,8 @@ fragment_result reassembler::add(std::span<const std::uint8_t> d, clock::time_po
     return drop("bad_last", "fragment " + std::to_string(number) + " after the last one (" +
                                 std::to_string(last_) + ")");
   if (last && slices_.size() > number &&
-      std::any_of(slices_.begin() + number, slices_.end(), [](const bytes& s) { return !s.empty(); })) {
+      std::any_of(slices_.begin() + number, slices_.end(),
+                  [](const bytes& s) { return !s.empty(); })) {
     reset(); // what we hold contradicts it: start over from this fragment
     active_ = true;
     id_ = id;

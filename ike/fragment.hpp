@@ -51,9 +51,9 @@ std::vector<bytes> split(std::span<const std::uint8_t> message, std::size_t max_
 
 /// What the reassembler bounds.
 struct reassembly_limits {
-  std::size_t max_fragments = 64;       ///< highest fragment number accepted
-  std::size_t max_bytes = 32768;        ///< whole message, all slices together
-  std::chrono::seconds max_age{30};     ///< from the first fragment of a message
+  std::size_t max_fragments = 64;   ///< highest fragment number accepted
+  std::size_t max_bytes = 32768;    ///< whole message, all slices together
+  std::chrono::seconds max_age{30}; ///< from the first fragment of a message
 };
 
 /// What one fragment packet did.
@@ -95,8 +95,8 @@ private:
   std::uint16_t id_ = 0;
   cookie icookie_{}, rcookie_{};
   clock::time_point started_{};
-  std::uint8_t last_ = 0;           ///< number of the fragment flagged last, 0 while unknown
-  std::vector<bytes> slices_;       ///< by number - 1; empty = not yet here
+  std::uint8_t last_ = 0;     ///< number of the fragment flagged last, 0 while unknown
+  std::vector<bytes> slices_; ///< by number - 1; empty = not yet here
   std::size_t count_ = 0, bytes_ = 0;
 };
 

@@ -57,8 +57,9 @@ BOOST_AUTO_TEST_SUITE(fragmentation)
 
 BOOST_AUTO_TEST_CASE(vendor_id_is_md5_of_fragmentation_with_capabilities) {
   std::string word = "FRAGMENTATION";
-  auto md5 = coati::crypto::hash(coati::crypto::hash_alg::md5,
-                                 {{reinterpret_cast<const std::uint8_t*>(word.data()), word.size()}});
+  auto md5 =
+      coati::crypto::hash(coati::crypto::hash_alg::md5,
+                          {{reinterpret_cast<const std::uint8_t*>(word.data()), word.size()}});
   BOOST_REQUIRE_EQUAL(vendor_ids::fragmentation.size(), 20u);
   BOOST_TEST(std::equal(md5.begin(), md5.end(), vendor_ids::fragmentation.begin()));
   BOOST_TEST(vendor_ids::fragmentation[16] == 0x80); // main and aggressive mode
@@ -110,7 +111,7 @@ BOOST_AUTO_TEST_CASE(split_and_reassemble_round_trip) {
     BOOST_TEST(p.size() <= 548u);
     BOOST_TEST(is_fragment(p));
     BOOST_TEST(std::equal(p.begin(), p.begin() + 16, m.begin())); // the message's cookies
-    BOOST_TEST(p[18] == 2);                                        // its exchange type
+    BOOST_TEST(p[18] == 2);                                       // its exchange type
     // The general decoder reads them as one fragment payload each.
     auto d = decode(p);
     BOOST_REQUIRE(d);
@@ -194,8 +195,8 @@ BOOST_AUTO_TEST_CASE(fragment_count_limit) {
   reassembler r{reassembly_limits{8, 32768, 30s}};
   BOOST_TEST(r.add(fragment_packet(1, 9, false, bytes(10, 1)), t0).reason == "too_many");
   BOOST_TEST(r.add(fragment_packet(1, 255, true, bytes(10, 1)), t0).reason == "too_many");
-  BOOST_TEST((r.add(fragment_packet(1, 8, false, bytes(10, 1)), t0).verdict ==
-              fragment_verdict::pending));
+  BOOST_TEST(
+      (r.add(fragment_packet(1, 8, false, bytes(10, 1)), t0).verdict == fragment_verdict::pending));
   // A message too long for 255 fragments is not split at all.
   auto huge = big_message(60000);
   BOOST_TEST(split(huge, 100).size() == 1u);
@@ -255,10 +256,10 @@ BOOST_AUTO_TEST_CASE(a_new_fragment_id_replaces_the_message_under_way) {
 
 BOOST_AUTO_TEST_CASE(contradictory_last_fragments) {
   reassembler r;
-  BOOST_TEST((r.add(fragment_packet(1, 1, false, bytes(10, 1)), t0).verdict ==
-              fragment_verdict::pending));
-  BOOST_TEST((r.add(fragment_packet(1, 3, true, bytes(10, 3)), t0).verdict ==
-              fragment_verdict::pending));
+  BOOST_TEST(
+      (r.add(fragment_packet(1, 1, false, bytes(10, 1)), t0).verdict == fragment_verdict::pending));
+  BOOST_TEST(
+      (r.add(fragment_packet(1, 3, true, bytes(10, 3)), t0).verdict == fragment_verdict::pending));
   // A second "last" with another number, and a number beyond the last: refused.
   BOOST_TEST(r.add(fragment_packet(1, 4, true, bytes(10, 4)), t0).reason == "bad_last");
   BOOST_TEST(r.add(fragment_packet(1, 5, false, bytes(10, 5)), t0).reason == "bad_last");
