@@ -91,65 +91,54 @@ check_on() {
 }
 
 drop0=$(frags_dropped)
-case $role in
-hub)
-  root=$work/root
+root=$work/root
+etc=$root/etc/racoon
+if [ "$role" = hub ]; then
+  # coatid: the seed hub (rhum), responder; charon: the satellite, initiator.
   SEED_PKI=$pki bash "$COATI_SRC/tests/lib/seedroot.sh" "$root" rhum >/dev/null
-  etc=$root/etc/racoon
   start_charon "$sat" armagnac
   swan_conf hub 198.51.100.3 192.0.2.1 armagnac rhum 192.168.3.0/24 192.168.0.0/16
-  for mode in off on; do
-    echo "== charon satellite -> coatid hub, ike_frag $mode"
-    sed -i "s/ike_frag [a-z]*;/ike_frag $mode;/" "$etc/local.conf"
-    : > "$d/charon.log"
-    start_coatid "$hub" "$root" "hub-$mode"
-    swan --initiate --child lan --timeout 12 > "$work/initiate-$mode.log" 2>&1 || true
-    log=$work/hub-$mode.log
-    if [ "$mode" = off ]; then
-      check_off "hub/off" "$log"
-      swan --terminate --ike hub --timeout 5 >/dev/null 2>&1 || true
-    else
-      wait_for 10 grep -q "ISAKMP-SA established 192.0.2.1\[500\]-198.51.100.3\[500\]" "$log" \
-        || fail "hub/on: coatid did not establish phase 1"
-      check_on "hub/on" "$log"
-    fi
-    stop_coatid
-  done
-  ;;
-satellite)
-  root=$work/root
+  ns=$hub conn=hub me=192.0.2.1 peer=198.51.100.3
+  title="charon satellite -> coatid hub"
+  exchange() { swan --initiate --child lan --timeout 12 > "$work/initiate-$mode.log" 2>&1 || true; }
+elif [ "$role" = satellite ]; then
+  # coatid: the seed satellite (armagnac), initiator; charon: the hub, responder.
   SEED_PKI=$pki bash "$COATI_SRC/tests/lib/seedroot.sh" "$root" armagnac >/dev/null
-  etc=$root/etc/racoon
   sed -i 's/^remote 10\.1\.2\.3$/remote 192.0.2.1/; /^\tscript /d' "$etc/local.conf"
   grep -q "^remote 192.0.2.1$" "$etc/local.conf" || fail "the seed's hub address was not rewritten"
   start_charon "$hub" rhum
   swan_conf sat 192.0.2.1 198.51.100.3 rhum armagnac 192.168.0.0/16 192.168.3.0/24
-  for mode in off on; do
-    echo "== coatid satellite -> charon hub, ike_frag $mode"
-    sed -i "s/ike_frag [a-z]*;/ike_frag $mode;/" "$etc/local.conf"
-    : > "$d/charon.log"
-    start_coatid "$sat" "$root" "sat-$mode"
-    log=$work/sat-$mode.log
+  ns=$sat conn=sat me=198.51.100.3 peer=192.0.2.1
+  title="coatid satellite -> charon hub"
+  exchange() {
+    local out
     out=$(ctl vpn-connect 192.0.2.1) || fail "vpn-connect: $out"
-    if [ "$mode" = off ]; then
-      # charon answered MM3; coatid's MM5 (IP fragments) then never reaches it: give it
-      # 12 s, longer than coatid's first retransmission.
-      wait_for 10 grep -q "generating ID_PROT response 0 \[ KE No" "$d/charon.log" \
-        || fail "satellite/off: charon did not answer MM3"
-      for _ in $(seq 12); do sleep 1; done
-      check_off "satellite/off" "$log"
-      swan --terminate --ike sat --timeout 5 >/dev/null 2>&1 || true
-    else
-      wait_for 15 grep -q "ISAKMP-SA established 198.51.100.3\[500\]-192.0.2.1\[500\]" "$log" \
-        || fail "satellite/on: coatid did not establish phase 1"
-      wait_for 5 grep -q "IKE_SA sat\[[0-9]*\] established" "$d/charon.log" || true
-      check_on "satellite/on" "$log"
-    fi
-    stop_coatid
-  done
-  ;;
-*)
+    [ "$mode" = on ] && return 0
+    # charon answers MM3; coatid's MM5 (IP fragments) then never reaches it: 12 s, more
+    # than coatid's first retransmission.
+    wait_for 10 grep -q "generating ID_PROT response 0 \[ KE No" "$d/charon.log" \
+      || fail "$role/off: charon did not answer MM3"
+    for _ in $(seq 12); do sleep 1; done
+  }
+else
   fail "unknown role $role"
-  ;;
-esac
+fi
+for mode in off on; do
+  echo "== $title, ike_frag $mode"
+  sed -i "s/ike_frag [a-z]*;/ike_frag $mode;/" "$etc/local.conf"
+  : > "$d/charon.log"
+  start_coatid "$ns" "$root" "$role-$mode"
+  log=$work/$role-$mode.log
+  exchange
+  if [ "$mode" = off ]; then
+    check_off "$role/off" "$log"
+    swan --terminate --ike "$conn" --timeout 5 >/dev/null 2>&1 || true
+  else
+    wait_for 15 grep -q "ISAKMP-SA established $me\[500\]-$peer\[500\]" "$log" \
+      || fail "$role/on: coatid did not establish phase 1"
+    wait_for 5 grep -q "IKE_SA $conn\[[0-9]*\] established" "$d/charon.log" || true
+    check_on "$role/on" "$log"
+  fi
+  stop_coatid
+done
 echo PASS
