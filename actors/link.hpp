@@ -13,6 +13,7 @@
 
 #include "actors/interfaces.hpp"
 #include "config/model.hpp"
+#include "ike/fragment.hpp"
 #include "ike/main_mode.hpp"
 
 namespace coati::actors {
@@ -49,10 +50,28 @@ struct peer_link {
   listener_api listener;
   peer_endpoints ends;
   unsigned persend = 1;
+  /// IKE fragmentation: a datagram longer than this many bytes (the non-ESP marker on
+  /// port 4500 included) goes as fragments; 0: never (the peer did not announce them).
+  std::size_t fragment_packet = 0;
 
-  /// Sends `wire` to the peer (persend times).
+  /// Sends `wire` to the peer (persend times), as fragments when it is too long for one
+  /// packet and the peer takes fragments. A retransmission calls this again: the same
+  /// fragments go again.
   template <class Self>
   void send(Self* self, const ike::bytes& wire) const {
+    std::size_t room = fragment_packet > 4 && ends.natt ? fragment_packet - 4 : fragment_packet;
+    if (room != 0 && wire.size() > room) {
+      auto parts = ike::split(wire, room);
+      if (parts.size() > 1) {
+        count(self, "frag.messages_sent");
+        for (auto& p : parts) {
+          count(self, "frag.fragments_sent");
+          for (unsigned i = 0; i < std::max(1U, persend); ++i)
+            self->send(listener, make_out(ends, p));
+        }
+        return;
+      }
+    }
     for (unsigned i = 0; i < std::max(1U, persend); ++i)
       self->send(listener, make_out(ends, wire));
   }

@@ -77,6 +77,11 @@ void dispatch(listener_actor* self, datagram& d) {
     self->send(i->second, std::move(d));
     return;
   }
+  if (hdr.next_payload == ike::payload_type::fragment) {
+    // A fragment starts no negotiation: only a peer we talk to may send them.
+    c["frag.no_sa"] += 1;
+    return;
+  }
   if (hdr.rcookie != ike::cookie{}) {
     c["unknown_cookie"] += 1;
     return;
@@ -370,8 +375,8 @@ listener_api::behavior_type listener(listener_api::stateful_pointer<listener_sta
         counters out;
         for (const auto& [k, v] : self->state.counts)
           out.values["listener." + k] = v;
-        for (const auto& [k, v] : self->state.ike_counts)
-          out.values["ike." + k] = v;
+        for (const auto& [k, v] : self->state.ike_counts) // the peers' frag.* stand alone
+          out.values[k.starts_with("frag.") ? k : "ike." + k] = v;
         out.values["listener.peers"] = static_cast<std::int64_t>(self->state.peers.size());
         self->state.clock.add_to(out, "listener", mailbox_depth(self));
         return out;

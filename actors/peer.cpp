@@ -366,6 +366,59 @@ std::optional<ike::phase1_exchange> make_exchange(peer_self self) {
   return ike::main_mode::responder(setup->me, setup->policy, a.cookie);
 }
 
+/// ike_frag on: the peer's clear phase-1 message says it takes fragments, so ours that do
+/// not fit one packet go as fragments from now on (children inherit the link).
+void learn_fragmentation(peer_self self, std::span<const std::uint8_t> b) {
+  auto& st = self->state;
+  if (st.p1 || st.link.fragment_packet != 0 ||
+      st.args.snap.cfg->remotes.at(st.args.remote).ike_frag != config::tristate::on ||
+      !ike::announces_fragmentation(b))
+    return;
+  st.link.fragment_packet = ike::default_fragment_packet;
+  count(self, "frag.peer_supports");
+  COATI_LOG(info, "peer", where(st.args.ends), ": the peer takes IKE fragments");
+}
+
+/// A datagram with our cookies. A fragment is kept until its message is whole, which then
+/// goes on as if it had come in one piece. False when the actor has ended.
+bool receive(peer_self self, const datagram& d) {
+  auto& st = self->state;
+  auto b = isakmp_bytes(d);
+  if (!ike::is_fragment(b)) {
+    learn_fragmentation(self, b);
+    return perform(self, st.session->receive(b));
+  }
+  count(self, "frag.fragments_received");
+  if (st.args.snap.cfg->remotes.at(st.args.remote).ike_frag == config::tristate::off) {
+    count(self, "frag.dropped");
+    count(self, "frag.dropped.disabled");
+    COATI_LOG(warning, "peer", where(st.args.ends),
+              ": IKE fragment dropped: ike_frag is off for this remote");
+    return true;
+  }
+  auto r = st.fragments.add(b, std::chrono::steady_clock::now());
+  if (r.discarded_partial)
+    count(self, "frag.discarded_partial");
+  switch (r.verdict) {
+  case ike::fragment_verdict::pending:
+    return true;
+  case ike::fragment_verdict::duplicate:
+    count(self, "frag.duplicates");
+    return true;
+  case ike::fragment_verdict::dropped:
+    count(self, "frag.dropped");
+    count(self, "frag.dropped." + r.reason);
+    COATI_LOG(warning, "peer", where(st.args.ends), ": IKE fragment dropped: ", r.text);
+    return true;
+  case ike::fragment_verdict::complete:
+    break;
+  }
+  count(self, "frag.messages_reassembled");
+  COATI_LOG(info, "peer", where(st.args.ends), ": reassembled a message of ", r.message.size(),
+            " bytes from fragments");
+  return perform(self, st.session->receive(r.message));
+}
+
 } // namespace
 
 peer_state::~peer_state() {
@@ -390,6 +443,8 @@ peer_api::behavior_type peer_actor(peer_self self, peer_args args) {
   auto& st = self->state;
   st.args = std::move(args);
   st.link = peer_link{st.args.listener, st.args.ends, timers(st).persend};
+  if (st.args.snap.cfg->remotes.at(st.args.remote).ike_frag == config::tristate::force)
+    st.link.fragment_packet = ike::default_fragment_packet; // without waiting for the VID
   auto x = make_exchange(self);
   if (!x) {
     st.state_text = "failed";
@@ -420,13 +475,13 @@ peer_api::behavior_type peer_actor(peer_self self, peer_args args) {
   if (st.args.first) {
     auto d = std::move(*st.args.first);
     st.args.first.reset();
-    if (!perform(self, st.session->receive(isakmp_bytes(d))))
+    if (!receive(self, d))
       return peer_api::behavior_type::make_empty_behavior();
   }
   report_rows(self);
   return {
       // A datagram with our cookies, from the listener.
-      [self](datagram& d) { perform(self, self->state.session->receive(isakmp_bytes(d))); },
+      [self](datagram& d) { receive(self, d); },
       // Retransmission timer of the phase-1 round trip under way.
       [self](tick_atom, std::uint64_t gen) {
         auto& s = self->state;

@@ -29,6 +29,7 @@
 #include "actors/interfaces.hpp"
 #include "actors/link.hpp"
 #include "actors/services.hpp"
+#include "ike/fragment.hpp"
 #include "ike/session.hpp"
 
 namespace coati::actors {
@@ -72,6 +73,7 @@ struct peer_state {
   std::optional<ike::mode_cfg_values> config; ///< what Mode Config gave the client
   std::optional<config::ip_address> lease;    ///< its address: quick mode only from there
   std::uint64_t dpd_gen = 0;                  ///< the DPD timer that counts (older ones are stale)
+  ike::reassembler fragments;                 ///< the peer's fragmented message under way
   peer_state() = default;
   peer_state(const peer_state&) = delete;
   peer_state& operator=(const peer_state&) = delete;

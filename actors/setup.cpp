@@ -9,6 +9,7 @@
 
 #include "ike/constants.hpp"
 #include "ike/dpd.hpp"
+#include "ike/fragment.hpp"
 
 namespace coati::actors {
 
@@ -375,6 +376,9 @@ std::optional<phase1_setup> make_phase1(const config::configuration& cfg, std::s
   // probe is dpd_delay's business (ike/dpd.hpp).
   if (r.dpd)
     s.policy.vendor_ids.push_back(ike::vendor_ids::dpd);
+  // ike_frag on|force: we take fragments (racoon sends this VID in MM1/MM2 and AM1/AM2).
+  if (r.ike_frag != config::tristate::off)
+    s.policy.vendor_ids.push_back(ike::vendor_ids::fragmentation);
   return s;
 }
 

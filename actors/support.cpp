@@ -12,8 +12,6 @@ void remote_settings(const config::remote_block& r, std::vector<std::string>& ou
   auto add = [&](const std::string& what) { out.push_back(where(r) + what); };
   if (r.nat_traversal != config::tristate::off)
     add("nat_traversal is not implemented yet (no NAT-D, no float to port 4500); ignored");
-  if (r.ike_frag != config::tristate::off)
-    add("ike_frag is not implemented yet (messages are never fragmented); ignored");
   if (r.esp_frag)
     add("esp_frag is not implemented yet; ignored");
   if (!r.script_phase1_dead.empty() && (!r.dpd || r.dpd_delay == 0))

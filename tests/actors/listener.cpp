@@ -86,6 +86,24 @@ BOOST_FIXTURE_TEST_CASE(counts_and_drops, coati::test::actor_fixture) {
   self->send_exit(l, caf::exit_reason::user_shutdown);
 }
 
+BOOST_FIXTURE_TEST_CASE(a_fragment_starts_no_negotiation, coati::test::actor_fixture) {
+  listener_options opts;
+  opts.bind_sockets = false;
+  auto l = sys.spawn(listener, opts);
+  // A main mode header of unknown cookies whose first payload is an IKE fragment (132):
+  // where an MM1 would start a responder (or, here, count not_ready), it is only counted.
+  auto frag = isakmp(40);
+  frag[16] = 132;
+  self->send(l, dg(frag));
+  self->send(l, dg(isakmp(28)));
+  auto c = status_of(l).values;
+  BOOST_TEST(c["listener.accepted"] == 2);
+  BOOST_TEST(c["listener.frag.no_sa"] == 1);
+  BOOST_TEST(c["listener.not_ready"] == 1); // the MM1
+  BOOST_TEST(c["listener.peers"] == 0);
+  self->send_exit(l, caf::exit_reason::user_shutdown);
+}
+
 BOOST_FIXTURE_TEST_CASE(reads_a_real_socket, coati::test::actor_fixture) {
   auto port = static_cast<std::uint16_t>(20000 + ::getpid() % 20000);
   listener_options opts;

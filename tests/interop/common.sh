@@ -37,7 +37,7 @@ cleanup() {
   done
   sleep 0.3
   for p in "${pids[@]}" $coatid_pid; do kill -9 "$p" 2>/dev/null || true; done
-  for ns in "$hub" "$sat"; do # anything still running inside (tcpdump, ping, scripts)
+  for ns in "$hub" "$sat" ${rtr:-}; do # anything still running inside (tcpdump, ping, scripts)
     for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
     ip netns del "$ns" 2>/dev/null || true
   done
@@ -96,6 +96,7 @@ bash "$COATI_SRC/tests/lib/mkpki.sh" "$pki" rhum armagnac >/dev/null
 # start_charon NS HOST [NAME]: charon with its own strongswan.conf, vici socket, /run,
 # swanctl dir and HOST's certificate, in $work/NAME (default "charon"); `swan` then talks
 # to it (`swan_at NAME` to another one). Its log is $work/NAME/charon.log; $d is its dir.
+# Lines in $charon_extra go into its `charon { }` block.
 start_charon() {
   local ns=$1 host=$2
   d=$work/${3:-charon}
@@ -109,6 +110,7 @@ charon {
   install_routes = no
   retransmit_tries = 3
   i_dont_care_about_security_and_use_aggressive_mode_psk = yes
+  ${charon_extra:-}
   plugins { vici { socket = unix://$d/charon.vici } }
   filelog {
     log {
@@ -237,4 +239,43 @@ check_data_path() {
   done
   [ "$icmp_n" = 0 ] || fail "$name: $icmp_n ICMP packets in clear on the public link"
   echo "ok: $name: ping through the tunnel; ESP bytes hub $hub0 -> $hub1, satellite $sat0 -> $sat1; $esp_n ESP packets and no clear ICMP on the public link"
+}
+
+# via_router MTU: the hub and the satellite talk through a router namespace ($rtr,
+# 192.0.2.254 / 198.51.100.254) instead of their direct link; every link on the path has
+# MTU bytes, and the router drops IP fragments (nftables, before any reassembly; counted
+# in its table `lab`, chain `frags`: `frags_dropped` gives the count).
+via_router() {
+  local mtu=$1
+  rtr=$tag-r
+  ip -n "$hub" link del h0
+  ip netns add "$rtr"
+  ip -n "$rtr" link set lo up
+  ip link add h0 netns "$hub" mtu "$mtu" type veth peer name rh netns "$rtr" mtu "$mtu"
+  ip link add s0 netns "$sat" mtu "$mtu" type veth peer name rs netns "$rtr" mtu "$mtu"
+  ip -n "$rtr" addr add 192.0.2.254/24 dev rh
+  ip -n "$rtr" addr add 198.51.100.254/24 dev rs
+  ip -n "$hub" addr add 192.0.2.1/24 dev h0
+  ip -n "$sat" addr add 198.51.100.3/24 dev s0
+  ip -n "$rtr" link set rh up
+  ip -n "$rtr" link set rs up
+  ip -n "$hub" link set h0 up
+  ip -n "$sat" link set s0 up
+  ip netns exec "$rtr" sysctl -qw net.ipv4.ip_forward=1
+  ip -n "$hub" route add 198.51.100.0/24 via 192.0.2.254
+  ip -n "$sat" route add 192.0.2.0/24 via 198.51.100.254
+  ip -n "$hub" route add 192.168.3.0/24 via 192.0.2.254 src 192.168.1.1
+  ip -n "$sat" route add 192.168.0.0/16 via 198.51.100.254 src 192.168.3.1
+  # Priority -450: before the kernel's defragmentation (-400) would put them together.
+  ip netns exec "$rtr" nft -f - <<NFT
+table ip lab {
+  chain frags {
+    type filter hook prerouting priority -450; policy accept;
+    ip frag-off & 0x3fff != 0 counter drop
+  }
+}
+NFT
+}
+frags_dropped() {
+  ip netns exec "$rtr" nft list chain ip lab frags | sed -n 's/.*counter packets \([0-9]*\) .*/\1/p'
 }
