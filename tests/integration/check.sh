@@ -37,9 +37,10 @@ grep -q "broken.conf:3:1:" "$work/broken.err" ||
 pass "broken file: exit $rc, $(head -1 "$work/broken.err")"
 
 # What parses but is not acted on is named at --check and at start-up: the seed hub's
-# `ike_frag on` (not its `passive on`, which is), and a remote with nat_traversal set (not
-# its dpd_delay, which coatid acts on: dead peer detection).
-grep -q "remote anonymous: ike_frag" "$work/rhum.err" || fail "rhum: no warning for ike_frag"
+# `weak_phase1_check on` (not its `passive on` nor its `ike_frag on`, which are), and a
+# remote with nat_traversal set (not its dpd_delay, which coatid acts on: dead peer detection).
+grep -q "remote anonymous: weak_phase1_check" "$work/rhum.err" || fail "rhum: no warning for weak_phase1_check"
+grep -q "ike_frag" "$work/rhum.err" && fail "rhum: a warning for ike_frag, which coatid acts on (fragmentation)"
 unacted=$root/etc/racoon/unacted.conf
 printf 'remote 192.0.2.7 {\n exchange_mode main;\n nat_traversal on;\n dpd_delay 10;\n proposal {\n  encryption_algorithm aes; hash_algorithm sha1;\n  authentication_method pre_shared_key; dh_group modp2048;\n }\n}\n' >"$unacted"
 "$COATID" --config-root "$root" -f "$unacted" --check >/dev/null 2>"$work/unacted.err" ||
