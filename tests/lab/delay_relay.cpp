@@ -128,7 +128,9 @@ int main(int argc, char** argv) {
       }
     }
     char buf[16384];
-    for (std::size_t i = 0; i < relays.size(); ++i) {
+    // The relays polled above (one accepted just now has no entries in `fds` yet).
+    std::size_t polled = (fds.size() - 1) / 2;
+    for (std::size_t i = 0; i < polled; ++i) {
       auto& r = *relays[i];
       const auto& cf = fds[1 + 2 * i];
       const auto& sf = fds[2 + 2 * i];
