@@ -70,10 +70,21 @@ LAB_LDAP_ROOTPW="lab admin"
 # on ldap://<NAME's address>/ and on an ldapi socket (lab_ldapi NAME). Seeds
 # ou=people and ou=groups. Besides the usual schemas, racoon's attributes racoon-address
 # and racoon-netmask (auxiliary class racoon-user; lab_ldap_set). Log slapd-NAME.log.
+# With LAB_SLAPD_TLS=1: StartTLS offered, with a certificate from the lab CA ($LAB_PKI/ca.crt)
+# whose subjectAltName is NAME's address.
 lab_slapd_start() {
   local name=$1 d s
   d=$LAB_WORK/slapd-$name
   mkdir -p "$d/db"
+  if [ "${LAB_SLAPD_TLS:-0}" = 1 ]; then
+    [ -f "$LAB_PKI/ca.crt" ] || bash "$COATI_SRC/tests/lib/mkpki.sh" "$LAB_PKI" >/dev/null
+    openssl req -newkey rsa:2048 -nodes -keyout "$d/tls.key" -out "$d/tls.csr" \
+      -subj "/C=FR/O=coati test/CN=$(lab_local_ip "$name")" 2>/dev/null
+    printf 'subjectAltName = IP:%s\n' "$(lab_local_ip "$name")" >"$d/tls.ext"
+    openssl x509 -req -in "$d/tls.csr" -CA "$LAB_PKI/ca.crt" -CAkey "$LAB_PKI/ca.key" \
+      -CAcreateserial -out "$d/tls.crt" -days 30 -sha256 -extfile "$d/tls.ext" 2>/dev/null ||
+      lab_fail "slapd: no TLS certificate"
+  fi
   # OIDs under OpenLDAP's experimental arc (1.3.6.1.4.1.4203.666): for tests only.
   cat >"$d/racoon.schema" <<'SCHEMA'
 attributetype ( 1.3.6.1.4.1.4203.666.11.77.1 NAME 'racoon-address'
@@ -99,6 +110,10 @@ rootdn "$LAB_LDAP_ROOTDN"
 rootpw "$LAB_LDAP_ROOTPW"
 directory $d/db
 CONF
+  if [ "${LAB_SLAPD_TLS:-0}" = 1 ]; then
+    # Global directives: before the database section.
+    sed -i "/^modulepath/i TLSCACertificateFile $LAB_PKI/ca.crt\nTLSCertificateFile $d/tls.crt\nTLSCertificateKeyFile $d/tls.key" "$d/slapd.conf"
+  fi
   lab_slapd_run "$name"
   lab_ldap_add "$name" <<LDIF
 dn: $LAB_LDAP_SUFFIX

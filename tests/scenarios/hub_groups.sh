@@ -13,8 +13,10 @@
 #  - carl (contractors) asks for staff's 192.168.1.0/24: refused, counted
 #    (ike.phase2_refused.group), logged with his name and groups.
 # GROUPS_FROM=ldap (hub_ldap_groups): the users and their groups live in a real slapd on the
-# hub's LAN (auth_source ldap, group_source ldap, racoon's ldapcfg) instead of PAM; and
-# coatictl show-users lists each user with the directory's group.
+# hub's LAN (auth_source ldap, group_source ldap, racoon's ldapcfg) instead of PAM, reached
+# with StartTLS (`starttls on; tls_cacert` the lab CA; slapd's log shows it); coatictl
+# show-users lists each user with the directory's group; at the end coatid restarted with
+# another CA in tls_cacert refuses alice: backend_error, StartTLS's reason in the log.
 . "${COATI_SRC:=$(cd "$(dirname "$0")/../.." && pwd)}/tests/lab/lab.sh"
 
 lab_host hub 192.0.2.1 192.168.1.0/24 192.168.1.1
@@ -25,7 +27,7 @@ hub=$(lab_ip hub)
 lab_pki rhum
 from=${GROUPS_FROM:-pam}
 if [ "$from" = ldap ]; then
-  lab_slapd_start hub-lan
+  LAB_SLAPD_TLS=1 lab_slapd_start hub-lan
   add_user() { lab_ldap_user hub-lan "$@"; }
 else
   add_user() { lab_pam_user hub "$@"; }
@@ -39,7 +41,9 @@ conf=$root/etc/racoon/local.conf # the seed keeps its sainfos there
 if [ "$from" = ldap ]; then
   sed -i -E 's/^([[:space:]]*)auth_source pam;/\1auth_source ldap;\n\1group_source ldap;/' "$conf"
   grep -q "group_source ldap;" "$conf" || lab_fail "config not rebased on LDAP"
-  lab_ldapcfg hub >>"$conf"
+  cp "$LAB_PKI/ca.crt" "$root/etc/racoon/cert/ldap-ca.pem" # relative to path certificate
+  lab_ldapcfg hub | sed 's|^}|\tstarttls on;\n\ttls_cacert "ldap-ca.pem";\n}|' >>"$conf"
+  grep -q "starttls on;" "$conf" || lab_fail "no starttls in the ldapcfg block"
 fi
 # The roadwarriors' `sainfo anonymous` goes; one sainfo per group comes.
 awk '/^sainfo anonymous/ { skip = 1 } skip && /^}/ { skip = 0; next } !skip' "$conf" >"$conf.new"
@@ -90,6 +94,10 @@ if [ "$from" = ldap ]; then
   lab_coatictl hub show-users | grep -q '^user="alice" groups=staff address=192\.168\.201\.20 ' ||
     { lab_coatictl hub show-users; lab_fail "show-users: alice not listed with the directory's group staff"; }
   [ "$(stat auth.ok)" = 1 ] || lab_fail "auth.ok is $(stat auth.ok): alice was not checked by LDAP"
+  slog=$LAB_LOGDIR/slapd-hub-lan.log
+  grep -q 'EXT oid=1.3.6.1.4.1.1466.20037' "$slog" || lab_fail "slapd: coatid sent no StartTLS"
+  grep -q 'TLS established' "$slog" || lab_fail "slapd: no TLS session established"
+  lab_ok "coatid reached slapd with StartTLS (slapd: $(grep -c 'TLS established' "$slog") TLS session(s))"
 fi
 
 # --- bob, contractors -----------------------------------------------------------------------
@@ -116,4 +124,22 @@ grep -qE 'refused: user "carl" \(groups: [^)]*contractors[^)]*\) is not in group
   lab_fail "hub: no log line naming carl and the group"
 policy_for 192.168.1.0/24 192.168.201.22/32 && lab_fail "hub: carl got a policy for staff's network"
 lab_ok "carl (contractors) asking for 192.168.1.0/24: refused, counted, logged with user and group"
+
+if [ "$from" = ldap ]; then
+  # --- another CA in tls_cacert: StartTLS fails, the login is refused with the reason ------
+  other=$(lab_tmpdir)
+  PKI_CA_NAME="another CA" bash "$COATI_SRC/tests/lib/mkpki.sh" "$other" >/dev/null
+  lab_coatid_stop hub "$root"
+  cp "$other/ca.crt" "$root/etc/racoon/cert/other-ca.pem"
+  sed -i 's|tls_cacert "ldap-ca.pem"|tls_cacert "other-ca.pem"|' "$conf"
+  grep -qF '"other-ca.pem"' "$conf" || lab_fail "tls_cacert not replaced"
+  lab_coatid_start hub "$root"
+  hublog=$(lab_coatid_log hub)
+  ! lab_rw_charon_up rwstaff 20 || lab_fail "rwstaff: logged in although the directory's certificate is not the CA's"
+  lab_wait 10 sh -c "[ \"\$($COATI_BUILD/tools/coatictl/coatictl -s $root/var/racoon/racoon.sock stats | awk '\$1 \".\" \$2 == \"auth.failed.backend_error\" { print \$3 }')\" -ge 1 ]" ||
+    lab_fail "auth.failed.backend_error is '$(stat auth.failed.backend_error)'"
+  grep -q "user alice .*refused (backend_error): StartTLS with LDAP server ldap://.* failed" "$hublog" ||
+    { grep -i "alice\|tls" "$hublog" | tail -5; lab_fail "hub: no StartTLS reason for alice's refusal"; }
+  lab_ok "tls_cacert of another CA: alice refused (backend_error): $(grep -o 'StartTLS with LDAP server.*' "$hublog" | head -1)"
+fi
 echo PASS
