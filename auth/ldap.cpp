@@ -75,10 +75,14 @@ check_result tls_failure(LDAP* ld, const ldap_options& o, int rc) {
   std::string why = ldap_err2string(rc);
   char* diag = nullptr;
   if (ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag) == LDAP_OPT_SUCCESS && diag) {
-    if (*diag != 0)
-      why += ": " + std::string{diag};
+    std::string d{diag};
+    if (!d.empty() && d != "(unknown error code)")
+      why += ": " + d;
     ldap_memfree(diag);
   }
+  if (rc == LDAP_CONNECT_ERROR)
+    why += "; the server's certificate does not chain to the CA, does not name the server, or "
+           "the server offers no TLS";
   if (rc == LDAP_TIMEOUT)
     return failure(o, "StartTLS", rc);
   return {reason::backend_error,
