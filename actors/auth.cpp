@@ -27,9 +27,9 @@ auth_options auth_options_for(const config::mode_cfg_block& m, const config::lda
   o.auth_groups = m.auth_groups;
   o.ldap_groups = m.groups == config::group_source::ldap;
   o.ldap_address = m.conf == config::conf_source::ldap;
-  if (l != nullptr && (o.source == auth::backend::ldap || o.ldap_groups || o.ldap_address))
-    o.workers = auth_options::ldap_workers;
   if (l != nullptr) {
+    if (o.source == auth::backend::ldap || o.ldap_groups || o.ldap_address)
+      o.workers = auth_options::ldap_workers;
     auth::ldap_options lo;
     lo.version = l->version;
     lo.host = l->host;

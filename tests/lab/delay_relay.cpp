@@ -4,7 +4,9 @@
 // request DELAY_MS late, as a loaded or distant directory does (the kernel has no netem
 // here). One thread, poll(2); stops on SIGTERM. Prints one line per connection.
 
+#include <algorithm>
 #include <arpa/inet.h>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -97,10 +99,10 @@ int main(int argc, char** argv) {
     std::vector<pollfd> fds{{l, POLLIN, 0}};
     long long next = -1;
     for (auto& r : relays) {
-      fds.push_back(
-          {r->client,
-           static_cast<short>((r->client_done ? 0 : POLLIN) | (r->to_client.empty() ? 0 : POLLOUT)),
-           0});
+      // A client that closed is not polled (its hang-up would wake poll at once, over and
+      // over); what is left for it is written on each round.
+      fds.push_back({r->client_done ? -1 : r->client,
+                     static_cast<short>(POLLIN | (r->to_client.empty() ? 0 : POLLOUT)), 0});
       fds.push_back(
           {r->server, static_cast<short>(POLLIN | (r->to_server.empty() ? 0 : POLLOUT)), 0});
       if (!r->held.empty() && (next < 0 || r->held.front().first < next))
