@@ -336,6 +336,8 @@ using listener_api = caf::typed_actor<
     caf::replies_to<status_atom>::with<counters>,
     /// Stopping: the peers did not all end in time (self).
     caf::reacts_to<tick_atom>,
+    /// The keeper's retry timer for an address, of generation n (self).
+    caf::reacts_to<tick_atom, std::string, std::uint64_t>,
     /// Test hook: crash a peer actor ("peer" or "peer:ICOOKIE").
     caf::reacts_to<crash_atom, std::string>,
     /// Test hook: throw.

@@ -1,5 +1,7 @@
 #include "actors/listener.hpp"
 
+#include "actors/initiate.hpp"
+
 #include "actors/peer.hpp"
 #include "actors/setup.hpp"
 #include "actors/udp_io.hpp"
@@ -14,8 +16,6 @@ namespace coati::actors {
 // ---------------------------------------------------------------- the actor
 
 namespace {
-
-using listener_actor = listener_api::stateful_base<listener_state>;
 
 /// "192.0.2.1:500" or "[2001:db8::1]:500" -> address and port.
 std::optional<std::pair<config::ip_address, std::uint16_t>> split_host_port(const std::string& t) {
@@ -37,29 +37,6 @@ std::optional<std::pair<config::ip_address, std::uint16_t>> split_host_port(cons
   if (port <= 0 || port > 65535)
     return std::nullopt;
   return std::make_pair(*addr, static_cast<std::uint16_t>(port));
-}
-
-ike::cookie fresh_cookie(const listener_state& st) {
-  ike::cookie c{};
-  do
-    crypto::random_fill(c);
-  while (st.by_cookie.contains(c) || c == ike::cookie{});
-  return c;
-}
-
-void start_peer(listener_actor* self, peer_args pa, const ike::cookie& icookie) {
-  auto& st = self->state;
-  pa.snap = st.snap;
-  pa.svc = st.svc;
-  pa.listener = self;
-  peer_entry e;
-  e.icookie = icookie;
-  e.remote = pa.ends.remote.to_string();
-  e.initiator = pa.initiator;
-  auto peer = self->spawn<caf::monitored>(peer_actor, std::move(pa));
-  st.by_cookie[icookie] = peer;
-  st.by_remote.emplace(e.remote, peer.address());
-  st.peers[peer.address()] = std::move(e);
 }
 
 /// An accepted datagram: to its peer, or a new responder for a first main mode message.
@@ -131,52 +108,6 @@ void dispatch(listener_actor* self, datagram& d) {
   start_peer(self, std::move(pa), icookie);
 }
 
-std::string connect(listener_actor* self, const std::string& address,
-                    const kernel::acquire_event* acquire = nullptr) {
-  auto& st = self->state;
-  if (!st.snap.cfg || !st.svc.kernel)
-    return "error: not ready";
-  auto addr = config::ip_address::parse(address);
-  if (!addr)
-    return "error: not an address: " + address;
-  auto text = addr->to_string();
-  auto [from, to] = st.by_remote.equal_range(text);
-  for (auto i = from; i != to; ++i)
-    if (st.peers.at(i->second).initiator)
-      return "ok: a negotiation with " + text + " is already under way";
-  auto remote = find_remote(*st.snap.cfg, *addr, 0);
-  if (!remote)
-    return "error: no remote block for " + text;
-  const auto& r = st.snap.cfg->remotes[*remote];
-  if (r.passive) { // racoon: a passive remote only answers
-    st.counts[acquire != nullptr ? "acquire_passive" : "connect_passive"] += 1;
-    return "error: remote " + r.name + " is passive (passive on): coatid only answers " + text;
-  }
-  auto local = source_for(*addr);
-  if (!local)
-    return "error: no route to " + text;
-  peer_args pa;
-  pa.remote = *remote;
-  pa.ends.local = *local;
-  pa.ends.local_port = st.ike_port;
-  pa.ends.remote = *addr;
-  pa.ends.remote_port = r.port != 0 ? r.port : 500;
-  pa.initiator = true;
-  // As racoon: the remote's first exchange_mode is the one we start.
-  pa.aggressive =
-      !r.exchange_modes.empty() && r.exchange_modes.front() == config::exchange_mode::aggressive;
-  pa.cookie = fresh_cookie(st);
-  if (acquire != nullptr) {
-    pa.acquire = acquire->sel;
-    pa.acquire_ipcomp = acquire->ipcomp;
-    pa.acquire_reqid = acquire->reqid;
-  }
-  auto icookie = pa.cookie;
-  start_peer(self, std::move(pa), icookie);
-  st.counts["peers_initiated"] += 1;
-  return "ok: phase 1 started with " + text;
-}
-
 } // namespace
 
 listener_state::listener_state() = default;
@@ -214,6 +145,7 @@ listener_api::behavior_type listener(listener_api::stateful_pointer<listener_sta
       COATI_LOG(error, "listener", "peer actor for ", i->second.remote,
                 " crashed: ", self->system().render(dm.reason));
     }
+    keeper_peer_ended(self, i->second);
     auto [from, to] = st.by_remote.equal_range(i->second.remote);
     for (auto r = from; r != to; ++r)
       if (r->second == dm.source) {
@@ -293,6 +225,8 @@ listener_api::behavior_type listener(listener_api::stateful_pointer<listener_sta
         auto i = self->state.peers.find(caf::actor_cast<caf::actor_addr>(sender));
         if (i == self->state.peers.end())
           return;
+        for (const auto& r : isakmp)
+          i->second.up = i->second.up || r.find(" established ") != std::string::npos;
         i->second.isakmp_rows = std::move(isakmp);
         i->second.esp_rows = std::move(esp);
       },
@@ -339,19 +273,8 @@ listener_api::behavior_type listener(listener_api::stateful_pointer<listener_sta
         const auto* acq = ke.ev ? std::get_if<kernel::acquire_event>(ke.ev.get()) : nullptr;
         if (acq == nullptr)
           return; // EXPIRE: each child keeps its own lifetimes
-        auto& st = self->state;
-        st.counts["acquires"] += 1;
-        auto dst = acq->dst.to_string();
-        auto [from, to] = st.by_remote.equal_range(dst);
-        for (auto i = from; i != to; ++i)
-          if (auto h = caf::actor_cast<peer_api>(i->second)) {
-            self->send(h, ke);
-            return;
-          }
-        auto res = connect(self, dst, acq);
-        COATI_LOG(info, "listener", "ACQUIRE for ", acq->sel.src.to_string(), "/",
-                  int{acq->sel.src_prefix}, " -> ", acq->sel.dst.to_string(), "/",
-                  int{acq->sel.dst_prefix}, ": ", res);
+        self->state.counts["acquires"] += 1;
+        route_acquire(self, *acq, ke);
       },
       [self](connect_atom, const std::string& address) {
         handler_clock::scope timing{self->state.clock};
@@ -378,8 +301,13 @@ listener_api::behavior_type listener(listener_api::stateful_pointer<listener_sta
         for (const auto& [k, v] : self->state.ike_counts) // the peers' frag.* stand alone
           out.values[k.starts_with("frag.") ? k : "ike." + k] = v;
         out.values["listener.peers"] = static_cast<std::int64_t>(self->state.peers.size());
+        out.values["listener.keeper.kept"] = static_cast<std::int64_t>(self->state.keep.size());
         self->state.clock.add_to(out, "listener", mailbox_depth(self));
         return out;
+      },
+      [self](tick_atom, const std::string& remote, std::uint64_t gen) {
+        handler_clock::scope timing{self->state.clock};
+        keeper_tick(self, remote, gen);
       },
       [self](tick_atom) { // the peers did not all end in time
         if (self->state.stopping)

@@ -14,6 +14,7 @@
 #include <caf/all.hpp>
 
 #include "actors/interfaces.hpp"
+#include "actors/keeper.hpp"
 #include "actors/services.hpp"
 #include "config/address.hpp"
 #include "ike/payloads.hpp"
@@ -42,7 +43,9 @@ struct peer_entry {
   ike::cookie icookie{};
   std::string remote; ///< the peer's address
   bool initiator = false;
-  std::string user; ///< the XAuth user, once accepted
+  bool up = false;       ///< its ISAKMP SA has been established
+  std::uint64_t seq = 0; ///< order of start: the newest peer of a remote wins ACQUIREs
+  std::string user;      ///< the XAuth user, once accepted
   std::vector<std::string> isakmp_rows, esp_rows;
 };
 
@@ -63,6 +66,8 @@ struct listener_state {
   /// them up by address: no scan of every peer on a hub with thousands).
   std::unordered_multimap<std::string, caf::actor_addr> by_remote;
   std::uint16_t ike_port = 500, natt_port = 4500;
+  keeper keep; ///< addresses whose phase 1 is re-initiated when it ends
+  std::uint64_t peer_seq = 0;
   bool stopping = false; ///< an exit came: peers are ending, then the listener
   caf::error stop_reason;
   handler_clock clock;

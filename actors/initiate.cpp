@@ -1,0 +1,150 @@
+#include "actors/initiate.hpp"
+
+#include "actors/setup.hpp"
+#include "actors/udp_io.hpp"
+#include "crypto/random.hpp"
+#include "util/log.hpp"
+
+namespace coati::actors {
+
+ike::cookie fresh_cookie(const listener_state& st) {
+  ike::cookie c{};
+  do
+    crypto::random_fill(c);
+  while (st.by_cookie.contains(c) || c == ike::cookie{});
+  return c;
+}
+
+void start_peer(listener_actor* self, peer_args pa, const ike::cookie& icookie) {
+  auto& st = self->state;
+  pa.snap = st.snap;
+  pa.svc = st.svc;
+  pa.listener = self;
+  peer_entry e;
+  e.icookie = icookie;
+  e.remote = pa.ends.remote.to_string();
+  e.initiator = pa.initiator;
+  e.seq = ++st.peer_seq;
+  auto peer = self->spawn<caf::monitored>(peer_actor, std::move(pa));
+  st.by_cookie[icookie] = peer;
+  st.by_remote.emplace(e.remote, peer.address());
+  st.peers[peer.address()] = std::move(e);
+}
+
+std::string connect(listener_actor* self, const std::string& address,
+                    const kernel::acquire_event* acquire) {
+  auto& st = self->state;
+  if (!st.snap.cfg || !st.svc.kernel)
+    return "error: not ready";
+  auto addr = config::ip_address::parse(address);
+  if (!addr)
+    return "error: not an address: " + address;
+  auto text = addr->to_string();
+  auto [from, to] = st.by_remote.equal_range(text);
+  for (auto i = from; i != to; ++i)
+    if (st.peers.at(i->second).initiator)
+      return "ok: a negotiation with " + text + " is already under way";
+  auto remote = find_remote(*st.snap.cfg, *addr, 0);
+  if (!remote) {
+    st.keep.forget(text);
+    return "error: no remote block for " + text;
+  }
+  const auto& r = st.snap.cfg->remotes[*remote];
+  if (r.passive) { // racoon: a passive remote only answers
+    st.keep.forget(text);
+    st.counts[acquire != nullptr ? "acquire_passive" : "connect_passive"] += 1;
+    return "error: remote " + r.name + " is passive (passive on): coatid only answers " + text;
+  }
+  auto local = source_for(*addr);
+  if (!local)
+    return "error: no route to " + text;
+  peer_args pa;
+  pa.remote = *remote;
+  pa.ends.local = *local;
+  pa.ends.local_port = st.ike_port;
+  pa.ends.remote = *addr;
+  pa.ends.remote_port = r.port != 0 ? r.port : 500;
+  pa.initiator = true;
+  // As racoon: the remote's first exchange_mode is the one we start.
+  pa.aggressive =
+      !r.exchange_modes.empty() && r.exchange_modes.front() == config::exchange_mode::aggressive;
+  pa.cookie = fresh_cookie(st);
+  if (acquire != nullptr) {
+    pa.acquire = acquire->sel;
+    pa.acquire_ipcomp = acquire->ipcomp;
+    pa.acquire_reqid = acquire->reqid;
+  }
+  auto icookie = pa.cookie;
+  start_peer(self, std::move(pa), icookie);
+  st.counts["peers_initiated"] += 1;
+  st.keep.started(text);
+  return "ok: phase 1 started with " + text;
+}
+
+void route_acquire(listener_actor* self, const kernel::acquire_event& acq, const kernel_event& ke) {
+  auto& st = self->state;
+  auto dst = acq.dst.to_string();
+  st.keep.acquired(dst, acq);
+  // Several peers of one address (a new phase 1 while an old one lingers): the newest
+  // established one, else the newest; never an older, possibly stale one first.
+  const peer_entry* best = nullptr;
+  caf::actor_addr best_addr;
+  auto [from, to] = st.by_remote.equal_range(dst);
+  for (auto i = from; i != to; ++i) {
+    auto p = st.peers.find(i->second);
+    if (p == st.peers.end())
+      continue;
+    const auto& e = p->second;
+    if (best == nullptr || (e.up && !best->up) || (e.up == best->up && e.seq > best->seq)) {
+      best = &e;
+      best_addr = i->second;
+    }
+  }
+  if (best != nullptr)
+    if (auto h = caf::actor_cast<peer_api>(best_addr)) {
+      self->send(h, ke);
+      return;
+    }
+  auto res = connect(self, dst, &acq);
+  COATI_LOG(info, "listener", "ACQUIRE for ", acq.sel.src.to_string(), "/", int{acq.sel.src_prefix},
+            " -> ", acq.sel.dst.to_string(), "/", int{acq.sel.dst_prefix}, ": ", res);
+}
+
+void keeper_peer_ended(listener_actor* self, const peer_entry& e) {
+  auto& st = self->state;
+  if (!e.initiator || st.stopping)
+    return;
+  auto next = st.keep.ended(e.remote, e.up);
+  if (!next)
+    return;
+  st.counts[e.up ? "keeper.lost" : "keeper.failed"] += 1;
+  COATI_LOG(notify, "listener", "keeper: the phase 1 with ", e.remote,
+            e.up ? " ended" : " did not come up", ": a new one in ", next->first.count(), " s");
+  self->delayed_send(self, next->first, tick_atom_v, e.remote, next->second);
+}
+
+void keeper_tick(listener_actor* self, const std::string& remote, std::uint64_t gen) {
+  auto& st = self->state;
+  if (st.stopping)
+    return;
+  const auto* k = st.keep.due(remote, gen);
+  if (k == nullptr)
+    return; // stale: a phase 1 was started meanwhile
+  auto acquire = k->acquire;
+  auto res = connect(self, remote, acquire ? &*acquire : nullptr);
+  if (res.starts_with("ok: phase 1 started")) {
+    st.counts["keeper.reinitiated"] += 1;
+    COATI_LOG(notify, "listener", "keeper: re-initiating phase 1 with ", remote,
+              acquire ? " (and the quick mode of its last ACQUIRE)" : "");
+    return;
+  }
+  COATI_LOG(warning, "listener", "keeper: ", remote, ": ", res);
+  if (res.starts_with("error: no route") || res.starts_with("error: not ready")) {
+    peer_entry e; // as a failed attempt: try again later
+    e.remote = remote;
+    e.initiator = true;
+    keeper_peer_ended(self, e);
+  }
+}
+
+} // namespace coati::actors

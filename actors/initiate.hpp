@@ -1,0 +1,31 @@
+#pragma once
+// The listener's side that starts peers: a responder for a first phase-1 message, an
+// initiator for vpn-connect or an ACQUIRE, and the keeper's re-initiations (keeper.hpp).
+// Private to the listener (listener.cpp).
+#include <cstdint>
+#include <string>
+
+#include "actors/listener.hpp"
+#include "actors/peer.hpp"
+
+namespace coati::actors {
+
+using listener_actor = listener_api::stateful_base<listener_state>;
+
+/// A fresh initiator cookie no live peer uses.
+ike::cookie fresh_cookie(const listener_state& st);
+/// Spawns a peer (monitored) and files it by cookie, address and handle.
+void start_peer(listener_actor* self, peer_args pa, const ike::cookie& icookie);
+/// vpn-connect ADDRESS (or an ACQUIRE towards it): starts an initiating phase 1 unless
+/// one is under way; "ok: ..." or "error: ...". The keeper keeps the address from now on.
+std::string connect(listener_actor* self, const std::string& address,
+                    const kernel::acquire_event* acquire = nullptr);
+/// An ACQUIRE: to the newest peer of its destination (an established one first), or a
+/// fresh phase 1 when there is none.
+void route_acquire(listener_actor* self, const kernel::acquire_event& acq, const kernel_event& ke);
+/// A peer ended (before the listener forgets it): the keeper schedules a re-initiation.
+void keeper_peer_ended(listener_actor* self, const peer_entry& e);
+/// The keeper's retry timer for `remote`.
+void keeper_tick(listener_actor* self, const std::string& remote, std::uint64_t gen);
+
+} // namespace coati::actors
