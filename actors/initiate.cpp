@@ -110,10 +110,16 @@ void route_acquire(listener_actor* self, const kernel::acquire_event& acq, const
             " -> ", acq.sel.dst.to_string(), "/", int{acq.sel.dst_prefix}, ": ", res);
 }
 
-void keeper_peer_ended(listener_actor* self, const peer_entry& e) {
+void keeper_peer_ended(listener_actor* self, const caf::actor_addr& gone, const peer_entry& e) {
   auto& st = self->state;
-  if (!e.initiator || st.stopping)
+  if (st.stopping)
     return;
+  // Another phase 1 with the address lives on (a newer one, or the hub's own after its
+  // INITIAL-CONTACT purged ours): it is the tunnel now; its end schedules the next.
+  auto [from, to] = st.by_remote.equal_range(e.remote);
+  for (auto i = from; i != to; ++i)
+    if (i->second != gone)
+      return;
   auto next = st.keep.ended(e.remote, e.up);
   if (!next)
     return;
@@ -131,6 +137,8 @@ void keeper_tick(listener_actor* self, const std::string& remote, std::uint64_t 
   if (k == nullptr)
     return; // stale: a phase 1 was started meanwhile
   auto acquire = k->acquire;
+  if (st.by_remote.count(remote) > 0)
+    return; // a phase 1 with it started meanwhile (the hub's, or an ACQUIRE's)
   auto res = connect(self, remote, acquire ? &*acquire : nullptr);
   if (res.starts_with("ok: phase 1 started")) {
     st.counts["keeper.reinitiated"] += 1;
@@ -142,8 +150,7 @@ void keeper_tick(listener_actor* self, const std::string& remote, std::uint64_t 
   if (res.starts_with("error: no route") || res.starts_with("error: not ready")) {
     peer_entry e; // as a failed attempt: try again later
     e.remote = remote;
-    e.initiator = true;
-    keeper_peer_ended(self, e);
+    keeper_peer_ended(self, caf::actor_addr{}, e);
   }
 }
 

@@ -23,8 +23,9 @@ std::string connect(listener_actor* self, const std::string& address,
 /// An ACQUIRE: to the newest peer of its destination (an established one first), or a
 /// fresh phase 1 when there is none.
 void route_acquire(listener_actor* self, const kernel::acquire_event& acq, const kernel_event& ke);
-/// A peer ended (before the listener forgets it): the keeper schedules a re-initiation.
-void keeper_peer_ended(listener_actor* self, const peer_entry& e);
+/// A peer ended (before the listener forgets it): when it was the last one of a kept
+/// address, the keeper schedules a re-initiation.
+void keeper_peer_ended(listener_actor* self, const caf::actor_addr& gone, const peer_entry& e);
 /// The keeper's retry timer for `remote`.
 void keeper_tick(listener_actor* self, const std::string& remote, std::uint64_t gen);
 

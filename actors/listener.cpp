@@ -145,7 +145,7 @@ listener_api::behavior_type listener(listener_api::stateful_pointer<listener_sta
       COATI_LOG(error, "listener", "peer actor for ", i->second.remote,
                 " crashed: ", self->system().render(dm.reason));
     }
-    keeper_peer_ended(self, i->second);
+    keeper_peer_ended(self, dm.source, i->second);
     auto [from, to] = st.by_remote.equal_range(i->second.remote);
     for (auto r = from; r != to; ++r)
       if (r->second == dm.source) {
