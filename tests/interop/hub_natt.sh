@@ -2,7 +2,7 @@
 # NAT traversal: coatid as the seed hub (rhum, `nat_traversal on` added to its remote
 # block) accepts a strongSwan charon satellite (armagnac, 198.51.100.3) that sits behind
 # a NAT router namespace ($rtr): nftables masquerades the satellite to the router's public
-# address 192.0.2.254, on ports 31000-31009. Checks:
+# address 192.0.2.254, its UDP on ports 31000-31009. Checks:
 #   - NAT detected on both sides (coatid's log and counters, charon's log), IKE floated to
 #     port 4500 (the router's counters see IKE to 4500; phase1_up says LOCAL_PORT=4500 and
 #     REMOTE_ADDR/PORT = the NAT's public address and port);
@@ -10,17 +10,16 @@
 #     port (show-sa; in the VM `ip xfrm state` shows the encap template and a ping crosses
 #     as UDP 4500 only; on this host, without ESP, the pair stays larval as in hub_charon);
 #     the generated policies tunnel to the NAT's public address;
-#   - the NAT's mapping is lost mid-tunnel (its entries time out while the satellite is cut
-#     off, and the masquerade moves to ports 32000-32009): charon's next DPD R-U-THERE comes
-#     from a new port and the hub follows: its peer row, SAs (and in the VM the kernel SAs'
+#   - the NAT's mapping is lost mid-tunnel (the router's conntrack table is flushed, and the
+#     masquerade moves to ports 32000-32009): charon's next DPD R-U-THERE comes from a new
+#     port and the hub follows: its peer row, SAs (and in the VM the kernel SAs'
 #     encap port) name the new port, charon's R-U-THEREs are answered there.
 tag=hn$$
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 # The router: the satellite's public side is private now, the hub sees only 192.0.2.254.
 rtr=$tag-r
-ip -n "$hub" link del h0
-ip -n "$sat" link del s0
+ip -n "$hub" link del h0 # (and its peer s0)
 ip netns add "$rtr"
 ip -n "$rtr" link set lo up
 ip link add h0 netns "$hub" type veth peer name rh netns "$rtr"
@@ -34,43 +33,45 @@ ip netns exec "$rtr" sysctl -qw net.ipv4.ip_forward=1
 ip -n "$sat" route add 192.0.2.0/24 via 198.51.100.254
 ip -n "$sat" route add 192.168.0.0/16 via 198.51.100.254 src 192.168.3.1
 ip -n "$hub" route add 192.168.3.0/24 dev h0 src 192.168.1.1
-# UDP mappings live 4 s without traffic (charon's DPD keeps them alive every 2 s);
-# `cut` drops the satellite's packets before conntrack sees them, so they expire.
+# The NAT: the satellite's UDP to ports 31000-31009, the rest masqueraded as it comes;
+# counters of the satellite's IKE packets by destination port.
 ip netns exec "$rtr" nft -f - <<'NFT'
 table ip lab {
-  ct timeout short {
-    protocol udp;
-    l3proto ip;
-    policy = { unreplied : 4, replied : 4 };
-  }
-  chain raw {
-    type filter hook prerouting priority -400; policy accept;
-  }
-  chain pre {
-    type filter hook prerouting priority -300; policy accept;
-    ip saddr 198.51.100.3 udp dport { 500, 4500 } ct timeout set "short";
-  }
-  chain fwd {
+  chain ikecount {
     type filter hook forward priority 0; policy accept;
     ip saddr 198.51.100.3 udp dport 500 counter;
     ip saddr 198.51.100.3 udp dport 4500 counter;
   }
-  chain post {
+  chain masq {
     type nat hook postrouting priority 100; policy accept;
-    oifname "rh" ip saddr 198.51.100.0/24 masquerade to :31000-31009;
+    oifname "rh" ip saddr 198.51.100.0/24 meta l4proto udp masquerade to :31000-31009;
+    oifname "rh" ip saddr 198.51.100.0/24 masquerade;
   }
 }
 NFT
+# ct_flush: `conntrack -F` in the router (one ctnetlink IPCTNL_MSG_CT_DELETE without a
+# tuple flushes the table): every NAT mapping is forgotten.
+ct_flush() {
+  ip netns exec "$rtr" python3 - <<'PY'
+import socket, struct
+s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 12)  # NETLINK_NETFILTER
+body = struct.pack("=BBH", socket.AF_INET, 0, 0)  # nfgenmsg
+hdr = struct.pack("=IHHII", 16 + len(body), (1 << 8) | 2, 1 | 4, 1, 0)  # CT_DELETE, REQUEST|ACK
+s.send(hdr + body)
+err = struct.unpack("=i", s.recv(4096)[16:20])[0]
+raise SystemExit(0 if err == 0 else "ctnetlink flush: error %d" % err)
+PY
+}
 fwd_count() { # fwd_count PORT: the satellite's IKE packets to PORT the router forwarded
-  ip netns exec "$rtr" nft list chain ip lab fwd |
+  ip netns exec "$rtr" nft list chain ip lab ikecount |
     sed -n "s/.*udp dport $1 counter packets \([0-9]*\) .*/\1/p"
 }
 
 root=$work/root
 SEED_PKI=$pki bash "$COATI_SRC/tests/lib/seedroot.sh" "$root" rhum >/dev/null
 etc=$root/etc/racoon
-sed -i 's/^\(\s*\)generate_policy on;/&\n\1nat_traversal on;/' "$etc/racoon.conf"
-grep -q "nat_traversal on;" "$etc/racoon.conf" || fail "nat_traversal was not added to the hub's remote"
+sed -i "s/^\(\s*\)generate_policy on;/&\n\1nat_traversal on;/" "$etc/local.conf"
+grep -q "nat_traversal on;" "$etc/local.conf" || fail "nat_traversal was not added to the hub's remote"
 record_hooks "$etc" phase1_up phase1_down
 
 start_charon "$sat" armagnac
@@ -164,13 +165,12 @@ else
 fi
 echo "ok: quick mode agreed ESP in UDP 4500 <-> $port1; the policies tunnel to the NAT's address"
 
-# 3. The NAT loses the mapping: the satellite is cut off until its entries expire, and the
-# masquerade moves to other ports; charon's next R-U-THERE comes from a new one.
-ip netns exec "$rtr" nft add rule ip lab raw ip saddr 198.51.100.3 drop
-ip netns exec "$rtr" nft flush chain ip lab post
-ip netns exec "$rtr" nft add rule ip lab post oifname "rh" ip saddr 198.51.100.0/24 masquerade to :32000-32009
-sleep 6
-ip netns exec "$rtr" nft flush chain ip lab raw
+# 3. The NAT loses its mappings (conntrack flushed, as a NAT box that restarts) and now
+# masquerades to other ports: charon's next R-U-THERE comes from a new one.
+ip netns exec "$rtr" nft flush chain ip lab masq
+ip netns exec "$rtr" nft add rule ip lab masq oifname "rh" ip saddr 198.51.100.0/24 meta l4proto udp masquerade to :32000-32009
+ip netns exec "$rtr" nft add rule ip lab masq oifname "rh" ip saddr 198.51.100.0/24 masquerade
+ct_flush || fail "could not flush the router's conntrack table"
 wait_for 15 grep -q "NAT-T: the peer moved from 192.0.2.254\[$port1\] to 192.0.2.254\[320" "$log" ||
   fail "the hub did not follow the peer to its new port"
 sa=$(ctl show-sa)
