@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "actors/child_parts.hpp"
 #include "actors/setup.hpp"
 #include "crypto/random.hpp"
 #include "ike/informational.hpp"
@@ -13,8 +14,6 @@
 namespace coati::actors {
 
 namespace {
-
-using child_self = child_api::stateful_pointer<child_state>;
 
 std::string hex32(std::uint32_t v) {
   char b[16];
@@ -48,6 +47,8 @@ kernel_request delete_request(const config::ip_address& dst, std::uint32_t spi,
   return rq;
 }
 
+} // namespace
+
 /// Our show-sa rows (in and out), sent to the peer, which merges its children's.
 void report_rows(child_self self) {
   auto& st = self->state;
@@ -61,7 +62,10 @@ void report_rows(child_self self) {
         " enc=" + kernel::short_enc_name(c.agreed) + " auth=" + kernel::short_auth_name(c.agreed) +
         " pfs=" + std::to_string(c.pfs_group.value_or(0)) + " ipcomp=" + (c.ipcomp ? "yes" : "no") +
         " lifetime=" + std::to_string(c.lifetime) + " ids=" + c.id_i.to_string() + "<->" +
-        c.id_r.to_string();
+        c.id_r.to_string() +
+        (c.udp_encap ? " encap=udp:" + std::to_string(ends.local_port) + "-" +
+                           std::to_string(ends.remote_port)
+                     : std::string{});
     std::string inst = !up ? std::string{" state=larval"}
                        : st.install_error.empty()
                            ? std::string{" state=mature kernel=installed"}
@@ -76,8 +80,9 @@ void report_rows(child_self self) {
 void install(child_self self) {
   auto& st = self->state;
   const auto& c = *st.qm->established();
-  kernel::sa_ends ends{st.args.link.ends.local, st.args.link.ends.remote,
-                       st.args.reqid.value_or(c.inbound.spi)};
+  const auto& at = st.args.link.ends;
+  kernel::sa_ends ends{at.local, at.remote, st.args.reqid.value_or(c.inbound.spi), at.local_port,
+                       at.remote_port};
   auto sas = kernel::sa_specs_for(c, ends);
   auto pending = std::make_shared<std::size_t>(sas.size());
   for (auto& sa : sas) {
@@ -146,6 +151,8 @@ void generate(child_self self) {
           });
 }
 
+namespace {
+
 void established_now(child_self self) {
   auto& st = self->state;
   const auto& c = *st.qm->established();
@@ -202,7 +209,9 @@ void receive(child_self self, std::span<const std::uint8_t> body) {
 }
 
 ike::phase1_context context_of(const child_state& st) {
-  return ike::phase1_context{&st.args.p1->sa.keys, st.args.p1->sa.icookie, st.args.p1->sa.rcookie};
+  const auto& sa = st.args.p1->sa;
+  return ike::phase1_context{&sa.keys, sa.icookie, sa.rcookie,
+                             sa.udp_encap() ? ike::udp_tunnel_mode(sa.natt) : std::uint16_t{0}};
 }
 
 /// SPIs are here: build the exchange and run what was waiting.
@@ -375,6 +384,10 @@ child_api::behavior_type child_actor(child_self self, child_args args) {
       // until its hard lifetime.
       [self](expire_atom, std::uint32_t) {
         self->send(self->state.args.peer, expire_atom_v, self->state.args.message_id);
+      },
+      // NAT-T: the peer moved (a new NAT mapping): the SAs and policies follow.
+      [self](moved_atom, std::string& remote, std::uint16_t rport, std::uint16_t lport, bool natt) {
+        child_moved(self, remote, rport, lport, natt);
       },
       // false: the phase2 timer; true: the hard lifetime.
       [self](expire_atom, bool hard) {

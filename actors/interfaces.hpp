@@ -269,6 +269,8 @@ CAF_ADD_ATOM(coati, coati::actors, delete_atom, "delete")
 CAF_ADD_ATOM(coati, coati::actors, user_atom, "user")
 CAF_ADD_ATOM(coati, coati::actors, logout_atom, "logout")
 CAF_ADD_ATOM(coati, coati::actors, dpd_atom, "dpd")
+CAF_ADD_ATOM(coati, coati::actors, keepalive_atom, "keepalive")
+CAF_ADD_ATOM(coati, coati::actors, moved_atom, "moved")
 CAF_END_TYPE_ID_BLOCK(coati)
 
 namespace coati::actors {
@@ -359,6 +361,8 @@ using peer_api = caf::typed_actor<
     caf::reacts_to<kernel_event>,
     /// A child's show-sa rows changed (isakmp rows unused, esp rows).
     caf::reacts_to<sa_rows_atom, std::vector<std::string>, std::vector<std::string>>,
+    /// NAT-T keepalive timer of generation n (self): we are behind a NAT, send one.
+    caf::reacts_to<keepalive_atom, std::uint64_t>,
     /// Test hook (COATI_TEST_HOOKS=1 only): throw.
     caf::reacts_to<crash_atom>>;
 
@@ -373,6 +377,9 @@ using child_api = caf::typed_actor<
     /// Soft lifetime reached (self): ask the peer actor for a successor.
     caf::reacts_to<expire_atom, std::uint32_t>,
     /// false: the phase2 timer ran out; true: the hard lifetime (self).
-    caf::reacts_to<expire_atom, bool>>;
+    caf::reacts_to<expire_atom, bool>,
+    /// NAT-T: the peer now talks from (address, port) to our port (the NAT-T port: true):
+    /// move the SAs and policies there.
+    caf::reacts_to<moved_atom, std::string, std::uint16_t, std::uint16_t, bool>>;
 
 } // namespace coati::actors

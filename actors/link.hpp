@@ -28,6 +28,9 @@ struct peer_endpoints {
 /// "192.0.2.1[500]" for logs.
 std::string where(const peer_endpoints& e);
 
+/// "192.0.2.1:500" or "[2001:db8::1]:500" -> address and port (a datagram's `from`).
+std::optional<std::pair<config::ip_address, std::uint16_t>> split_host_port(const std::string& t);
+
 /// "c0ffee..:12ab.." for logs and show-sa.
 std::string cookie_text(const ike::cookie& i, const ike::cookie& r);
 

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "actors/child.hpp"
+#include "actors/peer_natt.hpp"
 #include "actors/roadwarrior.hpp"
 #include "actors/setup.hpp"
 #include "config/config.hpp"
@@ -16,8 +17,6 @@
 namespace coati::actors {
 
 namespace {
-
-using peer_self = peer_api::stateful_pointer<peer_state>;
 
 std::string id_text(const ike::id_payload& id) {
   if (id.kind == ike::id_type::der_asn1_dn)
@@ -217,6 +216,7 @@ void phase1_up(peer_self self, bool config_follows) {
   if (st.args.acquire) // started by traffic: its quick mode now
     start_children(self);
   start_dpd(self);
+  natt_start_keepalives(self);
 }
 
 void log_line(const peer_state& st, const ike::log_effect& l) {
@@ -324,6 +324,11 @@ bool perform(peer_self self, ike::effects fx) {
     } else if (auto* dd = std::get_if<ike::dpd_dead_effect>(&e)) {
       peer_dead(self, *dd);
       return false;
+    } else if (std::holds_alternative<ike::natt_float_effect>(e)) {
+      natt_float(self);
+    } else if (std::holds_alternative<ike::peer_moved_effect>(e)) {
+      natt_follow(self);
+      report_rows(self);
     } else if (std::holds_alternative<ike::deleted_by_peer_effect>(e)) {
       st.remote_deleted = true;
       self->quit();
@@ -339,6 +344,8 @@ std::optional<ike::phase1_exchange> make_exchange(peer_self self) {
   const auto& a = st.args;
   std::string why;
   auto setup = make_phase1(*a.snap.cfg, a.remote, *a.snap.creds, a.ends.local, a.ends.remote, why);
+  if (setup)
+    setup->policy.natt = natt_config_for(a.snap.cfg->remotes.at(a.remote), a.ends);
   if (!setup) {
     COATI_LOG(error, "peer", "phase 1 with ", where(a.ends), " failed: ", why);
     count(self, "phase1_failed");
@@ -384,9 +391,10 @@ void learn_fragmentation(peer_self self, std::span<const std::uint8_t> b) {
 bool receive(peer_self self, const datagram& d) {
   auto& st = self->state;
   auto b = isakmp_bytes(d);
+  bool elsewhere = arrived_from(st, d);
   if (!ike::is_fragment(b)) {
     learn_fragmentation(self, b);
-    return perform(self, st.session->receive(b));
+    return perform(self, st.session->receive(b, ike::dpd_clock::now(), elsewhere));
   }
   count(self, "frag.fragments_received");
   if (st.args.snap.cfg->remotes.at(st.args.remote).ike_frag == config::tristate::off) {
@@ -416,7 +424,7 @@ bool receive(peer_self self, const datagram& d) {
   count(self, "frag.messages_reassembled");
   COATI_LOG(info, "peer", where(st.args.ends), ": reassembled a message of ", r.message.size(),
             " bytes from fragments");
-  return perform(self, st.session->receive(r.message));
+  return perform(self, st.session->receive(r.message, ike::dpd_clock::now(), elsewhere));
 }
 
 } // namespace
@@ -512,6 +520,8 @@ peer_api::behavior_type peer_actor(peer_self self, peer_args args) {
         COATI_LOG(notify, "peer", where(s.args.ends), ": ISAKMP-SA expired");
         self->quit();
       },
+      // NAT-T keepalive: we are behind a NAT.
+      [self](keepalive_atom, std::uint64_t gen) { natt_keepalive(self, gen); },
       // Test hook: crash this peer.
       [](crash_atom) { throw std::runtime_error("peer: test crash requested"); },
       // ACQUIRE for our remote: quick mode for that traffic (now, or once phase 1 is up).

@@ -74,6 +74,8 @@ struct peer_state {
   std::optional<config::ip_address> lease;    ///< its address: quick mode only from there
   std::uint64_t dpd_gen = 0;                  ///< the DPD timer that counts (older ones are stale)
   ike::reassembler fragments;                 ///< the peer's fragmented message under way
+  peer_endpoints arrival;                     ///< where the datagram being handled came from
+  std::uint64_t keepalive_gen = 0;            ///< the NAT-T keepalive timer that counts
   peer_state() = default;
   peer_state(const peer_state&) = delete;
   peer_state& operator=(const peer_state&) = delete;

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <poll.h>
 #include <span>
 #include <sys/eventfd.h>
@@ -239,6 +240,14 @@ struct udp_io::impl {
     } else {
       ::setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);
     }
+    if (natt) {
+      // ESP in UDP (RFC 3948) on this port is the kernel's: it decapsulates ESP and eats
+      // keepalives; IKE (after the non-ESP marker) still comes to us.
+      int encap = UDP_ENCAP_ESPINUDP;
+      if (::setsockopt(fd, IPPROTO_UDP, UDP_ENCAP, &encap, sizeof encap) != 0)
+        COATI_LOG(warning, "listener", "port ", port, ": no UDP_ENCAP (", std::strerror(errno),
+                  "): the kernel will not decapsulate ESP in UDP");
+    }
     sockaddr_storage ss;
     socklen_t len = to_sockaddr(a, port, ss);
     if (::bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
@@ -337,9 +346,13 @@ udp_io::udp_io(caf::actor owner, const listener_options& opts)
 
 udp_io::~udp_io() = default;
 
-std::size_t udp_io::bound() const { return impl_->bound(); }
+std::size_t udp_io::bound() const {
+  return impl_->bound();
+}
 
-std::string udp_io::send(const outgoing& o) { return impl_->send(o); }
+std::string udp_io::send(const outgoing& o) {
+  return impl_->send(o);
+}
 
 /// Our source address towards `to` (the kernel's route choice, by connecting a UDP socket).
 std::optional<config::ip_address> source_for(const config::ip_address& to) {

@@ -55,6 +55,9 @@ phase1_step main_mode::start() {
   m.add(std::move(sa));
   for (const auto& v : pol_.vendor_ids)
     m.add(vendor_id_payload{v});
+  if (pol_.natt.setting != natt_setting::off)
+    for (auto& v : natt_vendor_ids())
+      m.add(vendor_id_payload{std::move(v)});
   auto wire = encode(m);
   if (!wire)
     return fail(pf::internal, "cannot encode MM1: " + wire.error().text);
@@ -137,6 +140,10 @@ phase1_step main_mode::on_mm1(const message& m) {
   out.add(c.reply);
   for (const auto& v : pol_.vendor_ids)
     out.add(vendor_id_payload{v});
+  if (pol_.natt.setting != natt_setting::off)
+    sa_.natt = best_natt(m);
+  if (sa_.natt != natt_version::none) // the best one both speak, alone
+    out.add(vendor_id_payload{natt_vendor_id(sa_.natt)});
   auto wire = encode(out);
   if (!wire)
     return fail(pf::internal, "cannot encode MM2: " + wire.error().text);
@@ -155,6 +162,8 @@ phase1_step main_mode::on_mm2(const message& m) {
   sa_.agreed = std::get<phase1_offer>(accepted);
   sa_.rcookie = m.hdr.rcookie;
   sa_.peer_dpd = announces_dpd(m);
+  if (pol_.natt.setting != natt_setting::off)
+    sa_.natt = best_natt(m);
   auto group = crypto::dh_group_from_id(sa_.agreed.group);
   if (!group)
     return fail(pf::proposal, "DH group " + std::to_string(sa_.agreed.group) + " is not supported");
@@ -167,6 +176,7 @@ phase1_step main_mode::on_mm2(const message& m) {
   // hybrid client asks too, a hybrid server does not (the client has none).
   if (plan_for(sa_.agreed).peer_signs && me_.send_cr)
     out.add(cr_payload{cert_encoding::x509_sig, {}});
+  add_nat_d(out);
   auto wire = encode(out);
   if (!wire)
     return fail(pf::internal, "cannot encode MM3: " + wire.error().text);
@@ -198,6 +208,8 @@ phase1_step main_mode::on_mm3(const message& m) {
   out.add(ke_payload{gxr_}).add(nonce_payload{sa_.nr_b});
   if (plan_for(sa_.agreed).peer_signs && me_.send_cr)
     out.add(cr_payload{cert_encoding::x509_sig, {}});
+  read_nat_d(m);
+  add_nat_d(out);
   auto wire = encode(out);
   if (!wire)
     return fail(pf::internal, "cannot encode MM4: " + wire.error().text);
@@ -216,6 +228,7 @@ phase1_step main_mode::on_mm4(const message& m) {
                 "nonce of " + std::to_string(nr->data.size()) + " bytes (8 to 256 allowed)");
   gxr_ = ke->data;
   sa_.nr_b = nr->data;
+  read_nat_d(m);
   if (auto e = derive(gxr_))
     return detail::failed(*e, "MM4: ", notify_type::invalid_key_information);
   auto wire = seal_proof(true);
@@ -263,6 +276,28 @@ phase1_step main_mode::on_mm6(const message& m) {
   phase1_step s;
   s.status = phase1_status::established;
   return s;
+}
+
+/// MM3/MM4: NAT-D(peer), NAT-D(us), when both sides speak NAT-T.
+void main_mode::add_nat_d(message& out) const {
+  auto h = crypto::hash_from_oakley(sa_.agreed.hash);
+  if (sa_.natt == natt_version::none || !h)
+    return;
+  for (auto& p : nat_d_payloads(sa_.natt, *h, sa_.icookie, sa_.rcookie, pol_.natt))
+    out.add(std::move(p));
+}
+
+/// MM3/MM4: the peer's NAT-D payloads; none at all: the peer does no NAT-T after all.
+void main_mode::read_nat_d(const message& m) {
+  auto h = crypto::hash_from_oakley(sa_.agreed.hash);
+  if (sa_.natt == natt_version::none || !h)
+    return;
+  auto d = detect_nat(m, sa_.natt, *h, sa_.icookie, sa_.rcookie, pol_.natt);
+  if (!d) {
+    sa_.natt = natt_version::none;
+    return;
+  }
+  sa_.nat = *d;
 }
 
 std::optional<bytes> main_mode::seal(const header& h, const std::vector<payload>& chain) {

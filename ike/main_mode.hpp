@@ -28,6 +28,7 @@
 #include "crypto/rsa.hpp"
 #include "crypto/x509.hpp"
 #include "ike/message.hpp"
+#include "ike/natt.hpp"
 #include "ike/phase1_sa.hpp"
 
 namespace coati::ike {
@@ -57,6 +58,7 @@ struct phase1_policy {
   std::size_t nonce_size = 16;
   bool initial_contact = true;
   std::vector<bytes> vendor_ids; ///< sent in MM1 / MM2
+  natt_config natt;              ///< nat_traversal and the endpoints NAT-D hashes
 };
 
 /// An established phase-1 SA.
@@ -69,7 +71,11 @@ struct phase1_established {
   bytes ni_b, nr_b;             ///< nonces (quick mode needs neither, DPD/rekey logs may)
   bool initial_contact = false; ///< the peer sent INITIAL-CONTACT
   bool responder_lifetime = false;
-  bool peer_dpd = false; ///< the peer sent the DPD vendor ID (RFC 3706) in phase 1
+  bool peer_dpd = false;                  ///< the peer sent the DPD vendor ID (RFC 3706) in phase 1
+  natt_version natt = natt_version::none; ///< the NAT-T dialect both speak (none: no NAT-T)
+  nat_detection nat;                      ///< what the NAT-D payloads said
+  /// ESP goes in UDP (and IKE on port 4500): NAT-T agreed and a NAT on either side.
+  bool udp_encap() const { return natt != natt_version::none && nat.any(); }
 };
 
 /// True when the agreed method is hybrid or XAuth: the SA must not carry quick mode (nor
@@ -136,6 +142,8 @@ public:
   bool is_initiator() const { return initiator_; }
   /// 1..6: the last message handled or sent.
   int last_message() const { return last_; }
+  /// The SA as far as it is negotiated (NAT-T is known after MM3/MM4).
+  const phase1_established& progress() const { return sa_; }
 
 private:
   main_mode(bool initiator, phase1_identity me, phase1_policy policy);
@@ -155,6 +163,8 @@ private:
   std::variant<bytes, detail::proof_error> seal_proof(bool as_initiator);
   phase1_step check_proof(const char* msg, const std::vector<payload>& chain, bool from_initiator);
   header hdr() const;
+  void add_nat_d(message& out) const;
+  void read_nat_d(const message& m);
 
   bool initiator_;
   phase1_identity me_;

@@ -23,7 +23,7 @@ std::uint32_t spi_value(const bytes& b) {
 }
 
 transform esp_transform(std::uint8_t number, const esp_offer& o, const phase2_policy& p,
-                        std::optional<std::uint16_t> group) {
+                        std::optional<std::uint16_t> group, std::uint16_t mode) {
   transform t;
   t.number = number;
   t.id = o.enc;
@@ -31,8 +31,7 @@ transform esp_transform(std::uint8_t number, const esp_offer& o, const phase2_po
   t.attributes.push_back(data_attribute::integer(ipsec_attr::life_duration, p.lifetime));
   if (group)
     t.attributes.push_back(data_attribute::tv(ipsec_attr::group_description, *group));
-  t.attributes.push_back(
-      data_attribute::tv(ipsec_attr::encapsulation_mode, ipsec_attr::mode_tunnel));
+  t.attributes.push_back(data_attribute::tv(ipsec_attr::encapsulation_mode, mode));
   t.attributes.push_back(data_attribute::tv(ipsec_attr::auth_algorithm, o.auth));
   if (o.key_bits != 0 || o.enc == transform_id::esp_aes_cbc)
     t.attributes.push_back(
@@ -221,7 +220,7 @@ child_step quick_mode::start() {
   esp.spi = spi_bytes(child_.inbound.spi);
   std::uint8_t n = 1;
   for (const auto& o : pol_.offers)
-    esp.transforms.push_back(esp_transform(n++, o, pol_, pol_.pfs_group));
+    esp.transforms.push_back(esp_transform(n++, o, pol_, pol_.pfs_group, tunnel_mode()));
   if (pol_.ipcomp) {
     proposal comp;
     comp.number = 1; // same number: a bundle with the ESP proposal
@@ -232,8 +231,7 @@ child_step quick_mode::start() {
     t.id = transform_id::ipcomp_deflate;
     t.attributes.push_back(data_attribute::tv(ipsec_attr::life_type, ike_attr::life_seconds));
     t.attributes.push_back(data_attribute::integer(ipsec_attr::life_duration, pol_.lifetime));
-    t.attributes.push_back(
-        data_attribute::tv(ipsec_attr::encapsulation_mode, ipsec_attr::mode_tunnel));
+    t.attributes.push_back(data_attribute::tv(ipsec_attr::encapsulation_mode, tunnel_mode()));
     comp.transforms.push_back(t);
     sa.proposals.push_back(comp);
   }
@@ -343,7 +341,9 @@ child_step quick_mode::on_qm1(const std::vector<payload>& chain) {
     }
     for (const auto& t : esp->transforms) {
       auto r = read_esp(t);
-      if (!r || r->mode != ipsec_attr::mode_tunnel) {
+      bool udp = p1_.udp_mode != 0 && (r && (r->mode == ipsec_attr::mode_udp_tunnel ||
+                                             r->mode == ipsec_attr::mode_udp_tunnel_draft));
+      if (!r || (r->mode != ipsec_attr::mode_tunnel && !udp)) {
         note("transform " + std::to_string(t.number) + ": attributes or mode not supported");
         continue;
       }
@@ -377,6 +377,7 @@ child_step quick_mode::on_qm1(const std::vector<payload>& chain) {
       }
       // Accepted.
       child_.agreed = r->offer;
+      child_.udp_encap = udp;
       child_.lifetime = life;
       child_.responder_lifetime = claim;
       child_.pfs_group = r->group;
@@ -424,6 +425,10 @@ child_step quick_mode::on_qm1(const std::vector<payload>& chain) {
 }
 
 // <-- QM2  (initiator)
+std::uint16_t quick_mode::tunnel_mode() const {
+  return p1_.udp_mode != 0 ? p1_.udp_mode : ipsec_attr::mode_tunnel;
+}
+
 child_step quick_mode::on_qm2(const std::vector<payload>& chain) {
   const auto& k = *p1_.keys;
   const auto* nr = find<nonce_payload>(chain);
@@ -461,7 +466,11 @@ child_step quick_mode::on_qm2(const std::vector<payload>& chain) {
                 notify_type::no_proposal_chosen);
   if (r->group != pol_.pfs_group)
     return fail("QM2: the responder changed the PFS group", notify_type::no_proposal_chosen);
+  if (r->mode != tunnel_mode())
+    return fail("QM2: the responder changed the encapsulation mode to " + std::to_string(r->mode),
+                notify_type::no_proposal_chosen);
   child_.agreed = r->offer;
+  child_.udp_encap = tunnel_mode() != ipsec_attr::mode_tunnel;
   // A responder may not lengthen the lifetime (RFC 2409 §5.5), yet charon answers with
   // its own: keep ours, the shorter one, as racoon does.
   child_.lifetime = r->lifetime != 0 ? std::min(r->lifetime, pol_.lifetime) : pol_.lifetime;

@@ -55,6 +55,7 @@ struct child_established {
   bool responder_lifetime = false; ///< claim: notify the initiator of our shorter lifetime
   std::optional<std::uint16_t> pfs_group;
   bool ipcomp = false;
+  bool udp_encap = false; ///< NAT-T: UDP-Tunnel mode (ESP in UDP, RFC 3948)
   id_payload id_i, id_r;  ///< IDci, IDcr (the peer's addresses when none were sent)
   child_sa_keys inbound;  ///< traffic from the peer to us
   child_sa_keys outbound; ///< traffic from us to the peer
@@ -77,6 +78,11 @@ struct child_step {
 struct phase1_context {
   const crypto::ikev1::ikev1_keys* keys = nullptr;
   cookie icookie{}, rcookie{};
+  /// NAT-T with a NAT in the way: the UDP-Tunnel encapsulation mode of the agreed dialect
+  /// (3, or 61443 for the drafts), which the initiator proposes and the responder accepts
+  /// besides plain Tunnel; 0: plain Tunnel only. (coati negotiates tunnel mode only, so it
+  /// sends no NAT-OA: RFC 3947 §5.2 wants it for transport mode; a received one is ignored.)
+  std::uint16_t udp_mode = 0;
 };
 
 /// The responder's choice of sainfo from the IDs (nullopt = no sainfo: refused).
@@ -118,6 +124,8 @@ private:
   child_step on_qm2(const std::vector<payload>& chain);
   child_step on_qm3(const std::vector<payload>& chain);
   bool derive_keys(std::string& why);
+  /// The encapsulation mode we propose: UDP-Tunnel under NAT-T, else Tunnel.
+  std::uint16_t tunnel_mode() const;
 
   bool initiator_;
   phase1_context p1_;

@@ -91,7 +91,15 @@ void session::fail(effects& out, phase1_failure why, std::string text) {
   out.push_back(phase1_failed_effect{why, std::move(text)});
 }
 
-effects session::receive(std::span<const std::uint8_t> datagram, dpd_clock::time_point now) {
+effects session::receive(std::span<const std::uint8_t> datagram, dpd_clock::time_point now,
+                         bool moved) {
+  authentic_ = false;
+  auto out = dispatch(datagram, now);
+  natt_after(out, moved);
+  return out;
+}
+
+effects session::dispatch(std::span<const std::uint8_t> datagram, dpd_clock::time_point now) {
   auto h = decode_header(datagram);
   if (!h)
     return just(count_effect{"undecodable"});
@@ -137,6 +145,7 @@ effects session::on_phase1(std::span<const std::uint8_t> d, const header& h) {
   }
   if (!up_ && established() != nullptr) {
     up_ = true;
+    authentic_ = !step.retransmit; // MM5 / MM6 (AM2 / AM3) proved the peer
     bool xauth = is_xauth_server(*established());
     out.push_back(count_effect{"phase1_up"});
     out.push_back(phase1_up_effect{xauth});
@@ -310,6 +319,7 @@ effects session::on_informational(std::span<const std::uint8_t> d, dpd_clock::ti
     return out;
   }
   const auto& info = std::get<informational>(res);
+  authentic_ = true; // HASH(1) verified (a replayed R-U-THERE takes it back)
   for (const auto& n : info.notifies) {
     if (n.message == notify_type::r_u_there || n.message == notify_type::r_u_there_ack) {
       on_dpd_notify(n, info.message_id, now, out);

@@ -89,12 +89,20 @@ struct dpd_dead_effect {
   unsigned probes = 0; ///< R-U-THEREs sent since the peer was last heard from
 };
 
+/// NAT-T (initiator): a NAT is in the way, so from now on talk on port 4500, with the
+/// non-ESP marker (the peer's port 4500 too). Comes before the sends of MM5.
+struct natt_float_effect {};
+/// NAT-T: an authenticated message came from another address or port than the peer's (its
+/// NAT mapping changed, or it floated to 4500): talk to it there from now on and move its
+/// IPsec SAs and policies. Comes before the answer to that message.
+struct peer_moved_effect {};
+
 /// One thing the actor must do.
-using effect =
-    std::variant<send_effect, count_effect, log_effect, phase1_up_effect, phase1_failed_effect,
-                 child_datagram_effect, delete_children_effect, initial_contact_effect,
-                 deleted_by_peer_effect, check_credentials_effect, config_done_effect,
-                 stop_retransmit_effect, end_effect, dpd_dead_effect>;
+using effect = std::variant<send_effect, count_effect, log_effect, phase1_up_effect,
+                            phase1_failed_effect, child_datagram_effect, delete_children_effect,
+                            initial_contact_effect, deleted_by_peer_effect,
+                            check_credentials_effect, config_done_effect, stop_retransmit_effect,
+                            end_effect, dpd_dead_effect, natt_float_effect, peer_moved_effect>;
 using effects = std::vector<effect>;
 
 /// Main mode or aggressive mode, behind one face.
@@ -108,9 +116,15 @@ public:
   /// Initiator: the first message.
   effects start();
   /// Handles one datagram with this SA's cookies (without the NAT-T marker) that came at
-  /// `now` (DPD: an authenticated one proves the peer alive).
+  /// `now` (DPD: an authenticated one proves the peer alive). `moved`: it came from another
+  /// address or port than the peer's (or to another of our ports).
   effects receive(std::span<const std::uint8_t> datagram,
-                  dpd_clock::time_point now = dpd_clock::now());
+                  dpd_clock::time_point now = dpd_clock::now(), bool moved = false);
+
+  /// NAT-T: true when we are behind a NAT (or force it), so we send keepalives on 4500.
+  bool sends_natt_keepalives() const;
+  /// NAT-T: true once IKE runs on port 4500 (floated, or NAT-T started there).
+  bool floated() const { return floated_; }
 
   /// DPD, once phase 1 is up: probe the peer as `t` says, from `now` on. False (nothing
   /// starts) when t.delay is 0 or the peer did not send the DPD vendor ID.
@@ -141,6 +155,8 @@ public:
   bool aggressive() const { return x_.index() == 1; }
 
 private:
+  effects dispatch(std::span<const std::uint8_t> d, dpd_clock::time_point now);
+  void natt_after(effects& out, bool moved);
   effects on_phase1(std::span<const std::uint8_t> d, const header& h);
   effects on_quick(std::span<const std::uint8_t> d, std::uint32_t message_id);
   effects on_informational(std::span<const std::uint8_t> d, dpd_clock::time_point now);
@@ -166,6 +182,9 @@ private:
   std::optional<mode_cfg_values> values_;
   dpd_replay_window dpd_in_;         ///< the peer's R-U-THERE sequence numbers
   std::optional<dpd_prober> prober_; ///< ours, when dpd_delay > 0 and the peer does DPD
+  bool authentic_ = false; ///< the datagram being handled proved itself (MM5/MM6, a fresh INFO)
+  bool floated_ = false;   ///< NAT-T: IKE runs on port 4500
+  bool natt_told_ = false; ///< NAT-T: what NAT-D found is logged
 };
 
 } // namespace coati::ike

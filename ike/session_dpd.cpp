@@ -76,6 +76,7 @@ void session::on_dpd_notify(const notify_payload& n, std::uint32_t message_id,
     auto last = dpd_in_.last();
     auto f = dpd_in_.check(*seq, message_id);
     if (f == dpd_freshness::replayed || f == dpd_freshness::out_of_window) {
+      authentic_ = false; // a copy: it proves nothing about where the peer is now
       out.push_back(log_effect{
           log_level::warning, "R-U-THERE #" + std::to_string(*seq) + " ignored: " + to_string(f) +
                                   " (the last one was #" + std::to_string(last.value_or(0)) + ")"});

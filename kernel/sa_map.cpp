@@ -98,6 +98,9 @@ sa_spec esp_sa(const ike::child_established& c, const sa_ends& e, bool inbound) 
   sa.auth_key = key_of(keys.auth_key);
   sa.hard_seconds = c.lifetime;
   sa.soft_seconds = c.lifetime > 10 ? c.lifetime * 9 / 10 : 0;
+  if (c.udp_encap)
+    sa.encap =
+        inbound ? udp_encap{e.remote_port, e.local_port} : udp_encap{e.local_port, e.remote_port};
   return sa;
 }
 

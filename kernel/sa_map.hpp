@@ -23,9 +23,14 @@ std::string short_auth_name(const ike::esp_offer& o);
 struct sa_ends {
   ip_address local, remote;
   std::uint32_t reqid = 0;
+  /// NAT-T: the IKE ports (ours, the peer's as its NAT shows it) the ESP-in-UDP SAs use when
+  /// the pair was negotiated in a UDP encapsulation mode.
+  std::uint16_t local_port = 4500, remote_port = 4500;
 };
 
-/// The kernel SAs for `c`: ESP in, ESP out, then (with IPComp) IPComp in and out.
+/// The kernel SAs for `c`: ESP in, ESP out, then (with IPComp) IPComp in and out. With
+/// c.udp_encap the ESP SAs carry the UDP_ENCAP_ESPINUDP template: inbound sport = the peer's
+/// port, dport = ours; outbound the reverse.
 std::vector<sa_spec> sa_specs_for(const ike::child_established& c, const sa_ends& e);
 
 } // namespace coati::kernel

@@ -325,6 +325,9 @@ result<done> xfrm_socket::add_sa(const sa_spec& spec, bool update) {
   }
   std::string what = std::string{update ? "updating" : "adding"} + " SA " + spec.src.to_string() +
                      "->" + spec.dst.to_string() + " spi " + spi_text(spec.spi);
+  if (spec.encap)
+    what += " (ESP in UDP " + std::to_string(spec.encap->sport) + "->" +
+            std::to_string(spec.encap->dport) + ")";
   nl_msg* raw = nullptr;
   int rc = update ? xfrmnl_sa_build_update_request(sa.p, 0, &raw)
                   : xfrmnl_sa_build_add_request(sa.p, NLM_F_EXCL, &raw);
