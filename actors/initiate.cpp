@@ -25,6 +25,9 @@ void start_peer(listener_actor* self, peer_args pa, const ike::cookie& icookie) 
   e.remote = pa.ends.remote.to_string();
   e.initiator = pa.initiator;
   e.seq = ++st.peer_seq;
+  e.half_open = !pa.initiator;
+  if (e.half_open)
+    st.admit.opened(e.remote);
   auto peer = self->spawn<caf::monitored>(peer_actor, std::move(pa));
   st.by_cookie[icookie] = peer;
   st.by_remote.emplace(e.remote, peer.address());

@@ -271,6 +271,7 @@ CAF_ADD_ATOM(coati, coati::actors, logout_atom, "logout")
 CAF_ADD_ATOM(coati, coati::actors, dpd_atom, "dpd")
 CAF_ADD_ATOM(coati, coati::actors, keepalive_atom, "keepalive")
 CAF_ADD_ATOM(coati, coati::actors, moved_atom, "moved")
+CAF_ADD_ATOM(coati, coati::actors, established_atom, "p1up")
 CAF_END_TYPE_ID_BLOCK(coati)
 
 namespace coati::actors {
@@ -322,6 +323,8 @@ using listener_api = caf::typed_actor<
     caf::reacts_to<event_atom, std::string>,
     /// A peer's show-sa rows changed (isakmp rows, esp rows).
     caf::reacts_to<sa_rows_atom, std::vector<std::string>, std::vector<std::string>>,
+    /// A peer's ISAKMP SA is established: no longer half-open (admission control).
+    caf::reacts_to<established_atom>,
     /// A peer's XAuth user was accepted (logout-user finds it by this name).
     caf::reacts_to<user_atom, std::string>,
     /// logout-user USER: end that user's ISAKMP SAs; answers "ok: ..." or "error: ...".

@@ -56,6 +56,14 @@ void dispatch(listener_actor* self, datagram& d) {
     c["dropped.address"] += 1;
     return;
   }
+  // Admission control, before any per-SA work (retransmitted MM1s went to their peer above).
+  auto source = from->first.to_string();
+  if (const char* why = st.admit.check(st.snap.cfg->admission, source, admission::clock::now())) {
+    c[std::string{"admission."} + why] += 1;
+    if (auto line = st.admit.summary(why, admission::clock::now()); !line.empty())
+      COATI_LOG(warning, "listener", line);
+    return;
+  }
   auto remote = find_remote(*st.snap.cfg, from->first, from->second);
   if (!remote) {
     c["no_remote"] += 1;
@@ -114,6 +122,8 @@ listener_api::behavior_type listener(listener_api::stateful_pointer<listener_sta
     auto i = st.peers.find(dm.source);
     if (i == st.peers.end())
       return;
+    if (i->second.half_open)
+      st.admit.closed(i->second.remote);
     auto j = st.by_cookie.find(i->second.icookie);
     if (j != st.by_cookie.end() && j->second.address() == dm.source)
       st.by_cookie.erase(j);
@@ -203,10 +213,19 @@ listener_api::behavior_type listener(listener_api::stateful_pointer<listener_sta
         auto i = self->state.peers.find(caf::actor_cast<caf::actor_addr>(sender));
         if (i == self->state.peers.end())
           return;
-        for (const auto& r : isakmp)
-          i->second.up = i->second.up || r.find(" established ") != std::string::npos;
         i->second.isakmp_rows = std::move(isakmp);
         i->second.esp_rows = std::move(esp);
+      },
+      [self](established_atom) {
+        handler_clock::scope timing{self->state.clock};
+        auto i = self->state.peers.find(caf::actor_cast<caf::actor_addr>(self->current_sender()));
+        if (i == self->state.peers.end())
+          return;
+        i->second.up = true;
+        if (i->second.half_open) {
+          i->second.half_open = false;
+          self->state.admit.closed(i->second.remote);
+        }
       },
       [self](user_atom, const std::string& user) {
         handler_clock::scope timing{self->state.clock};
@@ -280,6 +299,7 @@ listener_api::behavior_type listener(listener_api::stateful_pointer<listener_sta
           out.values[k.starts_with("frag.") ? k : "ike." + k] = v;
         out.values["listener.peers"] = static_cast<std::int64_t>(self->state.peers.size());
         out.values["listener.keeper.kept"] = static_cast<std::int64_t>(self->state.keep.size());
+        out.values["listener.half_open"] = static_cast<std::int64_t>(self->state.admit.half_open());
         self->state.clock.add_to(out, "listener", mailbox_depth(self));
         return out;
       },

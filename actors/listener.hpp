@@ -13,6 +13,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/admission.hpp"
 #include "actors/interfaces.hpp"
 #include "actors/keeper.hpp"
 #include "actors/services.hpp"
@@ -43,9 +44,10 @@ struct peer_entry {
   ike::cookie icookie{};
   std::string remote; ///< the peer's address
   bool initiator = false;
-  bool up = false;       ///< its ISAKMP SA has been established
-  std::uint64_t seq = 0; ///< order of start: the newest peer of a remote wins ACQUIREs
-  std::string user;      ///< the XAuth user, once accepted
+  bool up = false;        ///< its ISAKMP SA has been established
+  bool half_open = false; ///< a responder whose ISAKMP SA is not established yet
+  std::uint64_t seq = 0;  ///< order of start: the newest peer of a remote wins ACQUIREs
+  std::string user;       ///< the XAuth user, once accepted
   std::vector<std::string> isakmp_rows, esp_rows;
 };
 
@@ -71,6 +73,7 @@ struct listener_state {
   bool stopping = false; ///< an exit came: peers are ending, then the listener
   caf::error stop_reason;
   handler_clock clock;
+  admission admit; ///< half-open peers and the MM1/AM1 token bucket
 };
 
 /// An exit message stops the peers first (their last Deletes still go out through the

@@ -12,6 +12,7 @@
 //   peer --(sa_rows_atom, isakmp, esp)--> listener          rows for coatictl show-sa
 //   peer --(event_atom, counter)--> listener                ike.* counters for stats
 //   peer --(initial_contact_atom, remote)--> listener       older peers of that remote go
+//   peer --established_atom--> listener                      phase 1 up: no longer half-open
 //
 // A peer's crash stops only its own children (it ends them from its state's destructor);
 // the listener (monitoring) forgets its cookies and rows; each child's exit removes its

@@ -44,6 +44,17 @@ struct timer_block {
   bool operator==(const timer_block&) const = default;
 };
 
+/// `admission { ... }`: coati's own (racoon has none). Limits on new phase 1 responders
+/// (a peer actor spawned for an MM1/AM1 whose ISAKMP SA is not yet established), checked
+/// by the listener before any per-SA work. 0 means no limit.
+struct admission_block {
+  unsigned half_open = 20000;        ///< half-open ISAKMP SAs in all
+  unsigned half_open_per_source = 0; ///< half-open ISAKMP SAs per source address
+  unsigned rate = 2000;              ///< new MM1/AM1 admitted per second (token bucket)
+  unsigned burst = 10000;            ///< the bucket's depth
+  bool operator==(const admission_block&) const = default;
+};
+
 /// `path include|pre_shared_key|certificate|script|backupsa|pidfile "p";`
 struct paths_block {
   std::string include, pre_shared_key, certificate, script, backupsa, pidfile;
@@ -334,6 +345,7 @@ struct configuration {
   std::optional<log_level> log; ///< nullopt: not given (daemon default info)
   listen_block listen;
   timer_block timer;
+  admission_block admission;
   padding_block padding;
   std::optional<privsep_block> privsep;
   gss_id_encoding gss_id_enc = gss_id_encoding::utf16le;

@@ -13,7 +13,7 @@ namespace coati::config::detail {
 namespace {
 constexpr std::string_view global_words =
     "path, include, log, padding, listen, timer, remote, sainfo, mode_cfg, ldapcfg, radiuscfg, "
-    "ddns, privsep, gss_id_enc, pfkey_buffer or complex_bundle";
+    "ddns, admission, privsep, gss_id_enc, pfkey_buffer or complex_bundle";
 } // namespace
 
 void parser::statement() {
@@ -40,6 +40,8 @@ void parser::statement() {
     parse_listen();
   } else if (w == "timer") {
     parse_timer();
+  } else if (w == "admission") {
+    parse_admission();
   } else if (w == "privsep") {
     warn_unimplemented(kw, "privsep");
     parse_privsep();
@@ -218,6 +220,28 @@ void parser::parse_listen() {
     } else {
       unknown(t, "the listen block", "isakmp, isakmp_natt, adminsock or strict_address");
     }
+    expect_semi(t);
+  }
+}
+
+// coati's own block: admission control of new phase 1 responders (see model.hpp).
+void parser::parse_admission() {
+  auto open = expect(tok::lbrace, "'{' to open the admission block");
+  auto& a = st.cfg.admission;
+  while (!accept(tok::rbrace)) {
+    if (peek().kind == tok::end)
+      fail(open, "unterminated admission block; expected '}' to close this '{'");
+    auto t = expect_word("an admission directive");
+    if (t.text == "half_open")
+      a.half_open = number(t.text, 0, 10000000);
+    else if (t.text == "half_open_per_source")
+      a.half_open_per_source = number(t.text, 0, 10000000);
+    else if (t.text == "rate")
+      a.rate = number(t.text, 0, 10000000);
+    else if (t.text == "burst")
+      a.burst = number(t.text, 1, 10000000);
+    else
+      unknown(t, "the admission block", "half_open, half_open_per_source, rate or burst");
     expect_semi(t);
   }
 }

@@ -129,6 +129,7 @@ public:
   void parse_timer();
   void parse_padding();
   void parse_privsep();
+  void parse_admission();
   void parse_remote(const token& kw); // parse_remote.cpp
   void remote_body(remote_block& r, remote_places& places);
   proposal parse_proposal(remote_places& places);

@@ -266,6 +266,9 @@ std::string print(const configuration& cfg) {
   o << "}\n\ntimer\n{\n\tcounter " << t.counter << ";\n\tinterval " << secs(t.interval)
     << ";\n\tpersend " << t.persend << ";\n\tphase1 " << secs(t.phase1) << ";\n\tphase2 "
     << secs(t.phase2) << ";\n\tnatt_keepalive " << secs(t.natt_keepalive) << ";\n}\n\n";
+  if (const auto& a = cfg.admission; a != admission_block{})
+    o << "admission\n{\n\thalf_open " << a.half_open << ";\n\thalf_open_per_source "
+      << a.half_open_per_source << ";\n\trate " << a.rate << ";\n\tburst " << a.burst << ";\n}\n\n";
   if (const auto& ps = cfg.privsep) {
     o << "privsep\n{\n";
     if (!ps->user.empty())

@@ -67,11 +67,13 @@ const error_case cases[] = {
      "decimal"},
     {"unknown global", "log info;\nfoo bar;", 2, 1,
      "unknown directive 'foo' in the global section; expected path, include, log, padding, listen, "
-     "timer, remote, sainfo, mode_cfg, ldapcfg, radiuscfg, ddns, privsep, gss_id_enc, pfkey_buffer "
+     "timer, remote, sainfo, mode_cfg, ldapcfg, radiuscfg, ddns, admission, privsep, gss_id_enc, "
+     "pfkey_buffer "
      "or complex_bundle"},
     {"stray brace", "}", 1, 1,
      "expected a directive (path, include, log, padding, listen, timer, remote, sainfo, mode_cfg, "
-     "ldapcfg, radiuscfg, ddns, privsep, gss_id_enc, pfkey_buffer or complex_bundle), found "
+     "ldapcfg, radiuscfg, ddns, admission, privsep, gss_id_enc, pfkey_buffer or complex_bundle), "
+     "found "
      "'}'"},
     {"unknown timer", "timer {\n\tretry 3;\n}", 2, 2,
      "unknown directive 'retry' in the timer block; expected counter, interval, persend, phase1, "
@@ -240,6 +242,13 @@ const error_case cases[] = {
     {"ddns unknown", "ddns { server 192.0.2.1 port 53; zone \"local\"; tsig \"k\"; }", 1, 48,
      "unknown directive 'tsig' in the ddns block; expected server, zone, reverse_zone, name, ttl, "
      "key, timeout or retry"},
+    {"admission unknown", "admission {\n\thalf_open 10;\n\tper_ip 2;\n}", 3, 2,
+     "unknown directive 'per_ip' in the admission block; expected half_open, "
+     "half_open_per_source, rate or burst"},
+    {"admission burst zero", "admission { burst 0; }", 1, 19,
+     "burst 0 is out of range; expected 1 to 10000000"},
+    {"admission unterminated", "admission { rate 5;", 1, 11,
+     "unterminated admission block; expected '}' to close this '{'"},
     {"ddns without mode_cfg", "ddns { server 192.0.2.1; zone \"local\"; }", 1, 6,
      "the ddns block registers Mode Config addresses; expected a 'mode_cfg { ... }' block too"},
     {"ddns missing key",

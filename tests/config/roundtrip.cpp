@@ -143,6 +143,10 @@ BOOST_AUTO_TEST_CASE(everything_parses_as_written) {
   BOOST_TEST(c->radiuscfg->auth.size() == 2u);
   BOOST_TEST(c->radiuscfg->auth[1].port == 0u);
   BOOST_TEST(c->radiuscfg->acct[0].port == 1813u);
+  BOOST_TEST(c->admission.half_open == 500u);
+  BOOST_TEST(c->admission.half_open_per_source == 4u);
+  BOOST_TEST(c->admission.rate == 100u);
+  BOOST_TEST(c->admission.burst == 200u);
   BOOST_REQUIRE(c->ddns.has_value());
   BOOST_TEST(c->ddns->server.to_string() == "192.0.2.53");
   BOOST_TEST(c->ddns->port == 5353u);
