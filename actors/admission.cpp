@@ -1,11 +1,67 @@
 #include "actors/admission.hpp"
 
 #include <algorithm>
+#include <random>
+#include <string_view>
 
 namespace coati::actors {
 
-const char* admission::check(const config::admission_block& limits, const std::string& source,
-                             clock::time_point now) {
+namespace {
+constexpr std::size_t refused_slots = std::size_t{1} << 20;
+} // namespace
+
+admission::admission() {
+  std::random_device rd;
+  salt_ = (std::uint64_t{rd()} << 32) | rd();
+}
+
+std::vector<const char*> admission::counters(verdict v) {
+  switch (v) {
+  case verdict::admit:
+    return {};
+  case verdict::retry:
+    return {"admission.retried"};
+  case verdict::evict:
+    return {"admission.evicted"};
+  case verdict::retry_evict:
+    return {"admission.retried", "admission.evicted"};
+  case verdict::rate:
+    return {"admission.rate"};
+  case verdict::source:
+    return {"admission.half_open_source"};
+  }
+  return {};
+}
+
+bool admission::refused_before(const std::string& source, const ike::cookie& icookie) {
+  if (refused_.empty())
+    refused_.assign(refused_slots, 0);
+  // FNV-1a over salt, address and cookie: a slot index and a 32-bit fingerprint.
+  std::uint64_t h = 1469598103934665603ULL ^ salt_;
+  auto mix = [&h](unsigned char b) { h = (h ^ b) * 1099511628211ULL; };
+  for (char ch : source)
+    mix(static_cast<unsigned char>(ch));
+  for (auto b : icookie)
+    mix(b);
+  auto& slot = refused_[h % refused_slots];
+  auto fp = static_cast<std::uint32_t>(h >> 32) | 1U;
+  if (slot == fp) {
+    slot = 0;
+    return true;
+  }
+  slot = fp;
+  return false;
+}
+
+admission::verdict admission::check(const config::admission_block& limits,
+                                    const std::string& source, const ike::cookie& icookie,
+                                    clock::time_point now) {
+  if (limits.half_open_per_source != 0) {
+    auto i = by_source_.find(source);
+    if (i != by_source_.end() && i->second >= limits.half_open_per_source)
+      return verdict::source;
+  }
+  auto v = verdict::admit;
   if (limits.rate != 0) {
     auto depth = static_cast<double>(std::max(limits.burst, 1U));
     if (tokens_ < 0) {
@@ -15,19 +71,16 @@ const char* admission::check(const config::admission_block& limits, const std::s
       tokens_ = std::min(depth, tokens_ + dt.count() * limits.rate);
     }
     refilled_ = now;
-    if (tokens_ < 1)
-      return "rate";
-  }
-  if (limits.half_open_per_source != 0) {
-    auto i = by_source_.find(source);
-    if (i != by_source_.end() && i->second >= limits.half_open_per_source)
-      return "half_open_source";
+    if (tokens_ >= 1)
+      tokens_ -= 1;
+    else if (refused_before(source, icookie))
+      v = verdict::retry;
+    else
+      return verdict::rate;
   }
   if (limits.half_open != 0 && total_ >= limits.half_open)
-    return "half_open_total";
-  if (limits.rate != 0)
-    tokens_ -= 1;
-  return nullptr;
+    return v == verdict::retry ? verdict::retry_evict : verdict::evict;
+  return v;
 }
 
 void admission::opened(const std::string& source) {
@@ -45,22 +98,23 @@ void admission::closed(const std::string& source) {
     by_source_.erase(i);
 }
 
-std::string admission::summary(const char* reason, clock::time_point now) {
-  std::string r{reason};
-  if (r == "rate")
+std::string admission::summary(verdict v, clock::time_point now) {
+  if (v == verdict::rate)
     ++rate_;
-  else if (r == "half_open_source")
+  else if (v == verdict::source)
     ++source_;
+  else if (v == verdict::evict || v == verdict::retry_evict)
+    ++evicted_;
   else
-    ++total_drops_;
+    return {};
   if (ever_logged_ && now - logged_ < std::chrono::seconds{10})
     return {};
-  auto line = "admission control: refused " + std::to_string(rate_ + source_ + total_drops_) +
-              " new phase 1(s)" + (ever_logged_ ? " in the last 10+ s" : "") + " (rate " +
+  auto line = "admission control" + std::string{ever_logged_ ? " in the last 10+ s" : ""} +
+              ": refused " + std::to_string(rate_ + source_) + " new phase 1(s) (rate " +
               std::to_string(rate_) + ", half-open per source " + std::to_string(source_) +
-              ", half-open in all " + std::to_string(total_drops_) + "); half-open now " +
-              std::to_string(total_);
-  rate_ = source_ = total_drops_ = 0;
+              "), evicted " + std::to_string(evicted_) +
+              " half-open one(s) for newcomers; half-open now " + std::to_string(total_);
+  rate_ = source_ = evicted_ = 0;
   logged_ = now;
   ever_logged_ = true;
   return line;

@@ -15,6 +15,14 @@ ike::cookie fresh_cookie(const listener_state& st) {
   return c;
 }
 
+void half_open_done(listener_state& st, peer_entry& e) {
+  if (!e.half_open)
+    return;
+  e.half_open = false;
+  st.admit.closed(e.remote);
+  st.half_open_age.erase(e.seq);
+}
+
 void start_peer(listener_actor* self, peer_args pa, const ike::cookie& icookie) {
   auto& st = self->state;
   pa.snap = st.snap;
@@ -29,6 +37,8 @@ void start_peer(listener_actor* self, peer_args pa, const ike::cookie& icookie) 
   if (e.half_open)
     st.admit.opened(e.remote);
   auto peer = self->spawn<caf::monitored>(peer_actor, std::move(pa));
+  if (e.half_open)
+    st.half_open_age.emplace(e.seq, peer.address());
   st.by_cookie[icookie] = peer;
   st.by_remote.emplace(e.remote, peer.address());
   st.peers[peer.address()] = std::move(e);

@@ -14,6 +14,9 @@ using listener_actor = listener_api::stateful_base<listener_state>;
 
 /// A fresh initiator cookie no live peer uses.
 ike::cookie fresh_cookie(const listener_state& st);
+/// A half-open responder's ISAKMP SA came up, or it ended or was evicted: out of the
+/// admission counts (idempotent).
+void half_open_done(listener_state& st, peer_entry& e);
 /// Spawns a peer (monitored) and files it by cookie, address and handle.
 void start_peer(listener_actor* self, peer_args pa, const ike::cookie& icookie);
 /// vpn-connect ADDRESS (or an ACQUIRE towards it): starts an initiating phase 1 unless

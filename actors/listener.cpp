@@ -17,6 +17,20 @@ namespace coati::actors {
 
 namespace {
 
+/// The half-open table is full: its oldest responder ends to make room (admission.hpp).
+void evict_oldest_half_open(listener_actor* self) {
+  auto& st = self->state;
+  if (st.half_open_age.empty())
+    return;
+  auto addr = st.half_open_age.begin()->second;
+  if (auto i = st.peers.find(addr); i != st.peers.end())
+    half_open_done(st, i->second);
+  else
+    st.half_open_age.erase(st.half_open_age.begin());
+  if (auto h = caf::actor_cast<caf::actor>(addr))
+    self->send_exit(h, caf::exit_reason::user_shutdown);
+}
+
 /// An accepted datagram: to its peer, or a new responder for a first main mode message.
 void dispatch(listener_actor* self, datagram& d) {
   auto& st = self->state;
@@ -57,12 +71,17 @@ void dispatch(listener_actor* self, datagram& d) {
     return;
   }
   // Admission control, before any per-SA work (retransmitted MM1s went to their peer above).
-  auto source = from->first.to_string();
-  if (const char* why = st.admit.check(st.snap.cfg->admission, source, admission::clock::now())) {
-    c[std::string{"admission."} + why] += 1;
-    if (auto line = st.admit.summary(why, admission::clock::now()); !line.empty())
+  auto now = admission::clock::now();
+  auto verdict = st.admit.check(st.snap.cfg->admission, from->first.to_string(), hdr.icookie, now);
+  if (verdict != admission::verdict::admit) {
+    for (const char* name : admission::counters(verdict))
+      c[name] += 1;
+    if (auto line = st.admit.summary(verdict, now); !line.empty())
       COATI_LOG(warning, "listener", line);
-    return;
+    if (verdict == admission::verdict::rate || verdict == admission::verdict::source)
+      return;
+    if (verdict != admission::verdict::retry)
+      evict_oldest_half_open(self);
   }
   auto remote = find_remote(*st.snap.cfg, from->first, from->second);
   if (!remote) {
@@ -122,8 +141,7 @@ listener_api::behavior_type listener(listener_api::stateful_pointer<listener_sta
     auto i = st.peers.find(dm.source);
     if (i == st.peers.end())
       return;
-    if (i->second.half_open)
-      st.admit.closed(i->second.remote);
+    half_open_done(st, i->second);
     auto j = st.by_cookie.find(i->second.icookie);
     if (j != st.by_cookie.end() && j->second.address() == dm.source)
       st.by_cookie.erase(j);
@@ -222,10 +240,7 @@ listener_api::behavior_type listener(listener_api::stateful_pointer<listener_sta
         if (i == self->state.peers.end())
           return;
         i->second.up = true;
-        if (i->second.half_open) {
-          i->second.half_open = false;
-          self->state.admit.closed(i->second.remote);
-        }
+        half_open_done(self->state, i->second);
       },
       [self](user_atom, const std::string& user) {
         handler_clock::scope timing{self->state.clock};

@@ -74,6 +74,8 @@ struct listener_state {
   caf::error stop_reason;
   handler_clock clock;
   admission admit; ///< half-open peers and the MM1/AM1 token bucket
+  /// The half-open responders by age (start order): the oldest gives way when full.
+  std::map<std::uint64_t, caf::actor_addr> half_open_age;
 };
 
 /// An exit message stops the peers first (their last Deletes still go out through the

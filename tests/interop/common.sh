@@ -37,7 +37,7 @@ cleanup() {
   done
   sleep 0.3
   for p in "${pids[@]}" $coatid_pid; do kill -9 "$p" 2>/dev/null || true; done
-  for ns in "$hub" "$sat" ${rtr:-}; do # anything still running inside (tcpdump, ping, scripts)
+  for ns in "$hub" "$sat" ${rtr:-} ${flooder:-}; do # anything still running inside (tcpdump, ping, scripts)
     for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
     ip netns del "$ns" 2>/dev/null || true
   done
@@ -143,6 +143,37 @@ swan_at() { # swan_at NAME ARGS...: swanctl for the charon started as NAME
 swan_load() {
   printf '%s\n' "$1" > "$d/swanctl/swanctl.conf"
   swan --load-all --noprompt > "$work/load.log" 2>&1 || fail "swanctl --load-all: $(cat "$work/load.log")"
+}
+
+# armagnac_conn IKE ESP [EXTRA]: loads the seed satellite's connection `hub` (armagnac
+# 198.51.100.3, certificate, LAN 192.168.3.0/24) to the hub rhum at 192.0.2.1 with child
+# `lan` to 192.168.0.0/16, no rekeying; EXTRA lines go into the connection (dpd_delay...).
+armagnac_conn() {
+  swan_load "connections {
+  hub {
+    version = 1
+    local_addrs = 198.51.100.3
+    remote_addrs = 192.0.2.1
+    proposals = $1
+    rekey_time = 0s
+    ${3:-}
+    local { auth = pubkey
+      certs = armagnac.crt
+      id = \"C=FR, O=coati test, OU=armagnac, CN=armagnac\" }
+    remote { auth = pubkey
+      id = \"C=FR, O=coati test, OU=rhum, CN=rhum\" }
+    children {
+      lan {
+        local_ts = 192.168.3.0/24
+        remote_ts = 192.168.0.0/16
+        esp_proposals = $2
+        rekey_time = 0s
+        rand_time = 0s
+        mode = tunnel
+      }
+    }
+  }
+}"
 }
 
 # probe_responder LOG ARGS...: coati's ike/ state machines (tests/interop/ike_probe) as
