@@ -248,10 +248,12 @@ listener_api::behavior_type listener(listener_api::stateful_pointer<listener_sta
       },
       [self](const kernel_event& ke) {
         handler_clock::scope timing{self->state.clock};
+        auto& st = self->state;
+        publish_kernel_event(st.svc.bus, ke);
         const auto* acq = ke.ev ? std::get_if<kernel::acquire_event>(ke.ev.get()) : nullptr;
         if (acq == nullptr)
           return; // EXPIRE: each child keeps its own lifetimes
-        self->state.counts["acquires"] += 1;
+        st.counts["acquires"] += 1;
         route_acquire(self, *acq, ke);
       },
       [self](connect_atom, const std::string& address) {

@@ -73,6 +73,7 @@ struct system_config : caf::actor_system_config {
     add_message_types<caf::id_block::coati_auth>();
     add_message_types<caf::id_block::coati_pool>();
     add_message_types<caf::id_block::coati_ddns>();
+    add_message_types<caf::id_block::coati_bus>();
   }
 };
 
