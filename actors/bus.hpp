@@ -8,8 +8,9 @@
 //       <- (status_atom) -> counters          bus.* counters
 //
 // Publishers: peer (phase1_up/down/dead, xauth_ok/fail, lease_granted/released), child
-// (sa_up/down), listener (kernel_acquire/expire). An event carries addresses, names and
-// SPIs, never keys or passwords.
+// (sa_up/down), listener (kernel_acquire/expire). Reserved: `admission_drop`, for the
+// admission control that is not on main yet (the listener's dispatch marks the place).
+// An event carries addresses, names and SPIs, never keys or passwords.
 //
 // Counters: bus.published, bus.delivered, bus.subscribers, bus.event.<kind>, and
 // messages_handled / handling_ns / mailbox_depth.

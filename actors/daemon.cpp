@@ -263,6 +263,10 @@ reload_result reload(daemon_actor* self) {
                                                 a->owner == b->owner && a->group == b->group));
   if (st.opts.with_admin && !same_sock)
     replace("admin");
+  if (old->plugins != st.snapshot->plugins)
+    COATI_LOG(warning, "daemon",
+              "the plugins block changed: plugins are loaded at start-up; "
+              "restart coatid to apply it");
   st.generation += 1;
   st.reloads_ok += 1;
   brief_listener(self);

@@ -70,6 +70,9 @@ void dispatch(listener_actor* self, datagram& d) {
               " mode, which remote ", st.snap.cfg->remotes[*remote].name, " does not allow");
     return;
   }
+  // Admission control (half-open limits, the MM1/AM1 rate; issue 9 point 2) belongs here,
+  // before any per-SA work: a refused first message is counted and published on the bus
+  // as `admission_drop` (actors/bus.hpp), with the source address and the reason.
   peer_args pa;
   pa.remote = *remote;
   pa.aggressive = aggressive;

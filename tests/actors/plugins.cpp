@@ -7,8 +7,10 @@
 #include <fstream>
 
 #include "actors/plugins.hpp"
+#include "config/address.hpp"
 #include "config/model.hpp"
 #include "fixture.hpp"
+#include "kernel/xfrm_events.hpp"
 
 using namespace coati;
 using namespace coati::actors;
@@ -82,6 +84,44 @@ BOOST_FIXTURE_TEST_CASE(contains_a_crashing_plugin, test::actor_fixture) {
   self->send_exit(host, caf::exit_reason::user_shutdown);
   self->send_exit(bus, caf::exit_reason::user_shutdown);
   std::filesystem::remove_all(dir);
+}
+
+// The listener hands every kernel ACQUIRE and EXPIRE to the bus: kernel_acquire carries the
+// tunnel's ends and the selector, kernel_expire the SPI and soft/hard.
+BOOST_FIXTURE_TEST_CASE(kernel_events_on_the_bus, test::actor_fixture) {
+  auto bus = sys.spawn(bus_actor, 0);
+  self->send(bus, subscribe_atom_v, caf::actor_cast<caf::actor>(self));
+  BOOST_TEST(eventually([&] { return status_of(bus).values["bus.subscribers"] == 1; }));
+  auto ip = [](const char* t) { return *config::ip_address::parse(t); };
+  kernel::acquire_event a;
+  a.src = ip("192.0.2.1");
+  a.dst = ip("198.51.100.3");
+  a.sel.src = ip("192.168.1.0");
+  a.sel.src_prefix = 24;
+  a.sel.dst = ip("192.168.3.0");
+  a.sel.dst_prefix = 24;
+  publish_kernel_event(bus, kernel_event{std::make_shared<const kernel::xfrm_event>(a)});
+  kernel::expire_event x;
+  x.src = ip("198.51.100.3");
+  x.dst = ip("192.0.2.1");
+  x.spi = 0xc0ffee01;
+  x.hard = true;
+  publish_kernel_event(bus, kernel_event{std::make_shared<const kernel::xfrm_event>(x)});
+  publish_kernel_event(bus, kernel_event{}); // nothing in it: nothing published
+  std::vector<bus_event> got;
+  for (int i = 0; i < 2; ++i)
+    self->receive([&](bus_event& e) { got.push_back(std::move(e)); },
+                  caf::after(std::chrono::seconds{5}) >> [] {});
+  BOOST_REQUIRE(got.size() == 2u);
+  BOOST_TEST(got[0].kind == "kernel_acquire");
+  BOOST_TEST(got[0].peer == "198.51.100.3");
+  BOOST_TEST(got[0].local == "192.0.2.1");
+  BOOST_TEST(got[0].detail == "192.168.1.0/24 -> 192.168.3.0/24");
+  BOOST_TEST(got[1].kind == "kernel_expire");
+  BOOST_TEST(got[1].spi_in == 0xc0ffee01u);
+  BOOST_TEST(got[1].detail == "hard");
+  BOOST_TEST(status_of(bus).values["bus.published"] == 2);
+  self->send_exit(bus, caf::exit_reason::user_shutdown);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
