@@ -145,6 +145,37 @@ swan_load() {
   swan --load-all --noprompt > "$work/load.log" 2>&1 || fail "swanctl --load-all: $(cat "$work/load.log")"
 }
 
+# swan_load_satellite IKE ESP [LINE]: loads connection `hub` with child `lan` for the
+# armagnac satellite (198.51.100.3, its certificate, LAN 192.168.3.0/24) of the rhum hub
+# (192.0.2.1, 192.168.0.0/16), no rekeying; LINE (e.g. "dpd_delay = 2s") goes into `hub`.
+swan_load_satellite() {
+  swan_load "connections {
+  hub {
+    version = 1
+    local_addrs = 198.51.100.3
+    remote_addrs = 192.0.2.1
+    proposals = $1
+    rekey_time = 0s
+    ${3:-}
+    local { auth = pubkey
+      certs = armagnac.crt
+      id = \"C=FR, O=coati test, OU=armagnac, CN=armagnac\" }
+    remote { auth = pubkey
+      id = \"C=FR, O=coati test, OU=rhum, CN=rhum\" }
+    children {
+      lan {
+        local_ts = 192.168.3.0/24
+        remote_ts = 192.168.0.0/16
+        esp_proposals = $2
+        rekey_time = 0s
+        rand_time = 0s
+        mode = tunnel
+      }
+    }
+  }
+}"
+}
+
 # probe_responder LOG ARGS...: coati's ike/ state machines (tests/interop/ike_probe) as
 # the responder at 192.0.2.1 in the hub namespace, in the background ($probe_pid), given
 # half a second to bind.

@@ -27,30 +27,7 @@ record_hooks "$etc" phase1_up phase1_down
 ip -n "$hub" xfrm policy add src 10.9.9.0/24 dst 10.8.8.0/24 dir out priority 5000
 start_charon "$sat" armagnac
 sat_conf() { # sat_conf IKE_PROPOSAL ESP_PROPOSAL
-  swan_load "connections {
-  hub {
-    version = 1
-    local_addrs = 198.51.100.3
-    remote_addrs = 192.0.2.1
-    proposals = $1
-    rekey_time = 0s
-    local { auth = pubkey
-      certs = armagnac.crt
-      id = \"C=FR, O=coati test, OU=armagnac, CN=armagnac\" }
-    remote { auth = pubkey
-      id = \"C=FR, O=coati test, OU=rhum, CN=rhum\" }
-    children {
-      lan {
-        local_ts = 192.168.3.0/24
-        remote_ts = 192.168.0.0/16
-        esp_proposals = $2
-        rekey_time = 0s
-        rand_time = 0s
-        mode = tunnel
-      }
-    }
-  }
-}"
+  swan_load_satellite "$1" "$2"
 }
 
 run() { # run NAME IKE ESP P1_TEXT ESP_TEXT

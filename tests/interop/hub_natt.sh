@@ -75,31 +75,7 @@ grep -q "nat_traversal on;" "$etc/local.conf" || fail "nat_traversal was not add
 record_hooks "$etc" phase1_up phase1_down
 
 start_charon "$sat" armagnac
-swan_load "connections {
-  hub {
-    version = 1
-    local_addrs = 198.51.100.3
-    remote_addrs = 192.0.2.1
-    proposals = 3des-md5-modp1024
-    rekey_time = 0s
-    dpd_delay = 2s
-    local { auth = pubkey
-      certs = armagnac.crt
-      id = \"C=FR, O=coati test, OU=armagnac, CN=armagnac\" }
-    remote { auth = pubkey
-      id = \"C=FR, O=coati test, OU=rhum, CN=rhum\" }
-    children {
-      lan {
-        local_ts = 192.168.3.0/24
-        remote_ts = 192.168.0.0/16
-        esp_proposals = 3des-md5-modp1024
-        rekey_time = 0s
-        rand_time = 0s
-        mode = tunnel
-      }
-    }
-  }
-}"
+swan_load_satellite 3des-md5-modp1024 3des-md5-modp1024 "dpd_delay = 2s"
 start_coatid "$hub" "$root" coatid
 log=$work/coatid.log
 swanctl --initiate --child lan --timeout 30 > "$work/initiate.log" 2>&1 || true
