@@ -13,8 +13,9 @@
 #      still up, jsonlog still logging);
 #   4. the satellite goes away (swanctl --terminate): phase1_down and sa_down are logged.
 # On this host (no ESP in the kernel) charon uses its userland ESP (kernel-libipsec) so
-# that it completes quick mode (QM3) and coatid's child comes up; coatid's own kernel SA
-# add fails here, which show-sa says (mature, kernel=failed). In the VM, plain kernel ESP.
+# that it completes quick mode (QM3) and coatid's child comes up; libipsec needs ESP in
+# UDP, so charon forces encapsulation and the hub allows NAT-T. coatid's own kernel SA add
+# fails here, which show-sa says (mature, kernel=failed). In the VM, kernel ESP in UDP.
 tag=hp$$
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
