@@ -43,6 +43,11 @@ with_plugins() {
     > "$etc/$1.conf"
 }
 
+# no_sanitizer_report FILE: (the ASan+UBSan build) nothing reported in FILE.
+no_sanitizer_report() {
+  ! grep -q "ERROR: [A-Za-z]*Sanitizer\|runtime error:" "$1" || fail "a sanitizer report in $1"
+}
+
 # 1. A required plugin that is refused stops coatid at start-up.
 refused_at_start() { # refused_at_start NAME LOAD_LINE EXPECTED_TEXT
   local name=$1 rc=0
@@ -52,11 +57,13 @@ refused_at_start() { # refused_at_start NAME LOAD_LINE EXPECTED_TEXT
   [ "$rc" != 0 ] || fail "$name: coatid started without its required plugin"
   [ "$rc" != 124 ] || fail "$name: coatid did not stop (timeout)"
   grep -q "$3" "$work/$name.log" || fail "$name: no clear error ($3) in coatid's output"
+  no_sanitizer_report "$work/$name.log"
   [ ! -S "$root/var/racoon/racoon.sock" ] || fail "$name: coatid left its admin socket"
   rc=0
   "$COATID" --check --config-root "$root" -f "$etc/$name.conf" > /dev/null 2> "$work/$name.check" || rc=$?
   [ "$rc" = 1 ] || fail "$name: coatid --check said $rc, not 1"
   grep -q "error: $3" "$work/$name.check" || fail "$name: coatid --check: no clear error ($3)"
+  no_sanitizer_report "$work/$name.check"
   echo "ok: $name: coatid refused to start (status $rc): $(grep -m1 "required plugin" "$work/$name.log")"
 }
 refused_at_start req-missing '	load "nosuch" required { };' \
@@ -164,6 +171,7 @@ wait_for 10 grep -q "^phase1_down 198.51.100.3 192.0.2.1 " "$execout" \
   || fail "the exec plugin's command did not see phase1_down"
 [ -z "$(ctl show-sa)" ] || fail "SAs left after the satellite left"
 stop_coatid
+no_sanitizer_report "$log"
 python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$events" \
   || fail "the JSON log has a bad line at the end"
 echo "--- the JSON log"
