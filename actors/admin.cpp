@@ -1,4 +1,5 @@
 #include "actors/admin.hpp"
+#include "actors/bus.hpp"
 #include "actors/ddns.hpp"
 #include "actors/pool.hpp"
 
@@ -304,6 +305,18 @@ private:
                          (r.holders > 0 ? " leased holders=" + std::to_string(r.holders)
                                         : std::string{" reserved"}) +
                          " seconds=" + std::to_string(r.seconds) + "\n";
+              },
+              [&](caf::error& e) { out = "error\n" + sys_.render(e) + "\n"; });
+      return out;
+    }
+    if (verb == "plugins") {
+      std::string out;
+      s->request(daemon_, std::chrono::seconds{5}, plugins_atom_v)
+          .receive(
+              [&](plugin_rows& rows) {
+                out = "ok\n";
+                for (const auto& r : rows.rows)
+                  out += r + "\n";
               },
               [&](caf::error& e) { out = "error\n" + sys_.render(e) + "\n"; });
       return out;

@@ -164,6 +164,11 @@ void established_now(child_self self) {
             ends.remote.to_string(), " spi=", hex32(c.outbound.spi), " (",
             kernel::short_enc_name(c.agreed), "/", kernel::short_auth_name(c.agreed), ")");
   count(self, "phase2_up");
+  auto e = make_event("sa_up", ends.remote.to_string(), ends.local.to_string());
+  e.spi_in = c.inbound.spi;
+  e.spi_out = c.outbound.spi;
+  e.user = st.args.xauth_user;
+  publish(st.args.svc.bus, std::move(e));
   install(self);
   report_rows(self);
   auto life = std::chrono::seconds{std::max<std::uint32_t>(c.lifetime, 2)};
@@ -340,6 +345,12 @@ child_state::~child_state() {
     COATI_LOG(notify, "child", "IPsec-SA removed: spi ", hex32(qm->established()->inbound.spi), "/",
               hex32(qm->established()->outbound.spi), " with ", where(args.link.ends));
     caf::anon_send(args.link.listener, event_atom_v, std::string{"phase2_down"});
+    auto e =
+        make_event("sa_down", args.link.ends.remote.to_string(), args.link.ends.local.to_string());
+    e.spi_in = qm->established()->inbound.spi;
+    e.spi_out = qm->established()->outbound.spi;
+    e.user = args.xauth_user;
+    publish(args.svc.bus, std::move(e));
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include "actors/admin.hpp"
 #include "actors/kernel.hpp"
+#include "actors/plugins.hpp"
 #include "actors/stats.hpp"
 #include "util/log.hpp"
 
@@ -106,6 +107,20 @@ void spawn_child(daemon_actor* self, const std::string& name) {
     }
     st.svc.ddns = spawn_ddns(*self, std::move(*o));
     child = caf::actor_cast<caf::actor>(st.svc.ddns);
+  } else if (name == "bus") {
+    st.svc.bus = self->spawn(bus_actor, 0);
+    child = caf::actor_cast<caf::actor>(st.svc.bus);
+    auto p = st.children.find("plugins"); // a new bus: the plugins subscribe afresh
+    if (p != st.children.end() && p->second.handle) {
+      p->second.replacing = true;
+      self->send_exit(p->second.handle, caf::exit_reason::user_shutdown);
+    }
+  } else if (name == "plugins") {
+    const auto& p = st.snapshot->plugins;
+    if (!p || p->loads.empty())
+      return;
+    child = caf::actor_cast<caf::actor>(
+        self->spawn(plugins_actor, plugins_options{open_plugins(*p), p->restarts, st.svc.bus}));
   } else if (name == "stats") {
     child = self->spawn(stats, me, std::chrono::milliseconds{2000});
   } else if (name == "admin") {
@@ -117,7 +132,7 @@ void spawn_child(daemon_actor* self, const std::string& name) {
   }
   self->monitor(child);
   st.children[name].handle = child;
-  if (name != "stats" && name != "admin")
+  if (name != "stats" && name != "admin" && name != "plugins")
     brief_listener(self);
 }
 
@@ -174,8 +189,8 @@ void shut_down(daemon_actor* self, const caf::error& reason) {
   st.stopping = true;
   COATI_LOG(notify, "daemon", "stopping: ", self->system().render(reason));
   auto finish = [self, reason] {
-    for (const char* name :
-         {"admin", "stats", "script", "ddns", "pool", "auth", "policy", "kernel"}) {
+    for (const char* name : {"admin", "stats", "plugins", "bus", "script", "ddns", "pool", "auth",
+                             "policy", "kernel"}) {
       auto i = self->state.children.find(name);
       if (i != self->state.children.end() && i->second.handle)
         self->send_exit(i->second.handle, reason);
@@ -197,6 +212,18 @@ void shut_down(daemon_actor* self, const caf::error& reason) {
   };
   self->delayed_send(self, std::chrono::seconds{5}, tick_atom_v);
   self->become(caf::keep_behavior, [finish](tick_atom) { finish(); });
+}
+
+/// Why coatid cannot start: a `required` plugin that cannot be loaded (empty: none).
+std::string required_plugin_missing(const config::configuration& cfg) {
+  if (!cfg.plugins)
+    return {};
+  config::plugins_block wanted = *cfg.plugins;
+  std::erase_if(wanted.loads, [](const config::plugin_load& l) { return !l.required; });
+  for (const auto& p : open_plugins(wanted))
+    if (!p.start)
+      return "required plugin " + p.name + " refused: " + p.error;
+  return {};
 }
 
 reload_result reload(daemon_actor* self) {
@@ -236,6 +263,10 @@ reload_result reload(daemon_actor* self) {
                                                 a->owner == b->owner && a->group == b->group));
   if (st.opts.with_admin && !same_sock)
     replace("admin");
+  if (old->plugins != st.snapshot->plugins)
+    COATI_LOG(warning, "daemon",
+              "the plugins block changed: plugins are loaded at start-up; "
+              "restart coatid to apply it");
   st.generation += 1;
   st.reloads_ok += 1;
   brief_listener(self);
@@ -276,7 +307,14 @@ caf::behavior daemon(daemon_actor* self, daemon_options opts,
   self->set_down_handler([self](caf::down_msg& dm) { on_child_down(self, dm); });
   self->set_exit_handler([self](caf::exit_msg& em) { shut_down(self, em.reason); });
   load_creds(self);
+  if (auto why = required_plugin_missing(*self->state.snapshot); !why.empty()) {
+    COATI_LOG(error, "daemon", why, "; not starting");
+    self->quit(caf::make_error(caf::sec::runtime_error, why));
+    return {};
+  }
   spawn_child(self, "stats");
+  spawn_child(self, "bus");
+  spawn_child(self, "plugins");
   spawn_child(self, "kernel");
   spawn_child(self, "policy");
   spawn_child(self, "script");
@@ -326,6 +364,10 @@ caf::behavior daemon(daemon_actor* self, daemon_options opts,
       [self](show_ddns_atom a) {
         handler_clock::scope timing{self->state.clock};
         return delegate_to(self, "ddns", "no DNS registration (no ddns block, or it failed)", a);
+      },
+      [self](plugins_atom a) {
+        handler_clock::scope timing{self->state.clock};
+        return delegate_to(self, "plugins", "no plugins (no plugins block)", a);
       },
       [self](connect_atom a, const std::string& address) {
         handler_clock::scope timing{self->state.clock};

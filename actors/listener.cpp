@@ -76,8 +76,12 @@ void dispatch(listener_actor* self, datagram& d) {
   if (verdict != admission::verdict::admit) {
     for (const char* name : admission::counters(verdict))
       c[name] += 1;
-    if (auto line = st.admit.summary(verdict, now); !line.empty())
+    if (auto line = st.admit.summary(verdict, now); !line.empty()) {
       COATI_LOG(warning, "listener", line);
+      auto e = make_event("admission_drop", "", d.to); // a summary, never one per packet
+      e.detail = std::move(line);
+      publish(st.svc.bus, std::move(e));
+    }
     if (verdict == admission::verdict::rate || verdict == admission::verdict::source)
       return;
     if (verdict != admission::verdict::retry)
@@ -282,10 +286,12 @@ listener_api::behavior_type listener(listener_api::stateful_pointer<listener_sta
       },
       [self](const kernel_event& ke) {
         handler_clock::scope timing{self->state.clock};
+        auto& st = self->state;
+        publish_kernel_event(st.svc.bus, ke);
         const auto* acq = ke.ev ? std::get_if<kernel::acquire_event>(ke.ev.get()) : nullptr;
         if (acq == nullptr)
           return; // EXPIRE: each child keeps its own lifetimes
-        self->state.counts["acquires"] += 1;
+        st.counts["acquires"] += 1;
         route_acquire(self, *acq, ke);
       },
       [self](connect_atom, const std::string& address) {

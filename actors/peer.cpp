@@ -33,6 +33,18 @@ const config::timer_block& timers(const peer_state& st) {
   return st.args.snap.cfg->timer;
 }
 
+/// An event of `kind` for the bus, about this peer (its identity, user and lease as known).
+bus_event peer_event(const peer_state& st, std::string kind) {
+  auto e =
+      make_event(std::move(kind), st.args.ends.remote.to_string(), st.args.ends.local.to_string());
+  e.user = st.xauth_user;
+  if (st.lease)
+    e.lease = st.lease->to_string();
+  if (st.p1)
+    e.id = st.p1->peer_id;
+  return e;
+}
+
 void count(peer_self self, std::string what) {
   self->state.link.count(self, std::move(what));
 }
@@ -189,6 +201,7 @@ void peer_dead(peer_self self, const ike::dpd_dead_effect& d) {
             ") seems to be dead: ", d.probes, " R-U-THERE unanswered; removing its SAs");
   run_script(self, st.args.snap.cfg->remotes.at(st.args.remote).script_phase1_dead);
   self->send(st.args.listener, event_atom_v, std::string{"phase1_dead"});
+  publish(st.args.svc.bus, peer_event(st, "phase1_dead"));
   st.state_text = "dead";
   self->quit();
 }
@@ -209,6 +222,7 @@ void phase1_up(peer_self self, bool config_follows) {
             " spi:", cookie_text(sa.icookie, sa.rcookie), " id \"", st.p1->peer_id, "\"");
   if (!config_follows) // an XAuth server runs it once the client has its config (racoon)
     run_script(self, r.script_phase1_up);
+  publish(st.args.svc.bus, peer_event(st, "phase1_up"));
   report_rows(self);
   // The ISAKMP SA's lifetime: gone when it ends (no phase-1 rekey yet).
   // A proposal without a lifetime (0) gets the remote block's.
@@ -252,6 +266,12 @@ void check_credentials(peer_self self, ike::check_credentials_effect c) {
       s.lease = ip_of(*v->address);
       s.xauth_groups = std::move(groups);
       self->send(s.args.listener, user_atom_v, s.xauth_user);
+      publish(s.args.svc.bus, peer_event(s, "xauth_ok"));
+      publish(s.args.svc.bus, peer_event(s, "lease_granted"));
+    } else {
+      auto e = peer_event(s, "xauth_fail");
+      e.detail = why;
+      publish(s.args.svc.bus, std::move(e));
     }
     perform(self, s.session->xauth_verdict(std::move(v), why));
   };
@@ -442,7 +462,10 @@ peer_state::~peer_state() {
     if (!r.script_phase1_down.empty() && args.svc.script)
       caf::anon_send(args.svc.script, script_atom_v, r.script_phase1_down, script_env(*this));
     caf::anon_send(args.listener, event_atom_v, std::string{"phase1_down"});
+    publish(args.svc.bus, peer_event(*this, "phase1_down"));
   }
+  if (lease)
+    publish(args.svc.bus, peer_event(*this, "lease_released"));
   for (const auto& [mid, child] : children)
     caf::anon_send_exit(child, caf::exit_reason::user_shutdown);
 }

@@ -4,6 +4,7 @@
 // headers (which include interfaces.hpp).
 
 #include "actors/auth.hpp"
+#include "actors/bus.hpp"
 #include "actors/ddns.hpp"
 #include "actors/interfaces.hpp"
 #include "actors/pool.hpp"
@@ -19,11 +20,13 @@ struct services {
   auth_actor auth;
   pool_actor pool;
   ddns_actor ddns;
+  bus_api bus; ///< the event bus (empty in tests without one)
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, services& x) {
-  return f(caf::meta::type_name("services"), x.kernel, x.policy, x.script, x.auth, x.pool, x.ddns);
+  return f(caf::meta::type_name("services"), x.kernel, x.policy, x.script, x.auth, x.pool, x.ddns,
+           x.bus);
 }
 
 } // namespace coati::actors

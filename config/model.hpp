@@ -339,6 +339,24 @@ struct ddns_block {
   bool operator==(const ddns_block&) const = default;
 };
 
+/// One `load "NAME" [required] { OPTION VALUE; ... }` in the plugins block.
+struct plugin_load {
+  std::string name;      ///< the shared object is `<path>/<name>.so`
+  bool required = false; ///< true: coatid does not start without it
+  /// The plugin's own options, in file order (values as written, unquoted).
+  std::vector<std::pair<std::string, std::string>> options;
+  bool operator==(const plugin_load&) const = default;
+};
+
+/// `plugins { ... }` (coati's own block): plugin actors loaded at start-up, fed by the
+/// event bus (README "Plugin actors").
+struct plugins_block {
+  std::string path;      ///< the folder of the shared objects (resolved path)
+  unsigned restarts = 3; ///< a plugin actor that fails is started again this often, then dropped
+  std::vector<plugin_load> loads;
+  bool operator==(const plugins_block&) const = default;
+};
+
 /// A whole, validated configuration. Immutable once loaded; shared by pointer.
 struct configuration {
   paths_block paths;
@@ -357,6 +375,7 @@ struct configuration {
   std::optional<ldapcfg_block> ldapcfg;
   std::optional<radiuscfg_block> radiuscfg;
   std::optional<ddns_block> ddns;
+  std::optional<plugins_block> plugins;
   bool operator==(const configuration&) const = default;
 };
 

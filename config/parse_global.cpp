@@ -13,7 +13,7 @@ namespace coati::config::detail {
 namespace {
 constexpr std::string_view global_words =
     "path, include, log, padding, listen, timer, remote, sainfo, mode_cfg, ldapcfg, radiuscfg, "
-    "ddns, admission, privsep, gss_id_enc, pfkey_buffer or complex_bundle";
+    "ddns, admission, plugins, privsep, gss_id_enc, pfkey_buffer or complex_bundle";
 } // namespace
 
 void parser::statement() {
@@ -76,6 +76,8 @@ void parser::statement() {
     parse_radiuscfg();
   } else if (w == "ddns") {
     parse_ddns();
+  } else if (w == "plugins") {
+    parse_plugins();
   } else {
     unknown(kw, "the global section", global_words);
   }

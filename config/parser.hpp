@@ -82,6 +82,7 @@ struct parse_state {
   location banner;                       ///< mode_cfg banner line
   location ldap_use;                     ///< first mode_cfg use of an LDAP source
   location ddns, ddns_key;               ///< the ddns block's '{' and its key line
+  location plugins_path;                 ///< the plugins block's path line
   location ldap_cacert;                  ///< the ldapcfg block's tls_cacert line
   location psk_path_loc;
   bool psk_path_set = false;
@@ -143,7 +144,8 @@ public:
   void parse_mode_cfg_group(mode_cfg_block& m);
   void parse_ldapcfg();
   void parse_radiuscfg();
-  void parse_ddns(); // parse_ddns.cpp
+  void parse_ddns();    // parse_ddns.cpp
+  void parse_plugins(); // parse_plugins.cpp
 
   parse_state& st;
   const source& src;

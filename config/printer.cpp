@@ -316,6 +316,19 @@ std::string print(const configuration& cfg) {
       o << "\tkey " << q(d->key) << ";\n";
     o << "\ttimeout " << d->timeout << ";\n\tretry " << d->retry << ";\n}\n";
   }
+  if (const auto& pl = cfg.plugins) {
+    o << "\nplugins\n{\n";
+    if (!pl->path.empty())
+      o << "\tpath " << q(pl->path) << ";\n";
+    o << "\trestarts " << pl->restarts << ";\n";
+    for (const auto& ld : pl->loads) {
+      o << "\tload " << q(ld.name) << (ld.required ? " required" : "") << " {";
+      for (const auto& [k, v] : ld.options)
+        o << " " << k << " " << q(v) << ";";
+      o << " }\n";
+    }
+    o << "}\n";
+  }
   return o.str();
 }
 

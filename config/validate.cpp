@@ -138,6 +138,13 @@ void validate(parse_state& st) {
       c.error(st.ddns, "the ddns block registers Mode Config addresses; expected a "
                        "'mode_cfg { ... }' block too");
   }
+  if (cfg.plugins && !cfg.plugins->path.empty()) {
+    auto& path = cfg.plugins->path;
+    path = c.resolve(path, std::string());
+    struct stat sb {};
+    if (st.opts.check_files && !(::stat(path.c_str(), &sb) == 0 && S_ISDIR(sb.st_mode)))
+      c.error(st.plugins_path, "plugin folder '" + path + "' does not exist; expected a folder");
+  }
   if (st.ldap_use.src && !cfg.ldapcfg)
     c.error(st.ldap_use, "an LDAP source is used but there is no ldapcfg block; expected "
                          "'ldapcfg { ... }' in the configuration");

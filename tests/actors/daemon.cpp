@@ -89,7 +89,7 @@ BOOST_FIXTURE_TEST_CASE(restarts_a_crashed_child, test::actor_fixture) {
   auto s = status_of(d).values;
   BOOST_TEST(s["daemon.child.listener.restarts"] == 1);
   BOOST_TEST(s["daemon.child.stats.restarts"] == 0);
-  BOOST_TEST(s["daemon.children"] == 5); // stats, kernel, policy, script, listener
+  BOOST_TEST(s["daemon.children"] == 6); // stats, bus, kernel, policy, script, listener
   // Unknown child: refused.
   self->request(d, std::chrono::seconds{5}, crash_atom_v, std::string{"nobody"})
       .receive([&](bool ok) { sent = ok; }, [](caf::error&) {});

@@ -10,8 +10,8 @@
 
 #include "actors/auth.hpp"
 #include "actors/interfaces.hpp"
-#include "actors/services.hpp"
 #include "actors/pool.hpp"
+#include "actors/services.hpp"
 
 namespace coati::test {
 
@@ -22,6 +22,7 @@ struct system_config : caf::actor_system_config {
     add_message_types<caf::id_block::coati_auth>();
     add_message_types<caf::id_block::coati_pool>();
     add_message_types<caf::id_block::coati_ddns>();
+    add_message_types<caf::id_block::coati_bus>();
     set("scheduler.max-threads", 2);
   }
 };

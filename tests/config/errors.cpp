@@ -67,12 +67,11 @@ const error_case cases[] = {
      "decimal"},
     {"unknown global", "log info;\nfoo bar;", 2, 1,
      "unknown directive 'foo' in the global section; expected path, include, log, padding, listen, "
-     "timer, remote, sainfo, mode_cfg, ldapcfg, radiuscfg, ddns, admission, privsep, gss_id_enc, "
-     "pfkey_buffer "
-     "or complex_bundle"},
+     "timer, remote, sainfo, mode_cfg, ldapcfg, radiuscfg, ddns, admission, plugins, privsep, gss_id_enc, "
+     "pfkey_buffer or complex_bundle"},
     {"stray brace", "}", 1, 1,
      "expected a directive (path, include, log, padding, listen, timer, remote, sainfo, mode_cfg, "
-     "ldapcfg, radiuscfg, ddns, admission, privsep, gss_id_enc, pfkey_buffer or complex_bundle), "
+     "ldapcfg, radiuscfg, ddns, admission, plugins, privsep, gss_id_enc, pfkey_buffer or complex_bundle), "
      "found "
      "'}'"},
     {"unknown timer", "timer {\n\tretry 3;\n}", 2, 2,
@@ -254,6 +253,20 @@ const error_case cases[] = {
     {"ddns missing key",
      "mode_cfg { }\nddns { server 192.0.2.1; zone \"local\";\n key \"/etc/coati/none.key\"; }", 3,
      2, "TSIG key file '@ROOT@/etc/coati/none.key' does not exist; expected a readable file", true},
+    {"plugins unknown", "plugins { folder \"/x\"; }", 1, 11,
+     "unknown directive 'folder' in the plugins block; expected path, restarts or load"},
+    {"plugins without path", "plugins {\n load \"jsonlog\" { };\n}", 1, 9,
+     "the plugins block loads plugins but has no path; expected 'path \"FOLDER\";'"},
+    {"plugin bad name", "plugins { path \"/p\"; load \"../evil\" { }; }", 1, 27,
+     "bad plugin name \"../evil\"; expected letters, digits, '_' or '-' (the file is NAME.so)"},
+    {"plugin twice", "plugins { path \"/p\"; load \"a\" { }\n load \"a\" { } }", 2, 7,
+     "plugin \"a\" is loaded twice; expected one load per plugin"},
+    {"plugin option value", "plugins { path \"/p\"; load \"a\" { file; } }", 1, 37,
+     "expected a value for option 'file' (a word, number or quoted string)"},
+    {"plugins restarts", "plugins { restarts 5000; }", 1, 20,
+     "restarts 5000 is out of range; expected 0 to 1000"},
+    {"plugin folder missing", "plugins { path \"/usr/lib/coati/none\"; }", 1, 11,
+     "plugin folder '@ROOT@/usr/lib/coati/none' does not exist; expected a folder", true},
     {"ldap version", "ldapcfg { version 4; }", 1, 19, "version 4 is out of range; expected 2 to 3"},
     {"ldap starttls", "ldapcfg { starttls maybe; }", 1, 20,
      "expected on or off for starttls, found 'maybe'"},

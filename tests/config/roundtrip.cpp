@@ -155,6 +155,17 @@ BOOST_AUTO_TEST_CASE(everything_parses_as_written) {
   BOOST_TEST(c->ddns->ttl == 3600u);
   BOOST_TEST(c->ddns->key == data + "/etc/coati/ddns.key");
   BOOST_TEST(c->ddns->retry == 10u);
+  BOOST_REQUIRE(c->plugins.has_value());
+  BOOST_TEST(c->plugins->path == data + "/usr/lib/coati/plugins");
+  BOOST_TEST(c->plugins->restarts == 2u);
+  BOOST_REQUIRE(c->plugins->loads.size() == 2u);
+  BOOST_TEST(c->plugins->loads[0].name == "jsonlog");
+  BOOST_TEST(!c->plugins->loads[0].required);
+  BOOST_TEST(c->plugins->loads[0].options.at(0).second == "/var/log/coati/events.jsonl");
+  BOOST_TEST(c->plugins->loads[1].required);
+  BOOST_TEST(c->plugins->loads[1].options.at(0).second == "/usr/local/sbin/on-event --tag vpn");
+  BOOST_TEST(c->plugins->loads[1].options.at(1).first == "max_running");
+  BOOST_TEST(c->plugins->loads[1].options.at(1).second == "4");
 }
 
 BOOST_AUTO_TEST_CASE(everything_round_trips) {

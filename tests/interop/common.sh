@@ -145,10 +145,10 @@ swan_load() {
   swan --load-all --noprompt > "$work/load.log" 2>&1 || fail "swanctl --load-all: $(cat "$work/load.log")"
 }
 
-# armagnac_conn IKE ESP [EXTRA]: loads the seed satellite's connection `hub` (armagnac
-# 198.51.100.3, certificate, LAN 192.168.3.0/24) to the hub rhum at 192.0.2.1 with child
-# `lan` to 192.168.0.0/16, no rekeying; EXTRA lines go into the connection (dpd_delay...).
-armagnac_conn() {
+# swan_load_satellite IKE ESP [LINE]: loads connection `hub` with child `lan` for the
+# armagnac satellite (198.51.100.3, its certificate, LAN 192.168.3.0/24) of the rhum hub
+# (192.0.2.1, 192.168.0.0/16), no rekeying; LINE (e.g. "dpd_delay = 2s") goes into `hub`.
+swan_load_satellite() {
   swan_load "connections {
   hub {
     version = 1

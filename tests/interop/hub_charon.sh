@@ -26,7 +26,9 @@ record_hooks "$etc" phase1_up phase1_down
 # A policy that is not coati's: it must outlive every coatid run.
 ip -n "$hub" xfrm policy add src 10.9.9.0/24 dst 10.8.8.0/24 dir out priority 5000
 start_charon "$sat" armagnac
-sat_conf() { armagnac_conn "$1" "$2"; } # sat_conf IKE_PROPOSAL ESP_PROPOSAL
+sat_conf() { # sat_conf IKE_PROPOSAL ESP_PROPOSAL
+  swan_load_satellite "$1" "$2"
+}
 
 run() { # run NAME IKE ESP P1_TEXT ESP_TEXT
   local name=$1 ike=$2 esp=$3 p1_text=$4 esp_text=$5

@@ -42,7 +42,7 @@ admission {
 CONF
 
 start_charon "$sat" armagnac
-armagnac_conn 3des-md5-modp1024 3des-md5-modp1024
+swan_load_satellite 3des-md5-modp1024 3des-md5-modp1024
 start_coatid "$hub" "$root" coatid
 log=$work/coatid.log
 stat_of() { # stat_of GROUP KEY: a counter of `coatictl stats`, 0 if absent

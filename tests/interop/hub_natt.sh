@@ -75,7 +75,7 @@ grep -q "nat_traversal on;" "$etc/local.conf" || fail "nat_traversal was not add
 record_hooks "$etc" phase1_up phase1_down
 
 start_charon "$sat" armagnac
-armagnac_conn 3des-md5-modp1024 3des-md5-modp1024 "dpd_delay = 2s"
+swan_load_satellite 3des-md5-modp1024 3des-md5-modp1024 "dpd_delay = 2s"
 start_coatid "$hub" "$root" coatid
 log=$work/coatid.log
 swanctl --initiate --child lan --timeout 30 > "$work/initiate.log" 2>&1 || true

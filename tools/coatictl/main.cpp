@@ -43,6 +43,7 @@ int usage() {
                "  logout-user | lu USER end USER's ISAKMP-SAs (and IPsec-SAs); frees the lease\n"
                "  show-pool             the Mode Config address pool: who holds what\n"
                "  show-users            logged-in users: groups, address, DNS name, since when\n"
+               "  plugins               the plugin actors: running, restarts, dropped, refused\n"
                "racoonctl's verbs (show-sa, flush-sa, delete-sa, establish-sa, vpn-connect,\n"
                "vpn-disconnect, logout-user, show-event, ...) are accepted; most are not\n"
                "implemented yet.\n";
@@ -166,7 +167,7 @@ int main(int argc, char** argv) {
     request += " " + args[1];
   if (verb != "status" && verb != "stats" && verb != "reload-config" && verb != "debug-crash" &&
       verb != "show-sa" && verb != "vpn-connect" && verb != "logout-user" && verb != "show-pool" &&
-      verb != "show-users") {
+      verb != "show-users" && verb != "plugins") {
     for (const auto& [name, short_name] : racoonctl_verbs)
       if (verb == name || verb == short_name) {
         std::cerr << "coatictl: '" << name << "' is not implemented yet\n";

@@ -2,7 +2,8 @@
 //   -f FILE  configuration (default /etc/racoon/racoon.conf)   -F  stay in the foreground
 //   -d       more debug (repeat for more)                      -l LOGFILE  log to a file
 //   -p PORT  ISAKMP port (500)    -P PORT  NAT-T port (4500)   -v  verbose   -V  version
-//   --check            parse, validate, print the normalized configuration, exit
+//   --check            parse, validate, print the normalized configuration, try loading
+//                      the plugins (a required one refused: exit 1), exit
 //   --config-root DIR  take the configuration's absolute paths under DIR
 // Signals: SIGHUP reloads the configuration, SIGTERM / SIGINT stop every actor (exit 0).
 
@@ -19,6 +20,7 @@
 #include <caf/all.hpp>
 
 #include "actors/daemon.hpp"
+#include "actors/plugins.hpp"
 #include "actors/services.hpp"
 #include "actors/support.hpp"
 #include "config/config.hpp"
@@ -73,6 +75,7 @@ struct system_config : caf::actor_system_config {
     add_message_types<caf::id_block::coati_auth>();
     add_message_types<caf::id_block::coati_pool>();
     add_message_types<caf::id_block::coati_ddns>();
+    add_message_types<caf::id_block::coati_bus>();
   }
 };
 
@@ -140,8 +143,16 @@ int main(int argc, char** argv) {
     std::cerr << loaded.render(); // warnings, if any
     for (const auto& w : unacted)
       std::cerr << o.file << ": warning: " << w << "\n";
+    bool refused = false; // a required plugin that coatid could not load: it would not start
+    if (loaded.config->plugins)
+      for (const auto& p : coati::actors::open_plugins(*loaded.config->plugins))
+        if (!p.start) {
+          std::cerr << o.file << ": " << (p.required ? "error: required " : "warning: ")
+                    << "plugin " << p.name << " refused: " << p.error << "\n";
+          refused = refused || p.required;
+        }
     std::cout << coati::config::print(*loaded.config);
-    return 0;
+    return refused ? 1 : 0;
   }
 
   using coati::log::set_sink;
