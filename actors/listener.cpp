@@ -287,6 +287,14 @@ listener_api::behavior_type listener(listener_api::stateful_pointer<listener_sta
         handler_clock::scope timing{self->state.clock};
         keeper_tick(self, remote, gen);
       },
+      [self](rekey_atom, const std::string& address) {
+        handler_clock::scope timing{self->state.clock};
+        start_rekey(self, address);
+      },
+      [self](handover& h) {
+        handler_clock::scope timing{self->state.clock};
+        route_handover(self, std::move(h));
+      },
       [self](tick_atom) { // the peers did not all end in time
         if (self->state.stopping)
           self->quit(self->state.stop_reason);
