@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Phase-1 rekey, coatid <-> coatid (seed hub rhum, seed satellite armagnac): the ISAKMP
-# SA lives 20 s (remote blocks' `lifetime time 20 sec`), the pair 3 min (the seed's). The
+# SA lives 30 s (remote blocks' `lifetime time 30 sec`), the pair 3 min (the seed's). The
 # satellite negotiates a new ISAKMP SA at 80-85 % of the lifetime (new cookies, no
 # INITIAL-CONTACT), hands its children to it and deletes the old one; the hub adopts its
 # children into its new ISAKMP SA when the old one is deleted. Across two rekeys:
@@ -11,6 +11,8 @@
 #   - no INITIAL-CONTACT purge on the hub, no keeper re-initiation on the satellite;
 #   - with ESP in the kernel (the VM): pings through the tunnel before, during (one every
 #     0.2 s, at most one lost) and after the rekeys.
+# (30 s, not 20: the rekey must be done before the hub's copy of the old SA expires; 20 %
+# of 20 s minus the jitter left too little room for a main mode in the emulated VM.)
 tag=rk$$
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -19,8 +21,8 @@ SEED_PKI=$pki bash "$COATI_SRC/tests/lib/seedroot.sh" "$hubroot" rhum >/dev/null
 SEED_PKI=$pki bash "$COATI_SRC/tests/lib/seedroot.sh" "$satroot" armagnac >/dev/null
 sed -i 's/^remote 10\.1\.2\.3$/remote 192.0.2.1/' "$satroot/etc/racoon/local.conf"
 for r in "$hubroot" "$satroot"; do
-  sed -i 's/lifetime time 1440 min;/lifetime time 20 sec;/' "$r/etc/racoon/local.conf"
-  grep -q "lifetime time 20 sec;" "$r/etc/racoon/local.conf" || fail "no phase-1 lifetime to shorten"
+  sed -i 's/lifetime time 1440 min;/lifetime time 30 sec;/' "$r/etc/racoon/local.conf"
+  grep -q "lifetime time 30 sec;" "$r/etc/racoon/local.conf" || fail "no phase-1 lifetime to shorten"
 done
 mkdir -p "$work/sbin"
 cp "$COATI_BUILD/tools/setkey/coati-setkey" "$work/sbin/setkey"
@@ -66,7 +68,7 @@ fi
 most=1
 for n in 1 2; do
   echo "== rekey $n"
-  for _ in $(seq 300); do # (30 s: the soft point is 16-17 s after the last phase 1)
+  for _ in $(seq 400); do # (40 s: the soft point is 24-25.5 s after the last phase 1)
     c=$(cookies "$sat_sock" | wc -l)
     [ "$c" -gt "$most" ] && most=$c
     [ "$(counter "$sat_sock" phase1_rekeyed)" = "$n" ] && break
