@@ -116,31 +116,67 @@ void start_rekey(listener_actor* self, const std::string& address) {
     COATI_LOG(warning, "listener", "phase-1 rekey with ", address, ": ", res);
 }
 
-void route_handover(listener_actor* self, handover h) {
+namespace {
+
+void end_children(listener_actor* self, const handover_data& d) {
+  for (const auto& c : d.children) // nobody carries them on: they end
+    if (d.remote_deleted)
+      self->send(c.child, delete_atom_v, std::uint32_t{0}); // as deleted by the peer
+    else
+      self->send_exit(c.child, caf::exit_reason::user_shutdown);
+}
+
+/// To the newest established peer of the address but `gone`; kept while another phase 1
+/// with it is under way (the peer's rekey, racing the expiry of our copy); else ended.
+void deliver(listener_actor* self, handover h, const caf::actor_addr& gone) {
   auto& st = self->state;
-  if (!h.data)
-    return;
-  // The newest established peer of that address, not the one that is ending.
-  auto sender = caf::actor_cast<caf::actor_addr>(self->current_sender());
   const peer_entry* best = nullptr;
   caf::actor_addr best_addr;
+  bool negotiating = false;
   auto [from, to] = st.by_remote.equal_range(h.data->remote);
   for (auto i = from; i != to; ++i) {
     const auto& e = st.peers.at(i->second);
-    if (i->second == sender || !e.up || (best != nullptr && best->seq > e.seq))
+    if (i->second == gone)
+      continue;
+    negotiating = negotiating || !e.up;
+    if (!e.up || (best != nullptr && best->seq > e.seq))
       continue;
     best = &e;
     best_addr = i->second;
   }
-  if (auto p = caf::actor_cast<peer_api>(best_addr); p && !st.stopping) {
+  if (st.stopping) {
+    end_children(self, *h.data);
+  } else if (auto p = caf::actor_cast<peer_api>(best_addr)) {
     self->send(p, std::move(h));
-    return;
+  } else if (negotiating) {
+    COATI_LOG(notify, "listener", "phase-1 rekey: ", h.data->children.size(), " IPsec-SA(s) of ",
+              h.data->remote, " wait for the phase 1 under way with it");
+    st.counts["handovers_parked"] += 1;
+    auto remote = h.data->remote;
+    st.parked.emplace(std::move(remote), std::move(h));
+  } else {
+    end_children(self, *h.data);
   }
-  for (const auto& c : h.data->children) // nobody carries them on: they end
-    if (h.data->remote_deleted)
-      self->send(c.child, delete_atom_v, std::uint32_t{0}); // as deleted by the peer
-    else
-      self->send_exit(c.child, caf::exit_reason::user_shutdown);
+}
+
+} // namespace
+
+void route_handover(listener_actor* self, handover h) {
+  if (h.data)
+    deliver(self, std::move(h), caf::actor_cast<caf::actor_addr>(self->current_sender()));
+}
+
+void handover_check(listener_actor* self, const std::string& remote, const caf::actor_addr& gone) {
+  auto& st = self->state;
+  auto [from, to] = st.parked.equal_range(remote);
+  if (from == to)
+    return;
+  std::vector<handover> waiting;
+  for (auto i = from; i != to; ++i)
+    waiting.push_back(std::move(i->second));
+  st.parked.erase(from, to);
+  for (auto& h : waiting)
+    deliver(self, std::move(h), gone);
 }
 
 void route_acquire(listener_actor* self, const kernel::acquire_event& acq, const kernel_event& ke) {

@@ -124,6 +124,7 @@ listener_api::behavior_type listener(listener_api::stateful_pointer<listener_sta
                 " crashed: ", self->system().render(dm.reason));
     }
     keeper_peer_ended(self, dm.source, i->second);
+    handover_check(self, i->second.remote, dm.source);
     auto [from, to] = st.by_remote.equal_range(i->second.remote);
     for (auto r = from; r != to; ++r)
       if (r->second == dm.source) {
@@ -203,8 +204,11 @@ listener_api::behavior_type listener(listener_api::stateful_pointer<listener_sta
         auto i = self->state.peers.find(caf::actor_cast<caf::actor_addr>(sender));
         if (i == self->state.peers.end())
           return;
+        bool was_up = i->second.up;
         for (const auto& r : isakmp)
           i->second.up = i->second.up || r.find(" established ") != std::string::npos;
+        if (i->second.up && !was_up)
+          handover_check(self, i->second.remote, {});
         i->second.isakmp_rows = std::move(isakmp);
         i->second.esp_rows = std::move(esp);
       },

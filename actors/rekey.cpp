@@ -90,6 +90,10 @@ void release_children(peer_self self) {
   auto& st = self->state;
   if (!st.p1 || st.children.empty())
     return;
+  // Our successor is under way: it takes the children when it is up (the listener keeps
+  // them meanwhile), so the tunnel goes on: no phase1_down (nor phase1_up after).
+  if (st.rekeying)
+    st.handed_over = true;
   self->send(st.args.listener, handover{take_children(self)});
 }
 
