@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "actors/child_parts.hpp"
+#include "actors/rekey.hpp"
 #include "actors/setup.hpp"
 #include "crypto/random.hpp"
 #include "ike/informational.hpp"
@@ -400,6 +401,8 @@ child_api::behavior_type child_actor(child_self self, child_args args) {
       [self](moved_atom, std::string& remote, std::uint16_t rport, std::uint16_t lport, bool natt) {
         child_moved(self, remote, rport, lport, natt);
       },
+      // Phase-1 rekey: a new peer actor carries this child (actors/rekey.hpp).
+      [self](const adoption& a) { child_adopted(self, a); },
       // false: the phase2 timer; true: the hard lifetime.
       [self](expire_atom, bool hard) {
         auto& s = self->state;

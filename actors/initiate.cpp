@@ -1,5 +1,6 @@
 #include "actors/initiate.hpp"
 
+#include "actors/rekey.hpp"
 #include "actors/setup.hpp"
 #include "actors/udp_io.hpp"
 #include "crypto/random.hpp"
@@ -44,19 +45,13 @@ void start_peer(listener_actor* self, peer_args pa, const ike::cookie& icookie) 
   st.peers[peer.address()] = std::move(e);
 }
 
-std::string connect(listener_actor* self, const std::string& address,
-                    const kernel::acquire_event* acquire) {
+namespace {
+
+/// A new initiating phase 1 to `addr` (a rekey's when `predecessor` is set).
+std::string initiate(listener_actor* self, const config::ip_address* addr,
+                     const kernel::acquire_event* acquire, std::optional<peer_api> predecessor) {
   auto& st = self->state;
-  if (!st.snap.cfg || !st.svc.kernel)
-    return "error: not ready";
-  auto addr = config::ip_address::parse(address);
-  if (!addr)
-    return "error: not an address: " + address;
   auto text = addr->to_string();
-  auto [from, to] = st.by_remote.equal_range(text);
-  for (auto i = from; i != to; ++i)
-    if (st.peers.at(i->second).initiator)
-      return "ok: a negotiation with " + text + " is already under way";
   auto remote = find_remote(*st.snap.cfg, *addr, 0);
   if (!remote) {
     st.keep.forget(text);
@@ -87,11 +82,114 @@ std::string connect(listener_actor* self, const std::string& address,
     pa.acquire_ipcomp = acquire->ipcomp;
     pa.acquire_reqid = acquire->reqid;
   }
+  pa.predecessor = std::move(predecessor);
   auto icookie = pa.cookie;
   start_peer(self, std::move(pa), icookie);
   st.counts["peers_initiated"] += 1;
   st.keep.started(text);
   return "ok: phase 1 started with " + text;
+}
+
+} // namespace
+
+std::string connect(listener_actor* self, const std::string& address,
+                    const kernel::acquire_event* acquire) {
+  auto& st = self->state;
+  if (!st.snap.cfg || !st.svc.kernel)
+    return "error: not ready";
+  auto addr = config::ip_address::parse(address);
+  if (!addr)
+    return "error: not an address: " + address;
+  auto text = addr->to_string();
+  auto [from, to] = st.by_remote.equal_range(text);
+  for (auto i = from; i != to; ++i)
+    if (st.peers.at(i->second).initiator)
+      return "ok: a negotiation with " + text + " is already under way";
+  return initiate(self, &*addr, acquire, std::nullopt);
+}
+
+void start_rekey(listener_actor* self, const std::string& address) {
+  auto& st = self->state;
+  auto sender = caf::actor_cast<peer_api>(self->current_sender());
+  auto addr = config::ip_address::parse(address);
+  if (!sender || !addr || !st.snap.cfg || !st.svc.kernel || st.stopping)
+    return;
+  // One rekey at a time per address: another initiating peer that is not up yet is a
+  // negotiation under way (a rekey, or the keeper's).
+  auto [from, to] = st.by_remote.equal_range(addr->to_string());
+  for (auto i = from; i != to; ++i) {
+    const auto& e = st.peers.at(i->second);
+    if (e.initiator && !e.up && i->second != sender.address())
+      return;
+  }
+  auto res = initiate(self, &*addr, nullptr, sender);
+  if (res.starts_with("ok:"))
+    st.counts["phase1_rekeys"] += 1;
+  else
+    COATI_LOG(warning, "listener", "phase-1 rekey with ", address, ": ", res);
+}
+
+namespace {
+
+void end_children(listener_actor* self, const handover_data& d) {
+  for (const auto& c : d.children) // nobody carries them on: they end
+    if (d.remote_deleted)
+      self->send(c.child, delete_atom_v, std::uint32_t{0}); // as deleted by the peer
+    else
+      self->send_exit(c.child, caf::exit_reason::user_shutdown);
+}
+
+/// To the newest established peer of the address but `gone`; kept while another phase 1
+/// with it is under way (the peer's rekey, racing the expiry of our copy); else ended.
+void deliver(listener_actor* self, handover h, const caf::actor_addr& gone) {
+  auto& st = self->state;
+  const peer_entry* best = nullptr;
+  caf::actor_addr best_addr;
+  bool negotiating = false;
+  auto [from, to] = st.by_remote.equal_range(h.data->remote);
+  for (auto i = from; i != to; ++i) {
+    const auto& e = st.peers.at(i->second);
+    if (i->second == gone)
+      continue;
+    negotiating = negotiating || !e.up;
+    if (!e.up || (best != nullptr && best->seq > e.seq))
+      continue;
+    best = &e;
+    best_addr = i->second;
+  }
+  if (st.stopping) {
+    end_children(self, *h.data);
+  } else if (auto p = caf::actor_cast<peer_api>(best_addr)) {
+    self->send(p, std::move(h));
+  } else if (negotiating) {
+    COATI_LOG(notify, "listener", "phase-1 rekey: ", h.data->children.size(), " IPsec-SA(s) of ",
+              h.data->remote, " wait for the phase 1 under way with it");
+    st.counts["handovers_parked"] += 1;
+    auto remote = h.data->remote;
+    st.parked.emplace(std::move(remote), std::move(h));
+  } else {
+    end_children(self, *h.data);
+  }
+}
+
+} // namespace
+
+void route_handover(listener_actor* self, handover h) {
+  if (h.data)
+    deliver(self, std::move(h), caf::actor_cast<caf::actor_addr>(self->current_sender()));
+}
+
+void handover_check(listener_actor* self, const std::string& remote, const caf::actor_addr& gone) {
+  auto& st = self->state;
+  auto [from, to] = st.parked.equal_range(remote);
+  if (from == to)
+    return;
+  std::vector<handover> waiting;
+  for (auto i = from; i != to; ++i)
+    waiting.push_back(std::move(i->second));
+  st.parked.erase(from, to);
+  for (auto& h : waiting)
+    deliver(self, std::move(h), gone);
 }
 
 void route_acquire(listener_actor* self, const kernel::acquire_event& acq, const kernel_event& ke) {

@@ -26,6 +26,12 @@ std::string connect(listener_actor* self, const std::string& address,
 /// An ACQUIRE: to the newest peer of its destination (an established one first), or a
 /// fresh phase 1 when there is none.
 void route_acquire(listener_actor* self, const kernel::acquire_event& acq, const kernel_event& ke);
+/// Phase-1 rekey: the sending peer wants a successor with `address` (actors/rekey.hpp).
+void start_rekey(listener_actor* self, const std::string& address);
+/// An ending ISAKMP SA's children: to the newest established peer of their address, or end.
+void route_handover(listener_actor* self, handover h);
+/// A peer of `remote` came up, or ended (`gone`): children parked for it move on.
+void handover_check(listener_actor* self, const std::string& remote, const caf::actor_addr& gone);
 /// A peer ended (before the listener forgets it): when it was the last one of a kept
 /// address, the keeper schedules a re-initiation.
 void keeper_peer_ended(listener_actor* self, const caf::actor_addr& gone, const peer_entry& e);

@@ -159,6 +159,31 @@ typename Inspector::result_type inspect(Inspector& f, policy_set& x) {
   return f(caf::meta::type_name("policy_set"), x.owner);
 }
 
+/// Phase-1 rekey (actors/rekey.hpp): an ISAKMP SA's children offered to its successor,
+/// and a child's new peer. Local only: shared, immutable, never serialized.
+struct handover_data;
+struct adoption_data;
+
+/// The children of an ending ISAKMP SA, for its successor (same remote, same ID) to adopt.
+struct handover {
+  std::shared_ptr<const handover_data> data;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, handover&) {
+  return f(caf::meta::type_name("handover"));
+}
+
+/// A child's new peer actor, phase-1 SA and link after a phase-1 rekey.
+struct adoption {
+  std::shared_ptr<const adoption_data> data;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, adoption&) {
+  return f(caf::meta::type_name("adoption"));
+}
+
 /// The answer to a reload: whether the new snapshot was taken, and why not.
 struct reload_result {
   bool ok = false;
@@ -250,6 +275,8 @@ CAF_ADD_TYPE_ID(coati, (coati::actors::kernel_reply))
 CAF_ADD_TYPE_ID(coati, (coati::actors::kernel_event))
 CAF_ADD_TYPE_ID(coati, (coati::actors::policy_set))
 CAF_ADD_TYPE_ID(coati, (std::vector<std::string>))
+CAF_ADD_TYPE_ID(coati, (coati::actors::handover))
+CAF_ADD_TYPE_ID(coati, (coati::actors::adoption))
 CAF_ADD_ATOM(coati, coati::actors, status_atom, "status")
 CAF_ADD_ATOM(coati, coati::actors, stats_atom, "stats")
 CAF_ADD_ATOM(coati, coati::actors, reload_atom, "reload")
@@ -272,6 +299,7 @@ CAF_ADD_ATOM(coati, coati::actors, dpd_atom, "dpd")
 CAF_ADD_ATOM(coati, coati::actors, keepalive_atom, "keepalive")
 CAF_ADD_ATOM(coati, coati::actors, moved_atom, "moved")
 CAF_ADD_ATOM(coati, coati::actors, established_atom, "p1up")
+CAF_ADD_ATOM(coati, coati::actors, rekey_atom, "rekey")
 CAF_END_TYPE_ID_BLOCK(coati)
 
 namespace coati::actors {
@@ -343,6 +371,10 @@ using listener_api = caf::typed_actor<
     caf::reacts_to<tick_atom>,
     /// The keeper's retry timer for an address, of generation n (self).
     caf::reacts_to<tick_atom, std::string, std::uint64_t>,
+    /// Phase-1 rekey: a peer wants a successor for its ISAKMP SA with this address.
+    caf::reacts_to<rekey_atom, std::string>,
+    /// An ending ISAKMP SA's children: to the newest established peer of their remote.
+    caf::reacts_to<handover>,
     /// Test hook: crash a peer actor ("peer" or "peer:ICOOKIE").
     caf::reacts_to<crash_atom, std::string>,
     /// Test hook: throw.
@@ -366,6 +398,12 @@ using peer_api = caf::typed_actor<
     caf::reacts_to<sa_rows_atom, std::vector<std::string>, std::vector<std::string>>,
     /// NAT-T keepalive timer of generation n (self): we are behind a NAT, send one.
     caf::reacts_to<keepalive_atom, std::uint64_t>,
+    /// Phase-1 rekey: the soft lifetime of the ISAKMP SA (self): start a successor.
+    caf::reacts_to<rekey_atom>,
+    /// Phase-1 rekey: our successor (this peer actor) is established: hand over, end.
+    caf::reacts_to<rekey_atom, caf::actor>,
+    /// Phase-1 rekey: the children of our predecessor, to adopt.
+    caf::reacts_to<handover>,
     /// Test hook (COATI_TEST_HOOKS=1 only): throw.
     caf::reacts_to<crash_atom>>;
 
@@ -383,6 +421,8 @@ using child_api = caf::typed_actor<
     caf::reacts_to<expire_atom, bool>,
     /// NAT-T: the peer now talks from (address, port) to our port (the NAT-T port: true):
     /// move the SAs and policies there.
-    caf::reacts_to<moved_atom, std::string, std::uint16_t, std::uint16_t, bool>>;
+    caf::reacts_to<moved_atom, std::string, std::uint16_t, std::uint16_t, bool>,
+    /// Phase-1 rekey: a new peer actor (and ISAKMP SA) carries this child from now on.
+    caf::reacts_to<adoption>>;
 
 } // namespace coati::actors

@@ -156,6 +156,7 @@ listener_api::behavior_type listener(listener_api::stateful_pointer<listener_sta
                 " crashed: ", self->system().render(dm.reason));
     }
     keeper_peer_ended(self, dm.source, i->second);
+    handover_check(self, i->second.remote, dm.source);
     auto [from, to] = st.by_remote.equal_range(i->second.remote);
     for (auto r = from; r != to; ++r)
       if (r->second == dm.source) {
@@ -243,8 +244,11 @@ listener_api::behavior_type listener(listener_api::stateful_pointer<listener_sta
         auto i = self->state.peers.find(caf::actor_cast<caf::actor_addr>(self->current_sender()));
         if (i == self->state.peers.end())
           return;
+        bool was_up = i->second.up;
         i->second.up = true;
         half_open_done(self->state, i->second);
+        if (!was_up) // children parked for a phase 1 of this address (rekey.hpp)
+          handover_check(self, i->second.remote, {});
       },
       [self](user_atom, const std::string& user) {
         handler_clock::scope timing{self->state.clock};
@@ -327,6 +331,14 @@ listener_api::behavior_type listener(listener_api::stateful_pointer<listener_sta
       [self](tick_atom, const std::string& remote, std::uint64_t gen) {
         handler_clock::scope timing{self->state.clock};
         keeper_tick(self, remote, gen);
+      },
+      [self](rekey_atom, const std::string& address) {
+        handler_clock::scope timing{self->state.clock};
+        start_rekey(self, address);
+      },
+      [self](handover& h) {
+        handler_clock::scope timing{self->state.clock};
+        route_handover(self, std::move(h));
       },
       [self](tick_atom) { // the peers did not all end in time
         if (self->state.stopping)

@@ -69,6 +69,8 @@ struct listener_state {
   std::unordered_multimap<std::string, caf::actor_addr> by_remote;
   std::uint16_t ike_port = 500, natt_port = 4500;
   keeper keep; ///< addresses whose phase 1 is re-initiated when it ends
+  /// Children of an ended ISAKMP SA waiting for a phase 1 under way with their address.
+  std::multimap<std::string, handover> parked;
   std::uint64_t peer_seq = 0;
   bool stopping = false; ///< an exit came: peers are ending, then the listener
   caf::error stop_reason;

@@ -5,6 +5,7 @@
 
 #include "actors/child.hpp"
 #include "actors/peer_natt.hpp"
+#include "actors/rekey.hpp"
 #include "actors/roadwarrior.hpp"
 #include "actors/setup.hpp"
 #include "config/config.hpp"
@@ -220,14 +221,17 @@ void phase1_up(peer_self self, bool config_follows) {
   COATI_LOG(notify, "peer", "ISAKMP-SA established ", st.args.ends.local.to_string(), "[",
             st.args.ends.local_port, "]-", where(st.args.ends),
             " spi:", cookie_text(sa.icookie, sa.rcookie), " id \"", st.p1->peer_id, "\"");
-  if (!config_follows) // an XAuth server runs it once the client has its config (racoon)
+  // An XAuth server runs it once the client has its config (racoon); a rekey's successor
+  // does not: the tunnel never went down (its predecessor runs no phase1_down either).
+  if (!config_follows && (!st.args.predecessor || st.predecessor_gone))
     run_script(self, r.script_phase1_up);
   publish(st.args.svc.bus, peer_event(st, "phase1_up"));
   report_rows(self);
-  // The ISAKMP SA's lifetime: gone when it ends (no phase-1 rekey yet).
+  // The ISAKMP SA's lifetime: gone when it ends, replaced before (rekey, initiator).
   // A proposal without a lifetime (0) gets the remote block's.
   auto life = sa.agreed.lifetime != 0 ? std::chrono::seconds{sa.agreed.lifetime} : r.lifetime;
   self->delayed_send(self, life, expire_atom_v, true);
+  rekey_phase1_up(self, life);
   if (st.args.acquire) // started by traffic: its quick mode now
     start_children(self);
   start_dpd(self);
@@ -338,6 +342,8 @@ bool perform(peer_self self, ike::effects fx) {
         self->send(i->second, std::move(d));
       }
     } else if (auto* d = std::get_if<ike::delete_children_effect>(&e)) {
+      if (d->spi == 0) // the ISAKMP SA's Delete: deleted_by_peer_effect releases them
+        continue;
       for (const auto& [mid, child] : st.children)
         self->send(child, delete_atom_v, d->spi);
     } else if (std::holds_alternative<ike::initial_contact_effect>(e)) {
@@ -352,6 +358,7 @@ bool perform(peer_self self, ike::effects fx) {
       report_rows(self);
     } else if (std::holds_alternative<ike::deleted_by_peer_effect>(e)) {
       st.remote_deleted = true;
+      release_children(self); // a successor of the same peer adopts them
       self->quit();
       return false;
     }
@@ -365,8 +372,11 @@ std::optional<ike::phase1_exchange> make_exchange(peer_self self) {
   const auto& a = st.args;
   std::string why;
   auto setup = make_phase1(*a.snap.cfg, a.remote, *a.snap.creds, a.ends.local, a.ends.remote, why);
-  if (setup)
+  if (setup) {
     setup->policy.natt = natt_config_for(a.snap.cfg->remotes.at(a.remote), a.ends);
+    if (a.predecessor) // a rekey: the peer's SAs with us are meant to stay
+      setup->policy.initial_contact = false;
+  }
   if (!setup) {
     COATI_LOG(error, "peer", "phase 1 with ", where(a.ends), " failed: ", why);
     count(self, "phase1_failed");
@@ -459,7 +469,7 @@ peer_state::~peer_state() {
     const auto& r = args.snap.cfg->remotes.at(args.remote);
     COATI_LOG(notify, "peer", "ISAKMP-SA deleted ", args.ends.local.to_string(), "-",
               where(args.ends), " spi:", cookie_text(p1->sa.icookie, p1->sa.rcookie));
-    if (!r.script_phase1_down.empty() && args.svc.script)
+    if (!r.script_phase1_down.empty() && args.svc.script && !handed_over)
       caf::anon_send(args.svc.script, script_atom_v, r.script_phase1_down, script_env(*this));
     caf::anon_send(args.listener, event_atom_v, std::string{"phase1_down"});
     publish(args.svc.bus, peer_event(*this, "phase1_down"));
@@ -492,8 +502,14 @@ peer_api::behavior_type peer_actor(peer_self self, peer_args args) {
   if (st.args.initiator)
     perform(self, st.session->start());
   self->delayed_send(self, timers(st).phase1, expire_atom_v, false);
+  if (st.args.predecessor) // a rekey: know whether the predecessor ends before us
+    self->monitor(*st.args.predecessor);
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& s = self->state;
+    if (s.args.predecessor && dm.source == s.args.predecessor->address()) {
+      s.predecessor_gone = true;
+      return;
+    }
     for (auto i = s.children.begin(); i != s.children.end(); ++i)
       if (i->second.address() == dm.source) {
         s.session->child_ended(i->first);
@@ -542,8 +558,13 @@ peer_api::behavior_type peer_actor(peer_self self, peer_args args) {
           return;
         }
         COATI_LOG(notify, "peer", where(s.args.ends), ": ISAKMP-SA expired");
+        release_children(self); // a successor of the same peer adopts them
         self->quit();
       },
+      // Phase-1 rekey: the soft point; our successor is up; our predecessor's children.
+      [self](rekey_atom) { rekey_soft(self); },
+      [self](rekey_atom, const caf::actor& successor) { rekey_succeeded(self, successor); },
+      [self](const handover& h) { adopt_children(self, h); },
       // NAT-T keepalive: we are behind a NAT.
       [self](keepalive_atom, std::uint64_t gen) { natt_keepalive(self, gen); },
       // Test hook: crash this peer.

@@ -13,6 +13,8 @@
 //   peer --(event_atom, counter)--> listener                ike.* counters for stats
 //   peer --(initial_contact_atom, remote)--> listener       older peers of that remote go
 //   peer --established_atom--> listener                      phase 1 up: no longer half-open
+//   peer --(rekey_atom, remote)--> listener, peer --handover--> peer    phase-1 rekey
+//                                                          (actors/rekey.hpp)
 //
 // A peer's crash stops only its own children (it ends them from its state's destructor);
 // the listener (monitoring) forgets its cookies and rows; each child's exit removes its
@@ -53,6 +55,9 @@ struct peer_args {
   bool acquire_ipcomp = false;
   /// The acquiring policy's reqid: our SAs must carry it to be used by that policy.
   std::optional<std::uint32_t> acquire_reqid;
+  /// Phase-1 rekey (actors/rekey.hpp): the peer this one replaces. No INITIAL-CONTACT,
+  /// no quick mode; once up, it adopts the predecessor's children.
+  std::optional<peer_api> predecessor;
 };
 
 /// A peer actor's state.
@@ -77,6 +82,10 @@ struct peer_state {
   ike::reassembler fragments;                 ///< the peer's fragmented message under way
   peer_endpoints arrival;                     ///< where the datagram being handled came from
   std::uint64_t keepalive_gen = 0;            ///< the NAT-T keepalive timer that counts
+  bool rekeying = false;                      ///< our successor is being negotiated
+  bool handed_over = false;                   ///< rekeyed: the tunnel goes on, so no phase1_down
+  bool predecessor_gone = false; ///< a rekey whose predecessor ended first: phase1_up runs
+  std::vector<snapshot> held;    ///< adopted children's snapshots (their sainfo lives there)
   peer_state() = default;
   peer_state(const peer_state&) = delete;
   peer_state& operator=(const peer_state&) = delete;

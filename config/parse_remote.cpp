@@ -262,10 +262,7 @@ void parser::remote_body(remote_block& r, remote_places& pl) {
     } else if (w == "dpd_maxfail") {
       r.dpd_maxfail = number(w, 1, 1000);
     } else if (w == "rekey") {
-      auto v = peek();
       r.rekey = pick_tristate(w);
-      if (r.rekey == tristate::force)
-        warn_unimplemented(v, "rekey force");
     } else if (w == "script") {
       auto at = loc(peek());
       auto file = path_arg("script file");

@@ -8,7 +8,7 @@
 namespace coati::config::detail {
 
 namespace {
-constexpr std::array<std::string_view, 16> unimplemented = {"privsep",
+constexpr std::array<std::string_view, 15> unimplemented = {"privsep",
                                                             "gss_id_enc",
                                                             "pfkey_buffer",
                                                             "complex_bundle",
@@ -19,7 +19,6 @@ constexpr std::array<std::string_view, 16> unimplemented = {"privsep",
                                                             "path backupsa",
                                                             "peers_certfile dnssec",
                                                             "plain_rsa",
-                                                            "rekey force",
                                                             "auth_source radius",
                                                             "accounting radius",
                                                             "accounting pam",

@@ -372,7 +372,7 @@ radiuscfg { auth "127.0.0.1" 1812 "s"; timeout 5; }
 remote anonymous {
  exchange_mode main;
  esp_frag 1400;
- rekey force;
+ rekey force; # implemented (phase-1 rekey): no warning
  peers_certfile dnssec;
  certificate_type plain_rsa "k.priv";
  proposal { encryption_algorithm aes; hash_algorithm sha1; authentication_method gssapi_krb;
@@ -399,7 +399,6 @@ mode_cfg { accounting pam; }
                                    w("5:6", "path backupsa"),
                                    w("6:1", "radiuscfg"),
                                    w("9:2", "esp_frag"),
-                                   w("10:8", "rekey force"),
                                    w("11:17", "peers_certfile dnssec"),
                                    w("12:19", "plain_rsa"),
                                    w("13:82", "gssapi_krb"),
