@@ -15,22 +15,22 @@ admission::admission() {
   salt_ = (std::uint64_t{rd()} << 32) | rd();
 }
 
-std::vector<const char*> admission::counters(verdict v) {
+std::array<const char*, 2> admission::counters(verdict v) {
   switch (v) {
   case verdict::admit:
-    return {};
+    return {nullptr, nullptr};
   case verdict::retry:
-    return {"admission.retried"};
+    return {"admission.retried", nullptr};
   case verdict::evict:
-    return {"admission.evicted"};
+    return {"admission.evicted", nullptr};
   case verdict::retry_evict:
     return {"admission.retried", "admission.evicted"};
   case verdict::rate:
-    return {"admission.rate"};
+    return {"admission.rate", nullptr};
   case verdict::source:
-    return {"admission.half_open_source"};
+    return {"admission.half_open_source", nullptr};
   }
-  return {};
+  return {nullptr, nullptr};
 }
 
 bool admission::refused_before(const std::string& source, const ike::cookie& icookie) {
@@ -103,7 +103,7 @@ std::string admission::summary(verdict v, clock::time_point now) {
     ++rate_;
   else if (v == verdict::source)
     ++source_;
-  else if (v == verdict::evict || v == verdict::retry_evict)
+  else if (evicts(v))
     ++evicted_;
   else
     return {};

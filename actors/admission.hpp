@@ -13,6 +13,7 @@
 // leaves the table within a round trip or two; a spoofed one never does), so the table's
 // memory is bounded and it never locks out a live initiator.
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -49,8 +50,12 @@ public:
   /// Counts a refusal or an eviction for the summary line, due at most every 10 s (the
   /// first one logs at once). Returns the line to log, or "".
   std::string summary(verdict v, clock::time_point now);
-  /// The counters a verdict adds to ("admission.rate"...), none for a plain admit.
-  static std::vector<const char*> counters(verdict v);
+  /// The counters a verdict adds to ("admission.rate"...; nullptr: none), without an
+  /// allocation (the listener calls it for every refused packet of a flood).
+  static std::array<const char*, 2> counters(verdict v);
+  /// Refused (nothing spawned) / admitted after evicting the oldest half-open responder.
+  static bool refuses(verdict v) { return v == verdict::rate || v == verdict::source; }
+  static bool evicts(verdict v) { return v == verdict::evict || v == verdict::retry_evict; }
 
 private:
   bool refused_before(const std::string& source, const ike::cookie& icookie);

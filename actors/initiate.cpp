@@ -16,6 +16,25 @@ ike::cookie fresh_cookie(const listener_state& st) {
   return c;
 }
 
+newest_of newest_peers(const listener_state& st, const std::string& remote,
+                       const caf::actor_addr& gone) {
+  newest_of out;
+  std::uint64_t up_seq = 0, negotiating_seq = 0;
+  auto [from, to] = st.by_remote.equal_range(remote);
+  for (auto i = from; i != to; ++i) {
+    auto p = st.peers.find(i->second);
+    if (i->second == gone || p == st.peers.end())
+      continue;
+    auto& seq = p->second.up ? up_seq : negotiating_seq;
+    auto& addr = p->second.up ? out.up : out.negotiating;
+    if (p->second.seq > seq) {
+      seq = p->second.seq;
+      addr = i->second;
+    }
+  }
+  return out;
+}
+
 void half_open_done(listener_state& st, peer_entry& e) {
   if (!e.half_open)
     return;
@@ -143,25 +162,12 @@ void end_children(listener_actor* self, const handover_data& d) {
 /// with it is under way (the peer's rekey, racing the expiry of our copy); else ended.
 void deliver(listener_actor* self, handover h, const caf::actor_addr& gone) {
   auto& st = self->state;
-  const peer_entry* best = nullptr;
-  caf::actor_addr best_addr;
-  bool negotiating = false;
-  auto [from, to] = st.by_remote.equal_range(h.data->remote);
-  for (auto i = from; i != to; ++i) {
-    const auto& e = st.peers.at(i->second);
-    if (i->second == gone)
-      continue;
-    negotiating = negotiating || !e.up;
-    if (!e.up || (best != nullptr && best->seq > e.seq))
-      continue;
-    best = &e;
-    best_addr = i->second;
-  }
+  auto newest = newest_peers(st, h.data->remote, gone);
   if (st.stopping) {
     end_children(self, *h.data);
-  } else if (auto p = caf::actor_cast<peer_api>(best_addr)) {
+  } else if (auto p = caf::actor_cast<peer_api>(newest.up)) {
     self->send(p, std::move(h));
-  } else if (negotiating) {
+  } else if (newest.negotiating) {
     COATI_LOG(notify, "listener", "phase-1 rekey: ", h.data->children.size(), " IPsec-SA(s) of ",
               h.data->remote, " wait for the phase 1 under way with it");
     st.counts["handovers_parked"] += 1;
@@ -198,24 +204,11 @@ void route_acquire(listener_actor* self, const kernel::acquire_event& acq, const
   st.keep.acquired(dst, acq);
   // Several peers of one address (a new phase 1 while an old one lingers): the newest
   // established one, else the newest; never an older, possibly stale one first.
-  const peer_entry* best = nullptr;
-  caf::actor_addr best_addr;
-  auto [from, to] = st.by_remote.equal_range(dst);
-  for (auto i = from; i != to; ++i) {
-    auto p = st.peers.find(i->second);
-    if (p == st.peers.end())
-      continue;
-    const auto& e = p->second;
-    if (best == nullptr || (e.up && !best->up) || (e.up == best->up && e.seq > best->seq)) {
-      best = &e;
-      best_addr = i->second;
-    }
+  auto newest = newest_peers(st, dst, {});
+  if (auto h = caf::actor_cast<peer_api>(newest.up ? newest.up : newest.negotiating)) {
+    self->send(h, ke);
+    return;
   }
-  if (best != nullptr)
-    if (auto h = caf::actor_cast<peer_api>(best_addr)) {
-      self->send(h, ke);
-      return;
-    }
   auto res = connect(self, dst, &acq);
   COATI_LOG(info, "listener", "ACQUIRE for ", acq.sel.src.to_string(), "/", int{acq.sel.src_prefix},
             " -> ", acq.sel.dst.to_string(), "/", int{acq.sel.dst_prefix}, ": ", res);

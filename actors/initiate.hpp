@@ -14,6 +14,13 @@ using listener_actor = listener_api::stateful_base<listener_state>;
 
 /// A fresh initiator cookie no live peer uses.
 ike::cookie fresh_cookie(const listener_state& st);
+/// The newest peers of an address (but `gone`): established, and still negotiating;
+/// a null address where there is none.
+struct newest_of {
+  caf::actor_addr up, negotiating;
+};
+newest_of newest_peers(const listener_state& st, const std::string& remote,
+                       const caf::actor_addr& gone);
 /// A half-open responder's ISAKMP SA came up, or it ended or was evicted: out of the
 /// admission counts (idempotent).
 void half_open_done(listener_state& st, peer_entry& e);

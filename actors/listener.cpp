@@ -75,16 +75,17 @@ void dispatch(listener_actor* self, datagram& d) {
   auto verdict = st.admit.check(st.snap.cfg->admission, from->first.to_string(), hdr.icookie, now);
   if (verdict != admission::verdict::admit) {
     for (const char* name : admission::counters(verdict))
-      c[name] += 1;
+      if (name != nullptr)
+        c[name] += 1;
     if (auto line = st.admit.summary(verdict, now); !line.empty()) {
       COATI_LOG(warning, "listener", line);
       auto e = make_event("admission_drop", "", d.to); // a summary, never one per packet
       e.detail = std::move(line);
       publish(st.svc.bus, std::move(e));
     }
-    if (verdict == admission::verdict::rate || verdict == admission::verdict::source)
+    if (admission::refuses(verdict))
       return;
-    if (verdict != admission::verdict::retry)
+    if (admission::evicts(verdict))
       evict_oldest_half_open(self);
   }
   auto remote = find_remote(*st.snap.cfg, from->first, from->second);

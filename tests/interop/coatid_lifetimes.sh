@@ -10,10 +10,7 @@
 tag=lt$$
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-hubroot=$work/hub satroot=$work/sat
-SEED_PKI=$pki bash "$COATI_SRC/tests/lib/seedroot.sh" "$hubroot" rhum >/dev/null
-SEED_PKI=$pki bash "$COATI_SRC/tests/lib/seedroot.sh" "$satroot" armagnac >/dev/null
-sed -i 's/^remote 10\.1\.2\.3$/remote 192.0.2.1/' "$satroot/etc/racoon/local.conf"
+seed_pair_roots
 for r in "$hubroot" "$satroot"; do
   sed -i 's/lifetime time 3 min;/lifetime time 20 sec;/' "$r/etc/racoon/local.conf"
   sed -i 's/^\tinterval 20 sec;/\tinterval 1 sec;/; s/^\tcounter 5;/\tcounter 3;/' "$r/etc/racoon/racoon.conf"
@@ -35,18 +32,11 @@ remote 203.0.113.77
 }
 EOF
 ip -n "$sat" route add 203.0.113.0/24 dev s0
-mkdir -p "$work/sbin"
-cp "$COATI_BUILD/tools/setkey/coati-setkey" "$work/sbin/setkey"
-ln -s /usr/bin/ping "$work/sbin/ping"
 
 start_coatid "$hub" "$hubroot" hub
 hub_sock=$sock
 pids+=("$coatid_pid")
-start_coatid "$sat" "$satroot" sat sh -c \
-  "mount -t overlay overlay -o lowerdir=$work/sbin:/usr/sbin /usr/sbin && exec \"\$0\" \"\$@\""
-sat_sock=$sock
-hubctl() { "$CTL" -s "$hub_sock" "$@"; }
-satctl() { "$CTL" -s "$sat_sock" "$@"; }
+start_seed_satellite
 
 echo "== 1. nobody answers: give up after counter 3, interval 1 s"
 satctl vpn-connect 203.0.113.77 >/dev/null || fail "vpn-connect 203.0.113.77"

@@ -9,22 +9,12 @@
 tag=cp$$
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-hubroot=$work/hub satroot=$work/sat
-SEED_PKI=$pki bash "$COATI_SRC/tests/lib/seedroot.sh" "$hubroot" rhum >/dev/null
-SEED_PKI=$pki bash "$COATI_SRC/tests/lib/seedroot.sh" "$satroot" armagnac >/dev/null
-sed -i 's/^remote 10\.1\.2\.3$/remote 192.0.2.1/' "$satroot/etc/racoon/local.conf"
-mkdir -p "$work/sbin"
-cp "$COATI_BUILD/tools/setkey/coati-setkey" "$work/sbin/setkey"
-ln -s /usr/bin/ping "$work/sbin/ping"
+seed_pair_roots
 
 start_coatid "$hub" "$hubroot" hub
 hub_sock=$sock
 pids+=("$coatid_pid")
-start_coatid "$sat" "$satroot" sat sh -c \
-  "mount -t overlay overlay -o lowerdir=$work/sbin:/usr/sbin /usr/sbin && exec \"\$0\" \"\$@\""
-sat_sock=$sock
-hubctl() { "$CTL" -s "$hub_sock" "$@"; }
-satctl() { "$CTL" -s "$sat_sock" "$@"; }
+start_seed_satellite
 
 satctl vpn-connect 192.0.2.1 >/dev/null || fail "vpn-connect"
 wait_for 30 grep -q "IPsec-SA established" "$work/sat.log" || fail "no IPsec-SA on the satellite"

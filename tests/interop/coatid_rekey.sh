@@ -16,26 +16,16 @@
 tag=rk$$
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-hubroot=$work/hub satroot=$work/sat
-SEED_PKI=$pki bash "$COATI_SRC/tests/lib/seedroot.sh" "$hubroot" rhum >/dev/null
-SEED_PKI=$pki bash "$COATI_SRC/tests/lib/seedroot.sh" "$satroot" armagnac >/dev/null
-sed -i 's/^remote 10\.1\.2\.3$/remote 192.0.2.1/' "$satroot/etc/racoon/local.conf"
+seed_pair_roots
 for r in "$hubroot" "$satroot"; do
   sed -i 's/lifetime time 1440 min;/lifetime time 30 sec;/' "$r/etc/racoon/local.conf"
   grep -q "lifetime time 30 sec;" "$r/etc/racoon/local.conf" || fail "no phase-1 lifetime to shorten"
 done
-mkdir -p "$work/sbin"
-cp "$COATI_BUILD/tools/setkey/coati-setkey" "$work/sbin/setkey"
-ln -s /usr/bin/ping "$work/sbin/ping"
 
 start_coatid "$hub" "$hubroot" hub
 hub_sock=$sock
 pids+=("$coatid_pid")
-start_coatid "$sat" "$satroot" sat sh -c \
-  "mount -t overlay overlay -o lowerdir=$work/sbin:/usr/sbin /usr/sbin && exec \"\$0\" \"\$@\""
-sat_sock=$sock
-hubctl() { "$CTL" -s "$hub_sock" "$@"; }
-satctl() { "$CTL" -s "$sat_sock" "$@"; }
+start_seed_satellite
 # cookies SOCK: the "icookie:rcookie" of each ISAKMP SA, sorted.
 cookies() { "$CTL" -s "$1" show-sa isakmp | grep -Eo '[0-9a-f]{16}:[0-9a-f]{16}' | sort || true; }
 # pair SOCK: the ESP SAs of show-sa (SPI and direction), sorted.
@@ -48,7 +38,8 @@ satctl vpn-connect 192.0.2.1 >/dev/null || fail "vpn-connect"
 wait_for 30 grep -q "IPsec-SA established" "$work/sat.log" || fail "no IPsec-SA on the satellite"
 wait_for 10 grep -q "IPsec-SA established" "$work/hub.log" || fail "no IPsec-SA on the hub"
 if [ "$kernel_esp" = 1 ]; then
-  wait_for 5 grep -q "kernel=installed" <<<"$(hubctl show-sa esp)" || fail "the hub's pair is not installed"
+  hub_installed() { grep -q "kernel=installed" <<<"$(hubctl show-sa esp)"; }
+  wait_for 5 hub_installed || fail "the hub's pair is not installed"
 fi
 sat_pair=$(pair "$sat_sock") hub_pair=$(pair "$hub_sock")
 [ "$(wc -l <<<"$sat_pair")" = 2 ] || fail "the satellite should hold one pair: $sat_pair"

@@ -176,6 +176,28 @@ swan_load_satellite() {
 }"
 }
 
+# seed_pair_roots: the test's copies of the seed hub (rhum, in $hubroot) and the seed
+# satellite (armagnac, in $satroot, its hub's address rewritten to 192.0.2.1), and
+# $work/sbin with coati-setkey as `setkey` for the satellite's seed scripts.
+seed_pair_roots() {
+  hubroot=$work/hub satroot=$work/sat
+  SEED_PKI=$pki bash "$COATI_SRC/tests/lib/seedroot.sh" "$hubroot" rhum >/dev/null
+  SEED_PKI=$pki bash "$COATI_SRC/tests/lib/seedroot.sh" "$satroot" armagnac >/dev/null
+  sed -i 's/^remote 10\.1\.2\.3$/remote 192.0.2.1/' "$satroot/etc/racoon/local.conf"
+  mkdir -p "$work/sbin"
+  cp "$COATI_BUILD/tools/setkey/coati-setkey" "$work/sbin/setkey"
+  ln -s /usr/bin/ping "$work/sbin/ping"
+}
+# start_seed_satellite: coatid on $satroot in $sat (log sat.log), with $work/sbin over
+# /usr/sbin; sets sat_sock. satctl/hubctl talk to $sat_sock/$hub_sock.
+start_seed_satellite() {
+  start_coatid "$sat" "$satroot" sat sh -c \
+    "mount -t overlay overlay -o lowerdir=$work/sbin:/usr/sbin /usr/sbin && exec \"\$0\" \"\$@\""
+  sat_sock=$sock
+}
+hubctl() { "$CTL" -s "$hub_sock" "$@"; }
+satctl() { "$CTL" -s "$sat_sock" "$@"; }
+
 # probe_responder LOG ARGS...: coati's ike/ state machines (tests/interop/ike_probe) as
 # the responder at 192.0.2.1 in the hub namespace, in the background ($probe_pid), given
 # half a second to bind.

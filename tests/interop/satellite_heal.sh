@@ -16,19 +16,13 @@
 tag=sh$$
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-hubroot=$work/hub satroot=$work/sat
-SEED_PKI=$pki bash "$COATI_SRC/tests/lib/seedroot.sh" "$hubroot" rhum >/dev/null
-SEED_PKI=$pki bash "$COATI_SRC/tests/lib/seedroot.sh" "$satroot" armagnac >/dev/null
-sed -i 's/^remote 10\.1\.2\.3$/remote 192.0.2.1/' "$satroot/etc/racoon/local.conf"
+seed_pair_roots
 # Short DPD on the satellite; its retransmission interval 2 s and counter 2 instead of the
 # seed's 20 s and 5 (an attempt that meets the stopped hub gives up after 4 s).
 sed -i 's/^\tinitial_contact on;/&\n\tdpd_delay 2;\n\tdpd_retry 1;\n\tdpd_maxfail 2;/' \
   "$satroot/etc/racoon/local.conf"
 sed -i 's/^\tinterval 20 sec;/\tinterval 2 sec;/; s/^\tcounter 5;/\tcounter 2;/' "$satroot/etc/racoon/racoon.conf"
 grep -q "dpd_delay 2;" "$satroot/etc/racoon/local.conf" || fail "dpd_delay not written"
-mkdir -p "$work/sbin"
-cp "$COATI_BUILD/tools/setkey/coati-setkey" "$work/sbin/setkey"
-ln -s /usr/bin/ping "$work/sbin/ping"
 
 hub_pid= sat_pid=
 start_hub() { # (coatid_pid stays the satellite's: the clean-up gives it time to stop)
@@ -38,11 +32,8 @@ start_hub() { # (coatid_pid stays the satellite's: the clean-up gives it time to
   coatid_pid=$sat_pid
 }
 start_hub 1
-start_coatid "$sat" "$satroot" sat sh -c \
-  "mount -t overlay overlay -o lowerdir=$work/sbin:/usr/sbin /usr/sbin && exec \"\$0\" \"\$@\""
-sat_sock=$sock sat_pid=$coatid_pid
-hubctl() { "$CTL" -s "$hub_sock" "$@"; }
-satctl() { "$CTL" -s "$sat_sock" "$@"; }
+start_seed_satellite
+sat_pid=$coatid_pid
 slog=$work/sat.log
 # count FILE PATTERN: matching lines
 count() { grep -c "$2" "$1" || true; }
