@@ -1,6 +1,7 @@
 #pragma once
-// The child actor's steps that more than one of its files use (actors/child.cpp, and
-// actors/child_natt.cpp for NAT-T moves). Not for other actors.
+// The child actor's steps that more than one of its files use (actors/child.cpp, the
+// kernel side in actors/child_kernel.cpp, and actors/child_natt.cpp for NAT-T moves). Not
+// for other actors.
 
 #include <cstdint>
 #include <string>
@@ -11,6 +12,13 @@ namespace coati::actors {
 
 using child_self = child_api::stateful_pointer<child_state>;
 
+/// An SPI as racoon prints it: 0x%08x.
+std::string hex32(std::uint32_t v);
+/// Counts `what` in the figures for children (through the peer's link).
+void count(child_self self, std::string what);
+/// The request that removes the SA (dst, spi, proto) again when this child ends.
+kernel_request delete_request(const config::ip_address& dst, std::uint32_t spi,
+                              kernel::xfrm_proto proto);
 /// Our show-sa rows (in and out), to the peer, which merges its children's.
 void report_rows(child_self self);
 /// Adds the SAs to the kernel; each one's delete goes on the list for the end.

@@ -71,6 +71,13 @@ std::optional<phase1_setup> make_phase1(const config::configuration& cfg, std::s
                                         const credentials& creds, const config::ip_address& local,
                                         const config::ip_address& peer, std::string& why);
 
+/// An ID payload naming one address (ID_IPV4_ADDR / ID_IPV6_ADDR), with protocol and port.
+ike::id_payload address_id(const config::ip_address& a, std::uint8_t proto = 0,
+                           std::uint16_t port = 0);
+
+/// racoon's proposal_check mode as the protocol core's.
+ike::proposal_check check_of(config::proposal_check_mode m);
+
 /// A quick mode ID for a sainfo side (address, subnet or range, with port and protocol).
 std::optional<ike::id_payload> id_of(const config::sainfo_id& s);
 

@@ -1,0 +1,112 @@
+// The child actor's kernel side: its SAs installed (and their removal listed), the policies
+// generate_policy makes, and its show-sa rows.
+#include "actors/child_parts.hpp"
+
+#include "kernel/policy_gen.hpp"
+#include "kernel/sa_map.hpp"
+#include "util/log.hpp"
+
+namespace coati::actors {
+
+/// Our show-sa rows (in and out), sent to the peer, which merges its children's.
+void report_rows(child_self self) {
+  auto& st = self->state;
+  std::vector<std::string> rows;
+  bool up = st.qm && st.qm->established();
+  if (st.qm && (up || (!st.args.initiator && st.qm->negotiated().outbound.spi != 0))) {
+    const auto& c = st.qm->negotiated();
+    const auto& ends = st.args.link.ends;
+    auto l = ends.local.to_string(), r = ends.remote.to_string();
+    std::string tail =
+        " enc=" + kernel::short_enc_name(c.agreed) + " auth=" + kernel::short_auth_name(c.agreed) +
+        " pfs=" + std::to_string(c.pfs_group.value_or(0)) + " ipcomp=" + (c.ipcomp ? "yes" : "no") +
+        " lifetime=" + std::to_string(c.lifetime) + " ids=" + c.id_i.to_string() + "<->" +
+        c.id_r.to_string() +
+        (c.udp_encap ? " encap=udp:" + std::to_string(ends.local_port) + "-" +
+                           std::to_string(ends.remote_port)
+                     : std::string{});
+    std::string inst = !up ? std::string{" state=larval"}
+                       : st.install_error.empty()
+                           ? std::string{" state=mature kernel=installed"}
+                           : " state=mature kernel=failed (" + st.install_error + ")";
+    rows.push_back(r + " " + l + " esp spi=" + hex32(c.inbound.spi) + " in" + tail + inst);
+    rows.push_back(l + " " + r + " esp spi=" + hex32(c.outbound.spi) + " out" + tail + inst);
+  }
+  self->send(st.args.peer, sa_rows_atom_v, std::vector<std::string>{}, std::move(rows));
+}
+
+/// Adds the SAs to the kernel; each one's delete goes on the list for the end.
+void install(child_self self) {
+  auto& st = self->state;
+  const auto& c = *st.qm->established();
+  const auto& at = st.args.link.ends;
+  kernel::sa_ends ends{at.local, at.remote, st.args.reqid.value_or(c.inbound.spi), at.local_port,
+                       at.remote_port};
+  auto sas = kernel::sa_specs_for(c, ends);
+  auto pending = std::make_shared<std::size_t>(sas.size());
+  for (auto& sa : sas) {
+    st.to_remove.push_back(delete_request(sa.dst, sa.spi, sa.proto));
+    kernel_request rq;
+    rq.what = kernel_request::op::add_sa;
+    rq.sa = std::make_shared<const kernel::sa_spec>(std::move(sa));
+    auto done = [self, pending](std::string error, const char* counter) {
+      auto& s = self->state;
+      if (!error.empty() && s.install_error.empty()) {
+        s.install_error = std::move(error);
+        if (counter != nullptr)
+          count(self, counter);
+      }
+      if (--*pending == 0)
+        report_rows(self);
+    };
+    self->request(st.args.svc.kernel, std::chrono::seconds{10}, std::move(rq))
+        .then(
+            [done](kernel_reply& r) {
+              done(r.ok ? std::string{} : r.error,
+                   r.unsupported ? "sa_add_unsupported" : "sa_add_failed");
+            },
+            [self, done](caf::error& e) { done(self->system().render(e), nullptr); });
+  }
+}
+
+/// generate_policy: as racoon does, the responder installs the tunnel's policies built
+/// from the initiator's IDs as soon as it has answered QM1 (they go with the child).
+void generate(child_self self) {
+  auto& st = self->state;
+  const auto& c = st.qm->negotiated();
+  const auto& r = st.args.snap.cfg->remotes.at(st.args.remote);
+  if (st.args.initiator || r.generate_policy == config::generate_policy_mode::off)
+    return;
+  kernel::generated_tunnel t;
+  t.initiator_id = c.id_i;
+  t.responder_id = c.id_r;
+  t.local_outer = st.args.link.ends.local;
+  t.peer_outer = st.args.link.ends.remote;
+  t.reqid = c.inbound.spi;
+  t.ipcomp = c.ipcomp;
+  auto gen = kernel::generate_policies(t);
+  if (auto* why = std::get_if<std::string>(&gen)) {
+    COATI_LOG(error, "child", "generate_policy: ", *why);
+    count(self, "policy_generate_failed");
+    return;
+  }
+  policy_set ps;
+  ps.owner = self->address();
+  ps.specs = std::make_shared<const std::vector<kernel::policy_spec>>(
+      std::move(std::get<std::vector<kernel::policy_spec>>(gen)));
+  st.policies = true;
+  self->request(st.args.svc.policy, std::chrono::seconds{10}, std::move(ps))
+      .then(
+          [self](kernel_reply& rep) {
+            if (!rep.ok) {
+              COATI_LOG(error, "child", "generated policies not installed: ", rep.error);
+              count(self, "policy_add_failed");
+            } else {
+              count(self, "policies_generated");
+            }
+          },
+          [self](caf::error& e) {
+            COATI_LOG(error, "child", "policy actor: ", self->system().render(e));
+          });
+}
+} // namespace coati::actors
