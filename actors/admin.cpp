@@ -360,7 +360,7 @@ caf::behavior admin(caf::stateful_actor<admin_state>* self, caf::actor daemon, a
   }
   return {
       [self](status_atom) {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         counters out;
         auto& srv = *self->state.server;
         out.values["admin.connections"] = srv.connections.load();

@@ -55,7 +55,7 @@ struct admin_state {
   admin_state& operator=(const admin_state&) = delete;
   static inline const char* name = "admin";
   std::unique_ptr<admin_server> server;
-  handler_clock clock;
+  handler_clock clock{name};
 };
 
 /// Opens the socket and serves it, asking `daemon`. Quits with an error if the socket

@@ -240,16 +240,16 @@ auth_impl::behavior_type auth_behavior(auth_self self, auth_options opts) {
             st.opts.queue_limit, ", limit ", st.opts.time_limit.count(), " ms");
   return {
       [self](auth_request& req) -> caf::result<auth_reply> {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         return on_request(self, req);
       },
       [self](status_atom) -> counters {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         return status(self);
       },
       [](crash_atom) { throw std::runtime_error("auth: test crash requested"); },
       [self](auth_expired e) {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         on_expired(self, e.id);
       },
   };

@@ -178,7 +178,7 @@ struct auth_state {
   std::deque<std::uint64_t> queue; ///< ids waiting for a worker, oldest first
   std::uint64_t next_id = 1;
   std::map<std::string, std::int64_t> counts;
-  handler_clock clock;
+  handler_clock clock{name};
 };
 
 /// The auth actor's behavior: spawns `opts.workers` detached, linked workers.

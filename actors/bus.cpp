@@ -30,7 +30,7 @@ bus_api::behavior_type bus_actor(bus_api::stateful_pointer<bus_state> self, int)
   });
   return {
       [self](bus_event& e) {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         auto& st = self->state;
         st.counts["bus.published"] += 1;
         st.counts["bus.event." + e.kind] += 1;
@@ -39,7 +39,7 @@ bus_api::behavior_type bus_actor(bus_api::stateful_pointer<bus_state> self, int)
         st.counts["bus.delivered"] += static_cast<std::int64_t>(st.subscribers.size());
       },
       [self](subscribe_atom, caf::actor who) {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         auto& subs = self->state.subscribers;
         if (!who || std::find(subs.begin(), subs.end(), who) != subs.end())
           return;
@@ -47,7 +47,7 @@ bus_api::behavior_type bus_actor(bus_api::stateful_pointer<bus_state> self, int)
         subs.push_back(std::move(who));
       },
       [self](status_atom) {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         counters out;
         for (const auto& [k, v] : self->state.counts)
           out.values[k] = v;

@@ -107,7 +107,7 @@ struct bus_state {
   static inline const char* name = "bus";
   std::vector<caf::actor> subscribers;
   std::map<std::string, std::int64_t> counts;
-  handler_clock clock;
+  handler_clock clock{name};
 };
 
 /// Spawned by the daemon. `unused` exists because CAF 0.17's spawn of a function-based

@@ -267,6 +267,7 @@ child_api::behavior_type child_actor(child_self self, child_args args) {
   return {
       // A quick mode datagram from the peer actor (marker already removed).
       [self](datagram& d) {
+        handler_clock::scope timing{self};
         if (!self->state.qm) {
           self->state.waiting.push_back(std::move(d.bytes));
           return;
@@ -275,12 +276,14 @@ child_api::behavior_type child_actor(child_self self, child_args args) {
       },
       // Retransmission timer of the round trip under way.
       [self](tick_atom, std::uint64_t gen) {
+        handler_clock::scope timing{self};
         auto& s = self->state;
         if (retransmit_tick(self, s.rtx, gen, s.args.link, timers(s)))
           fail(self, "no answer after " + std::to_string(s.rtx.tries()) + " transmissions");
       },
       // The peer deleted the SA whose outbound SPI (our view) is `spi`; 0: all.
       [self](delete_atom, std::uint32_t spi) {
+        handler_clock::scope timing{self};
         auto& s = self->state;
         bool ours = spi == 0 || (s.qm && s.qm->negotiated().outbound.spi == spi);
         if (!ours)
@@ -293,16 +296,22 @@ child_api::behavior_type child_actor(child_self self, child_args args) {
       // Soft lifetime (initiator): ask the peer for a successor; this one lives on
       // until its hard lifetime.
       [self](expire_atom, std::uint32_t) {
+        handler_clock::scope timing{self};
         self->send(self->state.args.peer, expire_atom_v, self->state.args.message_id);
       },
       // NAT-T: the peer moved (a new NAT mapping): the SAs and policies follow.
       [self](moved_atom, std::string& remote, std::uint16_t rport, std::uint16_t lport, bool natt) {
+        handler_clock::scope timing{self};
         child_moved(self, remote, rport, lport, natt);
       },
       // Phase-1 rekey: a new peer actor carries this child (actors/rekey.hpp).
-      [self](const adoption& a) { child_adopted(self, a); },
+      [self](const adoption& a) {
+        handler_clock::scope timing{self};
+        child_adopted(self, a);
+      },
       // false: the phase2 timer; true: the hard lifetime.
       [self](expire_atom, bool hard) {
+        handler_clock::scope timing{self};
         auto& s = self->state;
         if (!hard) {
           if (!s.qm || !s.qm->established())

@@ -49,6 +49,7 @@ struct child_args {
 /// A child actor's state.
 struct child_state {
   static inline const char* name = "child";
+  handler_clock clock{name}; ///< this child's handling time, and its kind's figures
   child_args args;
   std::optional<ike::quick_mode> qm;
   const config::sainfo_block* sainfo = nullptr;

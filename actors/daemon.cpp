@@ -326,15 +326,15 @@ caf::behavior daemon(daemon_actor* self, daemon_options opts,
     spawn_child(self, "admin");
   return {
       [self](reload_atom) {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         return reload(self);
       },
       [self](status_atom) {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         return status(self);
       },
       [self](children_atom) {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         child_list out;
         out.names.push_back("daemon");
         out.handles.push_back(caf::actor_cast<caf::actor>(self));
@@ -346,35 +346,35 @@ caf::behavior daemon(daemon_actor* self, daemon_options opts,
         return out;
       },
       [self](stats_atom s) {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         return delegate_to(self, "stats", "stats actor is down", s);
       },
       [self](show_sa_atom a, const std::string& kind) {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         return delegate_to(self, "listener", "listener is down", a, kind);
       },
       [self](logout_atom a, const std::string& user) {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         return delegate_to(self, "listener", "listener is down", a, user);
       },
       [self](show_pool_atom a) {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         return delegate_to(self, "pool", "no address pool (no mode_cfg block, or it failed)", a);
       },
       [self](show_ddns_atom a) {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         return delegate_to(self, "ddns", "no DNS registration (no ddns block, or it failed)", a);
       },
       [self](plugins_atom a) {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         return delegate_to(self, "plugins", "no plugins (no plugins block)", a);
       },
       [self](connect_atom a, const std::string& address) {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         return delegate_to(self, "listener", "listener is down", a, address);
       },
       [self](crash_atom, const std::string& name) {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         if (!self->state.opts.test_hooks)
           return false;
         if (name == "peer" || name.starts_with("peer:")) { // one peer actor, through the listener

@@ -30,8 +30,8 @@
 #include <caf/all.hpp>
 
 #include "actors/interfaces.hpp"
-#include "actors/services.hpp"
 #include "actors/listener.hpp"
+#include "actors/services.hpp"
 #include "actors/setup.hpp"
 #include "config/config.hpp"
 
@@ -75,7 +75,7 @@ struct daemon_state {
   services svc; ///< the typed handles of kernel, policy and script, for the listener
   bool stopping = false;
   std::function<void()> on_listener_down; ///< while stopping
-  handler_clock clock;
+  handler_clock clock{name};
 };
 
 /// The listener options a configuration asks for.

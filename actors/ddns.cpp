@@ -263,7 +263,7 @@ ddns_impl::behavior_type ddns_behavior(ddns_self self, ddns_options opts) {
     caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
   });
   self->set_down_handler([self](caf::down_msg& dm) {
-    handler_clock::scope timing{self->state.clock};
+    handler_clock::scope timing{self};
     on_owner_down(self, dm);
   });
   COATI_LOG(info, "ddns", "registering ", st.opts.name, ".", st.opts.zone,
@@ -274,20 +274,20 @@ ddns_impl::behavior_type ddns_behavior(ddns_self self, ddns_options opts) {
                 : std::string{", unsigned"});
   return {
       [self](const ddns_register& r) {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         on_register(self, r);
       },
       [self](show_ddns_atom) -> ddns_rows {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         return rows(self->state);
       },
       [self](status_atom) -> counters {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         return status(self);
       },
       [](crash_atom) { throw std::runtime_error("ddns: test crash requested"); },
       [self](tick_atom, std::uint64_t n) {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         auto& s = self->state;
         if (n != s.timer || !s.waiting)
           return;

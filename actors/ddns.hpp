@@ -170,7 +170,7 @@ struct ddns_state {
   std::uint64_t timer = 0;                               ///< current timer number
   std::chrono::seconds backoff{0};                       ///< current wait
   std::map<std::string, std::int64_t> counts;
-  handler_clock clock;
+  handler_clock clock{name};
 };
 
 /// The ddns actor's behavior: spawns its detached, linked worker.

@@ -34,6 +34,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/kind_metrics.hpp"
 #include "kernel/xfrm.hpp"
 #include "kernel/xfrm_events.hpp"
 
@@ -227,24 +228,38 @@ std::size_t mailbox_depth(Actor* self) {
   return static_cast<std::size_t>(self->mailbox().queue().total_task_size());
 }
 
-/// Wall-clock time spent in handlers, counted by each actor for `status`.
+/// Wall-clock time spent in handlers, counted by each actor for `status`, and by its kind
+/// for `coatictl stats` / `top` (actors/kind_metrics.hpp). A state holds one, made with
+/// the state's name (`handler_clock clock{name};`): the kind's live count follows it.
 class handler_clock {
 public:
-  /// Counts one handled message and its handling time when it goes out of scope.
+  explicit handler_clock(const char* kind) : kind_(&kind_metrics::of(kind)) { kind_->born(); }
+  ~handler_clock() { kind_->died(); }
+  handler_clock(const handler_clock&) = delete;
+  handler_clock& operator=(const handler_clock&) = delete;
+
+  /// Counts one handled message, its handling time and the mailbox depth it found, when
+  /// it goes out of scope: `handler_clock::scope timing{self};` first in a handler.
   class scope {
   public:
-    explicit scope(handler_clock& c) : clock_(c), start_(std::chrono::steady_clock::now()) {}
+    template <class Self>
+    explicit scope(Self self)
+        : clock_(self->state.clock), depth_(mailbox_depth(self)),
+          start_(std::chrono::steady_clock::now()) {}
     scope(const scope&) = delete;
     scope& operator=(const scope&) = delete;
     ~scope() {
+      auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                    std::chrono::steady_clock::now() - start_)
+                    .count();
       clock_.handled_ += 1;
-      clock_.nanos_ += std::chrono::duration_cast<std::chrono::nanoseconds>(
-                           std::chrono::steady_clock::now() - start_)
-                           .count();
+      clock_.nanos_ += ns;
+      clock_.kind_->handled(static_cast<std::uint64_t>(ns), depth_);
     }
 
   private:
     handler_clock& clock_;
+    std::size_t depth_;
     std::chrono::steady_clock::time_point start_;
   };
 
@@ -256,6 +271,7 @@ public:
   }
 
 private:
+  kind_metrics* kind_;
   std::int64_t handled_ = 0;
   std::int64_t nanos_ = 0;
 };

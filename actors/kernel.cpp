@@ -212,16 +212,16 @@ kernel_api::behavior_type kernel_actor(kernel_api::stateful_pointer<kernel_state
     COATI_LOG(error, "kernel", "cannot listen to XFRM events (no ACQUIRE/EXPIRE): ", ev.err().text);
   return {
       [self](subscribe_atom, const caf::actor& to) {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         if (self->state.events)
           self->state.events->subscribe(to);
       },
       [self](const kernel_request& rq) {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         return serve(self->state, rq);
       },
       [self](status_atom) {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         counters out;
         for (const auto& [k, v] : self->state.counts)
           out.values["kernel." + k] = v;
@@ -275,7 +275,7 @@ policy_api::behavior_type policy_actor(policy_api::stateful_pointer<policy_state
   self->set_down_handler([self](caf::down_msg& dm) { remove_owned(self, dm.source); });
   return {
       [self](const policy_set& ps) -> caf::result<kernel_reply> {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         if (!ps.specs)
           return kernel_reply{false, 0, "no policies", false};
         auto rp = self->make_response_promise<kernel_reply>();
@@ -315,18 +315,18 @@ policy_api::behavior_type policy_actor(policy_api::stateful_pointer<policy_state
       },
       [self](const kernel_reply& r) {
         // The kernel's answer to a removal.
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         if (!r.ok) {
           self->state.counts["remove_failed"] += 1;
           COATI_LOG(warning, "policy", "policy removal: ", r.error);
         }
       },
       [self](policy_remove_atom, const caf::actor_addr& owner) {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         remove_owned(self, owner);
       },
       [self](status_atom) {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         counters out;
         for (const auto& [k, v] : self->state.counts)
           out.values["policy." + k] = v;
@@ -347,7 +347,7 @@ script_api::behavior_type script_actor(script_api::stateful_pointer<script_state
   self->set_exception_handler(exit_reason_of);
   return {
       [self, timeout](script_atom, const std::string& path, const std::vector<std::string>& env) {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         self->state.counts["started"] += 1;
         script_api me = self;
         // (An argument, not only captures: CAF 0.17 dereferences an empty argument tuple.)
@@ -374,11 +374,11 @@ script_api::behavior_type script_actor(script_api::stateful_pointer<script_state
         self->spawn<caf::detached>(work, path);
       },
       [self](script_atom, const std::string&, bool ok) {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         self->state.counts[ok ? "succeeded" : "failed"] += 1;
       },
       [self](status_atom) {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         counters out;
         for (const auto& [k, v] : self->state.counts)
           out.values["script." + k] = v;

@@ -56,7 +56,7 @@ struct kernel_state {
   /// Installed policies.
   std::map<policy_key, kernel::policy_spec> policies;
   std::map<std::string, std::int64_t> counts;
-  handler_clock clock;
+  handler_clock clock{name};
   std::unique_ptr<event_reader> events; ///< thread reading ACQUIRE/EXPIRE
   bool remove_at_exit = true;
   kernel_state();
@@ -84,7 +84,7 @@ struct policy_state {
   /// the same selector as its predecessor, and the policy stays until the last one goes.
   std::map<policy_key, std::pair<kernel::policy_spec, int>> held;
   std::map<std::string, std::int64_t> counts;
-  handler_clock clock;
+  handler_clock clock{name};
 };
 
 policy_api::behavior_type policy_actor(policy_api::stateful_pointer<policy_state> self,
@@ -95,7 +95,7 @@ policy_api::behavior_type policy_actor(policy_api::stateful_pointer<policy_state
 struct script_state {
   static inline const char* name = "script";
   std::map<std::string, std::int64_t> counts;
-  handler_clock clock;
+  handler_clock clock{name};
 };
 
 /// Each script gets `timeout` before its process group is killed.

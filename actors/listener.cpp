@@ -184,7 +184,7 @@ listener_api::behavior_type listener(listener_api::stateful_pointer<listener_sta
   });
   return {
       [self](datagram& d) {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         auto& c = self->state.counts;
         c["received"] += 1;
         auto verdict = classify(d);
@@ -203,7 +203,7 @@ listener_api::behavior_type listener(listener_api::stateful_pointer<listener_sta
         dispatch(self, d);
       },
       [self](const outgoing& o) {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         auto& c = self->state.counts;
         if (!self->state.io) {
           c["send_no_socket"] += 1;
@@ -218,19 +218,19 @@ listener_api::behavior_type listener(listener_api::stateful_pointer<listener_sta
         }
       },
       [self](snapshot& snap) {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         self->state.snap = std::move(snap);
       },
       [self](services& svc) {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         self->state.svc = std::move(svc);
       },
       [self](event_atom, const std::string& what) {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         self->state.ike_counts[what] += 1;
       },
       [self](sa_rows_atom, std::vector<std::string>& isakmp, std::vector<std::string>& esp) {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         auto sender = self->current_sender();
         if (!sender)
           return;
@@ -241,7 +241,7 @@ listener_api::behavior_type listener(listener_api::stateful_pointer<listener_sta
         i->second.esp_rows = std::move(esp);
       },
       [self](established_atom) {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         auto i = self->state.peers.find(caf::actor_cast<caf::actor_addr>(self->current_sender()));
         if (i == self->state.peers.end())
           return;
@@ -252,13 +252,13 @@ listener_api::behavior_type listener(listener_api::stateful_pointer<listener_sta
           handover_check(self, i->second.remote, {});
       },
       [self](user_atom, const std::string& user) {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         auto i = self->state.peers.find(caf::actor_cast<caf::actor_addr>(self->current_sender()));
         if (i != self->state.peers.end())
           i->second.user = user;
       },
       [self](logout_atom, const std::string& user) -> std::string {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         if (user.empty())
           return "error: logout-user needs a user name";
         int n = 0;
@@ -275,7 +275,7 @@ listener_api::behavior_type listener(listener_api::stateful_pointer<listener_sta
         return "ok: " + std::to_string(n) + " ISAKMP-SA(s) of " + user + " ended";
       },
       [self](initial_contact_atom, const std::string& remote) {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         auto sender = caf::actor_cast<caf::actor_addr>(self->current_sender());
         auto [from, to] = self->state.by_remote.equal_range(remote);
         for (auto i = from; i != to; ++i) {
@@ -290,7 +290,7 @@ listener_api::behavior_type listener(listener_api::stateful_pointer<listener_sta
         }
       },
       [self](const kernel_event& ke) {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         auto& st = self->state;
         publish_kernel_event(st.svc.bus, ke);
         const auto* acq = ke.ev ? std::get_if<kernel::acquire_event>(ke.ev.get()) : nullptr;
@@ -300,11 +300,11 @@ listener_api::behavior_type listener(listener_api::stateful_pointer<listener_sta
         route_acquire(self, *acq, ke);
       },
       [self](connect_atom, const std::string& address) {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         return connect(self, address);
       },
       [self](show_sa_atom, const std::string& kind) {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         std::string out;
         for (const auto& [addr, e] : self->state.peers) {
           if (kind != "esp" && kind != "ipsec")
@@ -317,7 +317,7 @@ listener_api::behavior_type listener(listener_api::stateful_pointer<listener_sta
         return out;
       },
       [self](status_atom) {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         counters out;
         for (const auto& [k, v] : self->state.counts)
           out.values["listener." + k] = v;
@@ -330,15 +330,15 @@ listener_api::behavior_type listener(listener_api::stateful_pointer<listener_sta
         return out;
       },
       [self](tick_atom, const std::string& remote, std::uint64_t gen) {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         keeper_tick(self, remote, gen);
       },
       [self](rekey_atom, const std::string& address) {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         start_rekey(self, address);
       },
       [self](handover& h) {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         route_handover(self, std::move(h));
       },
       [self](tick_atom) { // the peers did not all end in time
@@ -347,7 +347,7 @@ listener_api::behavior_type listener(listener_api::stateful_pointer<listener_sta
       },
       [self](crash_atom, const std::string& which) {
         // Test hook: crash one peer actor ("peer": the first; "peer:ICOOKIE": that one).
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         auto want = which.size() > 5 ? which.substr(5) : std::string{};
         for (const auto& [c, peer] : self->state.by_cookie)
           if (want.empty() || crypto::to_hex(c) == want) {

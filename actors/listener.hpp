@@ -74,7 +74,7 @@ struct listener_state {
   std::uint64_t peer_seq = 0;
   bool stopping = false; ///< an exit came: peers are ending, then the listener
   caf::error stop_reason;
-  handler_clock clock;
+  handler_clock clock{name};
   admission admit; ///< half-open peers and the MM1/AM1 token bucket
   /// The half-open responders by age (start order): the oldest gives way when full.
   std::map<std::uint64_t, caf::actor_addr> half_open_age;

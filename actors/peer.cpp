@@ -182,9 +182,13 @@ peer_api::behavior_type peer_actor(peer_self self, peer_args args) {
   report_rows(self);
   return {
       // A datagram with our cookies, from the listener.
-      [self](datagram& d) { receive(self, d); },
+      [self](datagram& d) {
+        handler_clock::scope timing{self};
+        receive(self, d);
+      },
       // Retransmission timer of the phase-1 round trip under way.
       [self](tick_atom, std::uint64_t gen) {
+        handler_clock::scope timing{self};
         auto& s = self->state;
         if (!retransmit_tick(self, s.rtx, gen, s.link, timers(s)))
           return;
@@ -196,6 +200,7 @@ peer_api::behavior_type peer_actor(peer_self self, peer_args args) {
       },
       // Dead peer detection: probe when idle, retry, or declare the peer dead.
       [self](dpd_atom, std::uint64_t gen) {
+        handler_clock::scope timing{self};
         auto& s = self->state;
         if (gen != s.dpd_gen || !perform(self, s.session->dpd_timer(ike::dpd_clock::now())))
           return;
@@ -203,6 +208,7 @@ peer_api::behavior_type peer_actor(peer_self self, peer_args args) {
       },
       // false: the phase1 timer; true: the ISAKMP SA's lifetime.
       [self](expire_atom, bool established_lifetime) {
+        handler_clock::scope timing{self};
         auto& s = self->state;
         if (!established_lifetime) {
           if (!s.p1)
@@ -215,15 +221,28 @@ peer_api::behavior_type peer_actor(peer_self self, peer_args args) {
         self->quit();
       },
       // Phase-1 rekey: the soft point; our successor is up; our predecessor's children.
-      [self](rekey_atom) { rekey_soft(self); },
-      [self](rekey_atom, const caf::actor& successor) { rekey_succeeded(self, successor); },
-      [self](const handover& h) { adopt_children(self, h); },
+      [self](rekey_atom) {
+        handler_clock::scope timing{self};
+        rekey_soft(self);
+      },
+      [self](rekey_atom, const caf::actor& successor) {
+        handler_clock::scope timing{self};
+        rekey_succeeded(self, successor);
+      },
+      [self](const handover& h) {
+        handler_clock::scope timing{self};
+        adopt_children(self, h);
+      },
       // NAT-T keepalive: we are behind a NAT.
-      [self](keepalive_atom, std::uint64_t gen) { natt_keepalive(self, gen); },
+      [self](keepalive_atom, std::uint64_t gen) {
+        handler_clock::scope timing{self};
+        natt_keepalive(self, gen);
+      },
       // Test hook: crash this peer.
       [](crash_atom) { throw std::runtime_error("peer: test crash requested"); },
       // ACQUIRE for our remote: quick mode for that traffic (now, or once phase 1 is up).
       [self](const kernel_event& ke) {
+        handler_clock::scope timing{self};
         auto& s = self->state;
         const auto* acq = ke.ev ? std::get_if<kernel::acquire_event>(ke.ev.get()) : nullptr;
         if (acq == nullptr)
@@ -240,6 +259,7 @@ peer_api::behavior_type peer_actor(peer_self self, peer_args args) {
       },
       // A child's show-sa rows changed.
       [self](sa_rows_atom, std::vector<std::string>&, std::vector<std::string>& esp) {
+        handler_clock::scope timing{self};
         auto sender = self->current_sender();
         if (!sender)
           return;
@@ -248,6 +268,7 @@ peer_api::behavior_type peer_actor(peer_self self, peer_args args) {
       },
       // A child's SAs are about to expire: as initiator, negotiate their successor.
       [self](expire_atom, std::uint32_t mid) {
+        handler_clock::scope timing{self};
         auto& s = self->state;
         auto i = s.child_sainfo.find(mid);
         if (i == s.child_sainfo.end() || !s.args.initiator || !s.p1)

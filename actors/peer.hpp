@@ -63,6 +63,7 @@ struct peer_args {
 /// A peer actor's state.
 struct peer_state {
   static inline const char* name = "peer";
+  handler_clock clock{name}; ///< this peer's handling time, and its kind's figures
   peer_args args;
   peer_link link;
   std::optional<ike::session> session;

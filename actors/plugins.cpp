@@ -155,14 +155,14 @@ plugins_api::behavior_type plugins_actor(plugins_self self, plugins_options opts
   }
   return {
       [self](plugins_atom) {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         plugin_rows out;
         for (const auto& s : self->state.slots)
           out.rows.push_back(row_of(s));
         return out;
       },
       [self](status_atom) {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         counters out;
         auto& v = out.values;
         for (const char* k : {"loaded", "running", "refused", "dropped", "restarts"})

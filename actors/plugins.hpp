@@ -67,7 +67,7 @@ struct plugins_state {
   std::vector<plugin_slot> slots;
   unsigned max_restarts = 3;
   bus_api bus;
-  handler_clock clock;
+  handler_clock clock{name};
   plugins_state() = default;
   plugins_state(const plugins_state&) = delete;
   plugins_state& operator=(const plugins_state&) = delete;

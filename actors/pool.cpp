@@ -149,26 +149,26 @@ pool_actor::behavior_type pool_behavior(pool_self self, lease_options opts) {
   self->set_exception_handler(exit_reason_of);
   self->state.table.emplace(opts);
   self->set_down_handler([self](caf::down_msg& dm) {
-    handler_clock::scope timing{self->state.clock};
+    handler_clock::scope timing{self};
     on_owner_down(self, dm);
   });
   COATI_LOG(info, "pool", ipv4_text(opts.network), " + ", opts.size, " addresses, netmask ",
             ipv4_text(opts.netmask));
   return {
       [self](const lease_request& req) -> lease_reply {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         return on_request(self, req);
       },
       [self](const lease_release& rel) {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         on_release(self, rel);
       },
       [self](show_pool_atom) -> lease_rows {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         return show(self);
       },
       [self](status_atom) -> counters {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         return status(self);
       },
       [](crash_atom) { throw std::runtime_error("pool: test crash requested"); },

@@ -145,7 +145,7 @@ struct pool_state {
   std::optional<lease_table> table;                           ///< set by pool_behavior
   std::map<lease_table::owner_id, caf::actor_addr> monitored; ///< owners holding leases
   std::map<std::string, std::int64_t> counts;
-  handler_clock clock;
+  handler_clock clock{name};
 };
 
 /// The pool actor's behavior; throws std::invalid_argument (the actor fails) on a bad pool.

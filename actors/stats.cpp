@@ -36,11 +36,12 @@ caf::behavior stats(caf::stateful_actor<stats_state>* self, caf::actor daemon,
   };
   return {
       [self, daemon, wait, own](stats_atom) -> caf::result<counters> {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         self->state.fanouts += 1;
         auto job = std::make_shared<merge_job>();
         job->promise = self->make_response_promise<counters>();
         job->add(own());
+        kind_metrics::add_all(job->merged); // actors.KIND.*: every kind's figures
         job->pending = 1;
         self->request(daemon, wait, children_atom_v)
             .then(
@@ -72,7 +73,7 @@ caf::behavior stats(caf::stateful_actor<stats_state>* self, caf::actor daemon,
         return job->promise;
       },
       [self, own](status_atom) {
-        handler_clock::scope timing{self->state.clock};
+        handler_clock::scope timing{self};
         return own();
       },
       [](crash_atom) -> counters { throw std::runtime_error("stats: test crash requested"); },

@@ -1,6 +1,7 @@
 #pragma once
 // The stats actor: answers `stats` with every live actor's `status` counters merged
-// into one flat map (keys are prefixed by the actor's name already).
+// into one flat map (keys are prefixed by the actor's name already), and each actor
+// kind's figures (actors.KIND.*, actors/kind_metrics.hpp).
 
 #include <caf/all.hpp>
 
@@ -11,7 +12,7 @@ namespace coati::actors {
 /// The stats actor's state.
 struct stats_state {
   static inline const char* name = "stats";
-  handler_clock clock;
+  handler_clock clock{name};
   std::int64_t fanouts = 0;  ///< stats requests answered
   std::int64_t timeouts = 0; ///< children that did not answer in time
 };

@@ -152,6 +152,24 @@ grep -Eq "^plugins +restarts +1$" <<<"$st" || fail "stats: plugins.restarts is n
 grep -Eq "^plugins +dropped +1$" <<<"$st" || fail "stats: plugins.dropped is not 1"
 grep -Eq "^plugins +refused +1$" <<<"$st" || fail "stats: plugins.refused is not 1"
 grep -Eq "^bus +event.sa_up +2$" <<<"$st" || fail "stats: the bus did not count two sa_up"
+# Figures per actor kind (issue 9): the table under the counters, --json, and top.
+kind_of() { # kind_of KIND COLUMN: a column of KIND's row in the table (2 count, 3 spawned, 4 messages)
+  awk -v k="$1" -v c="$2" 'f && $1 == k { print $c } /^KIND +COUNT/ { f = 1 }' <<<"$st"
+}
+[ "$(kind_of peer 2)" = 1 ] || fail "stats: actor kind peer does not count one live peer"
+[ "$(kind_of child 3)" -ge 2 ] || fail "stats: actor kind child did not count the two pairs' children"
+for k in peer child listener kernel; do
+  [ "$(kind_of "$k" 4)" -gt 0 ] || fail "stats: actor kind $k handled no message"
+done
+ctl stats --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["actors.peer.messages"] > 0 and d["actors.listener.handling_p99_ns"] >= d["actors.listener.handling_p50_ns"] > 0' \
+  || fail "stats --json: no actor kind figures"
+top=$(ctl top -i 0.3 -n 2)
+[ "$(grep -c '^KIND ' <<<"$top")" = 2 ] || fail "top: not two refreshes"
+grep -Eq "^listener +[0-9]+ +[0-9.]+ +[0-9.]+%" <<<"$top" || fail "top: no listener row"
+ctl top -i 0.3 -n 1 --json | python3 -c 'import json,sys; d=json.loads(sys.stdin.readline()); assert {"peer","child","listener"} <= {k["kind"] for k in d["kinds"]}' \
+  || fail "top --json: no kinds"
+echo "$top" | tail -n 16
+echo "ok: per-kind figures in stats, stats --json and top"
 # coatid serves on: its ISAKMP-SA and the new pair, charon's IKE SA still up.
 sa=$(ctl show-sa)
 echo "$sa"

@@ -1,6 +1,7 @@
 // coatictl: talks to coatid's admin socket (protocol in actors/admin.hpp).
 //   coatictl [-s SOCKET] status [--json]
 //   coatictl [-s SOCKET] stats [--json]
+//   coatictl [-s SOCKET] top [-i SECONDS] [-n COUNT] [--json]
 //   coatictl [-s SOCKET] reload-config | rc
 //   coatictl [-s SOCKET] show-sa | ss [isakmp|esp|ipsec]
 //   coatictl [-s SOCKET] vpn-connect | vc ADDRESS
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "actors/admin.hpp"
+#include "tools/coatictl/kinds.hpp"
 
 namespace {
 
@@ -34,7 +36,11 @@ int usage() {
   std::cerr << "usage: coatictl [-s SOCKET] COMMAND [--json]\n"
                "commands:\n"
                "  status [--json]       the daemon's state (configuration generation, reloads)\n"
-               "  stats [--json]        every actor's counters\n"
+               "  stats [--json]        every actor's counters, then each actor kind's figures\n"
+               "                        (count, messages, mailbox depth, handling time)\n"
+               "  top [-i SECONDS] [-n COUNT] [--json]\n"
+               "                        the busiest actor kinds, refreshed every SECONDS (1)\n"
+               "                        COUNT times (0: until interrupted)\n"
                "  reload-config | rc    re-read the configuration file (like SIGHUP)\n"
                "  show-sa | ss [isakmp|esp|ipsec]\n"
                "                        the ISAKMP-SAs and IPsec-SAs coatid holds\n"
@@ -128,11 +134,25 @@ int main(int argc, char** argv) {
   std::string sock = default_socket;
   std::vector<std::string> args;
   bool json = false;
+  double interval = 1.0;
+  unsigned iterations = 0;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "-s" && i + 1 < argc)
       sock = argv[++i];
-    else if (a == "--json")
+    else if ((a == "-i" || a == "-n") && i + 1 < argc) {
+      char* end = nullptr;
+      auto v = std::strtod(argv[++i], &end);
+      if (end == argv[i] || *end != '\0' || v < 0 || (a == "-i" && v < 0.1)) {
+        std::cerr << "coatictl: " << a << " needs a number"
+                  << (a == "-i" ? " of seconds >= 0.1" : "") << ", not '" << argv[i] << "'\n";
+        return 2;
+      }
+      if (a == "-i")
+        interval = v;
+      else
+        iterations = static_cast<unsigned>(v);
+    } else if (a == "--json")
       json = true;
     else if (a == "-d" || a == "-l" || a == "-ll")
       continue; // racoonctl's debug / long-listing flags: nothing to change here yet
@@ -167,7 +187,7 @@ int main(int argc, char** argv) {
     request += " " + args[1];
   if (verb != "status" && verb != "stats" && verb != "reload-config" && verb != "debug-crash" &&
       verb != "show-sa" && verb != "vpn-connect" && verb != "logout-user" && verb != "show-pool" &&
-      verb != "show-users" && verb != "plugins") {
+      verb != "show-users" && verb != "plugins" && verb != "top") {
     for (const auto& [name, short_name] : racoonctl_verbs)
       if (verb == name || verb == short_name) {
         std::cerr << "coatictl: '" << name << "' is not implemented yet\n";
@@ -175,6 +195,19 @@ int main(int argc, char** argv) {
       }
     std::cerr << "coatictl: unknown command '" << verb << "'\n";
     return usage();
+  }
+  if (verb == "top") {
+    auto fetch = [&sock] {
+      auto answer = ask(sock, "stats");
+      auto nl = answer.find('\n');
+      if (answer.substr(0, nl) != "ok") {
+        std::cerr << "coatictl: stats failed:\n"
+                  << (nl == std::string::npos ? "" : answer.substr(nl + 1));
+        std::exit(1);
+      }
+      return pairs(nl == std::string::npos ? std::string{} : answer.substr(nl + 1));
+    };
+    return coati::ctl::top(fetch, interval, iterations, json);
   }
   auto answer = ask(sock, request);
   auto nl = answer.find('\n');
@@ -186,10 +219,19 @@ int main(int argc, char** argv) {
   }
   if (verb == "status" || verb == "stats") {
     auto kv = pairs(body);
-    if (json)
+    if (json) {
       print_json(kv);
-    else
+    } else if (verb == "stats") {
+      coati::ctl::key_values counters;
+      for (const auto& p : kv)
+        if (!p.first.starts_with("actors."))
+          counters.push_back(p);
+      print_table(counters);
+      std::printf("\n");
+      coati::ctl::print_kinds(coati::ctl::kinds_of(kv));
+    } else {
       print_table(kv);
+    }
   } else {
     std::cout << body;
   }
