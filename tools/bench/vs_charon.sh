@@ -17,6 +17,11 @@
 #   drv cpu    coati-load's own CPU per negotiation (it shares the machine with the hub)
 #   drops      datagrams the hub's kernel dropped for a full socket receive buffer (each
 #              one costs a negotiation a retransmission interval)
+#   held       established ISAKMP SAs the hub holds at the end (coatid: listener.peers
+#              minus listener.half_open; charon: swanctl --stats): kB/SA's divisor is
+#              coati-load's count of phase 1s up, this says the hub kept them all.
+#              At N = 1,000 kB/SA still carries one-off growth (thread arenas, tables):
+#              compare memory per SA at the larger Ns
 # then coatid/charon for each figure.
 # charon (5.9.x) is tuned for load as its documentation says: a large IKE_SA hash table
 # with segments (ikesa_table_size, ikesa_table_segments), worker threads, the DoS
@@ -219,10 +224,15 @@ run_one() {
   drops0=$(udp_drops)
   ip netns exec "$drv" "$LOAD" 192.0.2.1 --from "$from" "${args[@]}" -n "$n" --window "$window" \
     --interval 10000 --counter 5 --timeout $((n / 10 + 300)) > "$work/load-$name.out" 2>&1 || rc=$?
-  local rss1 cpu1 drops
+  local rss1 cpu1 drops held
   rss1=$(rss "$pid")
   cpu1=$(ticks "$pid")
   drops=$(($(udp_drops) - drops0))
+  if [ "$daemon" = coatid ]; then
+    held=$(($(stat_value listener.peers) - $(stat_value listener.half_open)))
+  else
+    held=$(swan --stats | sed -n 's/^IKE_SAs: \([0-9]*\) total, \([0-9]*\) half-open.*/\1 \2/p' | awk '{ print $1 - $2 }')
+  fi
   if [ "$daemon" = coatid ]; then stop_coatid; else stop_charon; fi
   local out=$work/load-$name.out
   grep -E '^(coati-load|  phase 1|  failure|RESULT)' "$out" | sed "s/^/[$name] /"
@@ -236,11 +246,11 @@ run_one() {
   dcpu=$(sed -n 's/^RESULT.* cpu_s=\([0-9.]*\).*/\1/p' "$out")
   awk -v o="$offer" -v n="$n" -v d="$daemon" -v done="${ok:-0}" -v up="${up:-0}" \
     -v rate="${rate:-0}" -v p50="${p50:-0}" -v p99="${p99:-0}" -v t="$((cpu1 - cpu0))" -v hz="$hz" \
-    -v r0="$rss0" -v r1="$rss1" -v dcpu="${dcpu:-0}" -v drops="$drops" 'BEGIN {
+    -v r0="$rss0" -v r1="$rss1" -v dcpu="${dcpu:-0}" -v drops="$drops" -v held="${held:-0}" 'BEGIN {
       cpu = done > 0 ? t * 1000 / hz / done : 0
       kb = up > 0 ? (r1 - r0) / up : 0
       dc = done > 0 ? dcpu * 1000 / done : 0
-      printf "%-10s %6d %-7s %6d %9.1f %9.1f %9.1f %9.3f %8.1f %9.3f %7d\n", o, n, d, done, rate, p50, p99, cpu, kb, dc, drops
+      printf "%-10s %6d %-7s %6d %9.1f %9.1f %9.1f %9.3f %8.1f %9.3f %7d %6d\n", o, n, d, done, rate, p50, p99, cpu, kb, dc, drops, held
     }' >> "$work/rows"
 }
 
@@ -256,8 +266,8 @@ echo
 echo "coatid vs charon ($(nproc) CPUs, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)," \
   "hub and driver on the same machine; $("$CHARON" --version 2>&1 | head -1);" \
   "window $window, driver key RSA-${BENCH_DRIVER_BITS:-2048})"
-hdr='%-10s %6s %-7s %6s %9s %9s %9s %9s %8s %9s %7s\n'
-printf "$hdr" offer N hub done "neg/s" "p50 ms" "p99 ms" "cpu/neg" "kB/SA" "drv cpu" drops
+hdr='%-10s %6s %-7s %6s %9s %9s %9s %9s %8s %9s %7s %6s\n'
+printf "$hdr" offer N hub done "neg/s" "p50 ms" "p99 ms" "cpu/neg" "kB/SA" "drv cpu" drops held
 cat "$work/rows"
 # Ratios: coatid over charon, for each offer and N both ran.
 echo
