@@ -218,7 +218,7 @@ run_one() {
     args+=(--cert "$pki/load.crt" --key "$pki/load.pem" --ca "$pki/ca.crt")
   else
     use_root "$psk_root"
-    args+=(--psk "$psk")
+    args+=(--psk "$psk" --unique-ids)
   fi
   [[ $offer == *+qm ]] && args+=(--quick)
   ip -n "$hub" xfrm state flush

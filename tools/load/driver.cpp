@@ -280,7 +280,13 @@ private:
       on_login_step(n, n.rw->start());
       return;
     }
-    n.mm.emplace(ike::main_mode::initiator(ep.me, ep.policy, n.icookie));
+    if (o_.unique_ids && !ep.me.cert) { // one peer identity per negotiation
+      auto me = ep.me;
+      me.id = ike::id_payload::fqdn("n" + std::to_string(n.index) + ".load.test");
+      n.mm.emplace(ike::main_mode::initiator(std::move(me), ep.policy, n.icookie));
+    } else {
+      n.mm.emplace(ike::main_mode::initiator(ep.me, ep.policy, n.icookie));
+    }
     n.st = stage::main;
     auto step = n.mm->start();
     first_message(n, step.status == ike::phase1_status::failed, step.send, "MM1: " + step.problem);

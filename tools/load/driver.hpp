@@ -28,6 +28,7 @@ struct load_options {
   std::string psk;                       ///< the pre-shared key (coatid finds it by our address)
   std::vector<ike::phase1_offer> offers; ///< phase-1 transforms offered, in order
   bool quick = false;                    ///< a quick mode after each phase 1
+  bool unique_ids = false; ///< PSK: negotiation i says ID_FQDN n<i>.load.test (else its address)
   std::string quick_remote = "192.168.0.0/16"; ///< IDcr of each quick mode (IDci: 10.x.y.z/32)
   std::chrono::milliseconds interval{10000};   ///< retransmission interval (racoon's timer)
   unsigned counter = 5;                        ///< transmissions before giving up

@@ -33,6 +33,8 @@ int usage() {
                "  --p1 LIST          phase-1 offers, comma separated (aes128-sha1-modp1024,\n"
                "                     3des-sha1-modp1024); pre-shared key authentication\n"
                "  --quick            a quick mode after each phase 1 (IDci 10.x.y.z/32)\n"
+               "  --unique-ids       PSK: negotiation i says ID_FQDN n<i>.load.test instead of\n"
+               "                     its address (a hub sees N peers, not 4)\n"
                "  --cert FILE        our certificate: the offers become rsasig, we sign MM5 (our\n"
                "                     ID: its subject) and check each MM6 against --ca\n"
                "  --key FILE         the certificate's RSA key (PEM)\n"
@@ -148,6 +150,8 @@ int main(int argc, char** argv) {
         offers = value();
       else if (k == "--quick")
         o.quick = true;
+      else if (k == "--unique-ids")
+        o.unique_ids = true;
       else if (k == "--quick-remote")
         o.quick_remote = value();
       else if (k == "--interval")
