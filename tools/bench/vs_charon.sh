@@ -22,13 +22,12 @@
 #              coati-load's count of phase 1s up, this says the hub kept them all.
 #              At N = 1,000 kB/SA still carries one-off growth (thread arenas, tables):
 #              compare memory per SA at the larger Ns.
-#              charon holds fewer than N: coati-load's negotiations share 4 addresses and
-#              their identities (the address with PSK, the certificate's DN with rsasig),
-#              and charon retires an older IKEv1 ISAKMP SA of the same peer some seconds
-#              after a newer one comes up (its IKEv1 reauthentication handling; seen from
-#              N ~ 1,000 with rsasig, ~2,000 with PSK). Its kB/SA then divides by more SAs
-#              than it holds (favouring charon): memory per SA at large N is comparable
-#              only once coati-load gives each negotiation an identity of its own
+#              With rsasig charon holds fewer than N: every negotiation carries the
+#              driver certificate's DN from one of 4 addresses, and charon retires an
+#              older IKEv1 ISAKMP SA of the same peer some seconds after a newer one comes
+#              up (at a CPU cost). Its kB/SA then divides by more SAs than it holds:
+#              rsasig memory per SA is comparable once coati-load has a certificate per
+#              identity. The PSK offers give each negotiation its own ID (--unique-ids).
 #   BENCH_SETTLE  seconds between the run's end and the readings (default 1)
 # then coatid/charon for each figure.
 # charon (5.9.x) is tuned for load as its documentation says: a large IKE_SA hash table
