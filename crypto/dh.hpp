@@ -37,8 +37,9 @@ std::size_t public_value_size(dh_group g);
 /// Length of g^xy: the modulus length for MODP (left-padded), the field length for ECP
 /// (the x coordinate, RFC 5903 section 9).
 std::size_t shared_secret_size(dh_group g);
-/// Bits of the private exponent coati uses for a MODP group (fixed and short, sized from
-/// RFC 3526 section 8's strength estimates); the field order size for ECP.
+/// Bits of the private exponent coati uses for a MODP group (fixed and short): 256 for the
+/// groups up to 1536 bits, RFC 7919 appendix A's figures (2 x the strength, as NIST SP
+/// 800-56A and OpenSSL's named groups use) for groups 14-18; the field order size for ECP.
 unsigned short_exponent_bits(dh_group g);
 
 /// How long a MODP private exponent is.
@@ -47,8 +48,8 @@ enum class dh_exponent : std::uint8_t {
   full_length, ///< one bit less than the modulus (for comparison in benchmarks)
 };
 
-/// One side's DH key pair. Move-only; the private part stays inside OpenSSL and is freed
-/// (and wiped by OpenSSL) with the object.
+/// One side's DH key pair. Move-only; the private value is an OpenSSL BIGNUM, wiped when
+/// the object goes.
 class dh_keypair {
 public:
   /// A fresh key pair. Throws crypto::error if OpenSSL fails.
@@ -71,12 +72,12 @@ public:
   unsigned private_bits() const { return private_bits_; }
 
 private:
-  struct key_deleter {
-    void operator()(void* p) const noexcept;
+  struct bn_deleter {
+    void operator()(void* p) const noexcept; // wipes
   };
-  dh_keypair(dh_group g, void* key);
+  dh_keypair(dh_group g, void* priv, std::vector<std::uint8_t> pub);
   dh_group group_;
-  std::unique_ptr<void, key_deleter> key_; // an EVP_PKEY
+  std::unique_ptr<void, bn_deleter> priv_; // the private value, a BIGNUM (secure heap)
   std::vector<std::uint8_t> public_;
   unsigned private_bits_ = 0;
 };

@@ -208,6 +208,45 @@ BOOST_AUTO_TEST_CASE(modp_rejects_bad_peer_values) {
   BOOST_TEST(!a.derive(bytes(127, 5))); // wrong size
 }
 
+// The derive path at the edges of the peer range: y = 2 (the generator) and y = p - 2 are
+// the smallest and largest values accepted. 2^x is our own public value, and
+// (p - 2)^x = (-2)^x is it or its negative: an independent check of the exponentiation.
+// The MODP exponents have exactly the policy's length (RFC 7919's sizes for 14-18).
+BOOST_AUTO_TEST_CASE(modp_derive_edges_and_exponent_length) {
+  BOOST_TEST(short_exponent_bits(dh_group::modp2048) == 225u);
+  BOOST_TEST(short_exponent_bits(dh_group::modp3072) == 275u);
+  BOOST_TEST(short_exponent_bits(dh_group::modp4096) == 325u);
+  using bn = std::unique_ptr<BIGNUM, decltype(&BN_free)>;
+  auto subtract = [](const bytes& a, const bytes& b) { // a - b, a's length
+    bn x(BN_bin2bn(a.data(), static_cast<int>(a.size()), nullptr), BN_free);
+    bn y(BN_bin2bn(b.data(), static_cast<int>(b.size()), nullptr), BN_free);
+    BN_sub(x.get(), x.get(), y.get());
+    bytes out(a.size());
+    BN_bn2binpad(x.get(), out.data(), static_cast<int>(out.size()));
+    return out;
+  };
+  for (auto g : {dh_group::modp1024, dh_group::modp2048, dh_group::modp3072}) {
+    auto n = public_value_size(g);
+    auto p = from_hex(rfc_prime_hex(static_cast<int>(g)));
+    BOOST_REQUIRE(p.size() == n);
+    for (int round = 0; round < 4; ++round) {
+      auto a = dh_keypair::generate(g);
+      BOOST_TEST(a.private_bits() == short_exponent_bits(g));
+      bytes two(n, 0);
+      two.back() = 2;
+      auto z = a.derive(two);
+      BOOST_REQUIRE(z);
+      BOOST_TEST(to_bytes(*z) == a.public_value());
+      auto pm2 = p;
+      pm2.back() -= 2; // p ends in ...ff
+      auto w = a.derive(pm2);
+      BOOST_REQUIRE(w);
+      auto neg = subtract(p, a.public_value()); // p - 2^x
+      BOOST_TEST((to_bytes(*w) == a.public_value() || to_bytes(*w) == neg));
+    }
+  }
+}
+
 namespace {
 struct ecp_vector {
   dh_group group;

@@ -17,6 +17,7 @@
 #include <unordered_map>
 
 #include "crypto/random.hpp"
+#include "crypto/rsa.hpp"
 #include "crypto/secret.hpp"
 #include "crypto/x509.hpp"
 #include "ike/main_mode.hpp"
@@ -77,12 +78,12 @@ struct negotiation {
   std::optional<ike::quick_mode> qm;
   std::optional<login> rw; ///< --hybrid: the whole login instead of mm / qm
   std::uint32_t mid = 0;
-  std::vector<bytes> held; ///< MM5, sent on release
-  unsigned tries = 0;      ///< transmissions of the current message
-  unsigned attempts = 0;   ///< fresh starts
-  std::uint64_t gen = 0;   ///< invalidates older timers
-  std::string hint;        ///< a notify the hub sent, for the failure reason
-  bool lost_one = false;   ///< its first MM6 was dropped (--lose-mm6)
+  std::vector<bytes> held;        ///< MM5, sent on release
+  unsigned tries = 0;             ///< transmissions of the current message
+  unsigned attempts = 0;          ///< fresh starts
+  std::uint64_t gen = 0;          ///< invalidates older timers
+  std::string hint;               ///< a notify the hub sent, for the failure reason
+  bool lost_one = false;          ///< its first MM6 was dropped (--lose-mm6)
   clock::time_point began, ended; ///< the current attempt's first message, its outcome
 };
 
@@ -117,6 +118,8 @@ public:
     p2_.lifetime = 3600;
     p2_.check = ike::proposal_check::obey;
     quick_remote_ = subnet_of(o.quick_remote);
+    if (!o.hybrid && !o.cert_file.empty())
+      signers();
     if (o.hybrid)
       roadwarriors();
     for (std::size_t i = 0; i < slots_.size(); ++i) {
@@ -206,6 +209,31 @@ private:
     eps_.push_back(std::move(e));
   }
 
+  /// --cert: main mode with RSA signatures. Every negotiation signs its MM5 with our key
+  /// and checks the hub's MM6 (its certificate up to --ca, then the signature), as any
+  /// initiator does: the verification is per negotiation.
+  void signers() {
+    auto cert = crypto::certificate::load_pem_file(o_.cert_file);
+    if (!cert)
+      throw std::runtime_error("no certificate in '" + o_.cert_file + "' (--cert)");
+    auto key = crypto::private_key::load_pem_file(o_.key_file);
+    if (!key)
+      throw std::runtime_error("no private key in '" + o_.key_file + "' (--key)");
+    auto signer = std::make_shared<const crypto::private_key>(std::move(*key));
+    auto cas = std::make_shared<crypto::cert_store>();
+    if (o_.ca_file.empty() || !cas->add_ca_file(o_.ca_file))
+      throw std::runtime_error("no CA certificate in '" + o_.ca_file + "' (--ca)");
+    for (auto& e : eps_) {
+      e.me.id = ike::id_payload::der_asn1_dn(cert->subject_der()); // what charon matches
+      e.me.cert = *cert;
+      e.me.key = signer;
+      e.policy.psk.reset();
+      e.policy.cas = cas;
+      for (auto& offer : e.policy.offers)
+        offer.auth = ike::ike_attr::auth_rsa_sig;
+    }
+  }
+
   /// --hybrid: what the logins from each address say and check in phase 1.
   void roadwarriors() {
     auto cas = std::make_shared<crypto::cert_store>();
@@ -252,7 +280,13 @@ private:
       on_login_step(n, n.rw->start());
       return;
     }
-    n.mm.emplace(ike::main_mode::initiator(ep.me, ep.policy, n.icookie));
+    if (o_.unique_ids && !ep.me.cert) { // one peer identity per negotiation
+      auto me = ep.me;
+      me.id = ike::id_payload::fqdn("n" + std::to_string(n.index) + ".load.test");
+      n.mm.emplace(ike::main_mode::initiator(std::move(me), ep.policy, n.icookie));
+    } else {
+      n.mm.emplace(ike::main_mode::initiator(ep.me, ep.policy, n.icookie));
+    }
     n.st = stage::main;
     auto step = n.mm->start();
     first_message(n, step.status == ike::phase1_status::failed, step.send, "MM1: " + step.problem);
@@ -622,7 +656,9 @@ private:
     fill_window();
   }
 
-  static double ms(clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+  static double ms(clock::duration d) {
+    return std::chrono::duration<double, std::milli>(d).count();
+  }
 
   /// How each one ended: its duration into the report, a line in --logins.
   void outcomes() {

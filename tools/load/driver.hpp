@@ -28,6 +28,7 @@ struct load_options {
   std::string psk;                       ///< the pre-shared key (coatid finds it by our address)
   std::vector<ike::phase1_offer> offers; ///< phase-1 transforms offered, in order
   bool quick = false;                    ///< a quick mode after each phase 1
+  bool unique_ids = false; ///< PSK: negotiation i says ID_FQDN n<i>.load.test (else its address)
   std::string quick_remote = "192.168.0.0/16"; ///< IDcr of each quick mode (IDci: 10.x.y.z/32)
   std::chrono::milliseconds interval{10000};   ///< retransmission interval (racoon's timer)
   unsigned counter = 5;                        ///< transmissions before giving up
@@ -39,13 +40,16 @@ struct load_options {
   std::string sa_file;      ///< where to write "ICOOKIE:RCOOKIE" of each established ISAKMP SA
   bool verbose = false;
   // Roadwarrior logins (hybrid_rsa_client + XAuth + Mode Config pull).
-  bool hybrid = false;       ///< each negotiation is a roadwarrior login
-  bool aggressive = false;   ///< its phase 1 in aggressive mode (main mode otherwise)
-  std::string user_prefix;   ///< login i is user PREFIX<i> ...
-  std::string user;          ///< ... or every login is this user
-  std::string password;      ///< XAuth password of every user
-  std::string ca_file;       ///< PEM CA(s) the hub's certificate must chain to
-  std::string logins_file;   ///< where to write one line per login (see main.cpp)
+  bool hybrid = false;     ///< each negotiation is a roadwarrior login
+  bool aggressive = false; ///< its phase 1 in aggressive mode (main mode otherwise)
+  std::string user_prefix; ///< login i is user PREFIX<i> ...
+  std::string user;        ///< ... or every login is this user
+  std::string password;    ///< XAuth password of every user
+  std::string ca_file;     ///< PEM CA(s) the hub's certificate must chain to
+  // Main mode with RSA signatures (--cert, --key, --ca; not with --hybrid).
+  std::string cert_file;   ///< our certificate (PEM): we sign MM5, our ID is its subject
+  std::string key_file;    ///< its RSA key (PEM)
+  std::string logins_file; ///< where to write one line per login (see main.cpp)
 };
 
 /// What happened.
@@ -68,16 +72,17 @@ struct load_report {
   std::vector<std::string> failed_cookies;        ///< "ICOOKIE reason" of each failure
   std::vector<std::string> cross_wired_samples;   ///< the first few, with the reason
   double seconds = 0;                             ///< first MM1 to the last outcome
-  double p50_ms = 0, p99_ms = 0, max_ms = 0; ///< completed negotiations' own durations
-  std::size_t xauth_ok = 0;                  ///< logins: XAuth SETs that said ok
-  std::size_t configured = 0;                ///< logins: Mode Config REPLYs with an address
-  std::size_t addresses = 0;                 ///< logins: distinct addresses received
+  double p50_ms = 0, p99_ms = 0, max_ms = 0;      ///< completed negotiations' own durations
+  std::size_t xauth_ok = 0;                       ///< logins: XAuth SETs that said ok
+  std::size_t configured = 0;                     ///< logins: Mode Config REPLYs with an address
+  std::size_t addresses = 0;                      ///< logins: distinct addresses received
 };
 
 /// Runs the negotiations; throws std::runtime_error when the sockets cannot be set up.
 load_report run_load(const load_options& opts);
 
-/// Parses "3des-sha1-modp1024", "aes128-sha256-modp2048" (PSK auth); throws on others.
+/// Parses "3des-sha1-modp1024", "aes128-sha256-modp2048" (PSK auth; the driver makes them
+/// rsasig with --cert); throws on others.
 ike::phase1_offer parse_offer(const std::string& text);
 
 } // namespace coati::load

@@ -3,10 +3,10 @@
 // (hybrid phase 1, XAuth, Mode Config, optionally quick mode for the leased address).
 // Prints what happened and one RESULT line:
 //   RESULT started=N completed=N failed=N cross_wired=N retried=N seconds=S per_second=R
-//          p50_ms=T p99_ms=T max_ms=T [xauth_ok=N configured=N addresses=N]
+//          p50_ms=T p99_ms=T max_ms=T cpu_s=T [xauth_ok=N configured=N addresses=N]
 // (per_second: completed negotiations or logins per second of the run; p50/p99/max: how
-// long each completed one took, first message to its end). --logins FILE gets one line per
-// negotiation, in the order they ended:
+// long each completed one took, first message to its end; cpu_s: coati-load's own user +
+// system CPU time). --logins FILE gets one line per negotiation, in the order they ended:
 //   INDEX USER ADDRESS ok|failed BEGAN_MS ENDED_MS TOOK_MS   (times from the run's start)
 // Exit status 0 only when every negotiation completed, no reply was cross-wired and, for
 // logins, each got an address of its own.
@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <exception>
 #include <string>
+#include <sys/resource.h>
 
 #include "tools/load/driver.hpp"
 
@@ -23,6 +24,8 @@ namespace {
 int usage() {
   std::fprintf(stderr,
                "usage: coati-load HUB --from ADDR[,ADDR...] --psk KEY [options]\n"
+               "       coati-load HUB --from ADDR[,ADDR...] --cert FILE --key FILE --ca FILE\n"
+               "                  [options]   (main mode with RSA signatures)\n"
                "       coati-load HUB --from ADDR[,ADDR...] --hybrid --ca FILE\n"
                "                  (--users PREFIX | --user NAME) --password PASS [options]\n"
                "  -n N               negotiations (1000)\n"
@@ -30,6 +33,11 @@ int usage() {
                "  --p1 LIST          phase-1 offers, comma separated (aes128-sha1-modp1024,\n"
                "                     3des-sha1-modp1024); pre-shared key authentication\n"
                "  --quick            a quick mode after each phase 1 (IDci 10.x.y.z/32)\n"
+               "  --unique-ids       PSK: negotiation i says ID_FQDN n<i>.load.test instead of\n"
+               "                     its address (a hub sees N peers, not 4)\n"
+               "  --cert FILE        our certificate: the offers become rsasig, we sign MM5 (our\n"
+               "                     ID: its subject) and check each MM6 against --ca\n"
+               "  --key FILE         the certificate's RSA key (PEM)\n"
                "  --quick-remote NET IDcr of the quick modes (192.168.0.0/16)\n"
                "  --interval MS      retransmission interval (10000, racoon's default)\n"
                "  --counter N        transmissions before giving up (5)\n"
@@ -73,14 +81,15 @@ void print(const coati::load::load_options& o, const coati::load::load_report& r
   if (o.hybrid) {
     std::printf("coati-load: %zu roadwarrior logins against %s from %zu address(es), hybrid %s "
                 "+ XAuth + Mode Config%s\n",
-                o.count, o.hub.c_str(), o.from.size(), o.aggressive ? "aggressive mode" : "main mode",
-                o.quick ? " + quick mode" : "");
+                o.count, o.hub.c_str(), o.from.size(),
+                o.aggressive ? "aggressive mode" : "main mode", o.quick ? " + quick mode" : "");
     std::printf("  XAuth ok %zu, Mode Config %zu, distinct addresses %zu; "
                 "each login took p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
                 r.xauth_ok, r.configured, r.addresses, r.p50_ms, r.p99_ms, r.max_ms);
   } else {
-    std::printf("coati-load: %zu negotiations against %s from %zu address(es)%s\n", o.count,
-                o.hub.c_str(), o.from.size(), o.quick ? ", main mode + quick mode" : ", main mode");
+    std::printf("coati-load: %zu negotiations against %s from %zu address(es)%s%s\n", o.count,
+                o.hub.c_str(), o.from.size(), o.quick ? ", main mode + quick mode" : ", main mode",
+                o.cert_file.empty() ? " (pre-shared key)" : " (RSA signatures)");
   }
   std::printf("  phase 1 up %zu, retransmitted %zu, duplicates received %zu, ignored %zu, "
               "strays %zu, informational %zu%s\n",
@@ -97,10 +106,14 @@ void print(const coati::load::load_options& o, const coati::load::load_report& r
   for (const auto& c : r.cross_wired_samples)
     std::printf("  CROSS-WIRED %s\n", c.c_str());
   double rate = r.seconds > 0 ? static_cast<double>(r.completed) / r.seconds : 0.0;
+  rusage self{};
+  ::getrusage(RUSAGE_SELF, &self);
+  auto cpu = static_cast<double>(self.ru_utime.tv_sec + self.ru_stime.tv_sec) +
+             static_cast<double>(self.ru_utime.tv_usec + self.ru_stime.tv_usec) / 1e6;
   std::printf("RESULT started=%zu completed=%zu failed=%zu cross_wired=%zu retried=%zu "
-              "seconds=%.3f per_second=%.1f p50_ms=%.1f p99_ms=%.1f max_ms=%.1f",
-              r.started, r.completed, r.failed, r.cross_wired, r.retried, r.seconds, rate,
-              r.p50_ms, r.p99_ms, r.max_ms);
+              "seconds=%.3f per_second=%.1f p50_ms=%.1f p99_ms=%.1f max_ms=%.1f cpu_s=%.3f",
+              r.started, r.completed, r.failed, r.cross_wired, r.retried, r.seconds, rate, r.p50_ms,
+              r.p99_ms, r.max_ms, cpu);
   if (o.hybrid)
     std::printf(" xauth_ok=%zu configured=%zu addresses=%zu", r.xauth_ok, r.configured,
                 r.addresses);
@@ -137,6 +150,8 @@ int main(int argc, char** argv) {
         offers = value();
       else if (k == "--quick")
         o.quick = true;
+      else if (k == "--unique-ids")
+        o.unique_ids = true;
       else if (k == "--quick-remote")
         o.quick_remote = value();
       else if (k == "--interval")
@@ -166,6 +181,10 @@ int main(int argc, char** argv) {
         o.aggressive = true;
       else if (k == "--ca")
         o.ca_file = value();
+      else if (k == "--cert")
+        o.cert_file = value();
+      else if (k == "--key")
+        o.key_file = value();
       else if (k == "--users")
         o.user_prefix = value();
       else if (k == "--user")
@@ -183,7 +202,8 @@ int main(int argc, char** argv) {
       o.offers.push_back(coati::load::parse_offer(t));
     bool creds = o.hybrid ? !o.ca_file.empty() && (o.user.empty() != o.user_prefix.empty()) &&
                                 !o.password.empty()
-                          : !o.psk.empty();
+                 : !o.cert_file.empty() ? !o.key_file.empty() && !o.ca_file.empty()
+                                        : !o.psk.empty();
     if (o.from.empty() || !creds || o.offers.empty() || o.count == 0 || o.counter == 0)
       return usage();
     auto r = coati::load::run_load(o);
