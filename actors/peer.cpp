@@ -216,7 +216,8 @@ void phase1_up(peer_self self, bool config_follows) {
   st.p1 = shared;
   st.state_text = "established";
   st.rtx.stop();
-  self->send(st.args.listener, established_atom_v); // no longer half-open
+  self->send(st.args.listener, established_atom_v, shared->peer_id,
+             config_follows); // no longer half-open
   const auto& r = st.args.snap.cfg->remotes.at(st.args.remote);
   COATI_LOG(notify, "peer", "ISAKMP-SA established ", st.args.ends.local.to_string(), "[",
             st.args.ends.local_port, "]-", where(st.args.ends),
@@ -461,7 +462,8 @@ bool receive(peer_self self, const datagram& d) {
 } // namespace
 
 peer_state::~peer_state() {
-  if (p1 && !remote_deleted) // tell the peer (its IPsec-SAs' Deletes come from the children)
+  if (p1 && !remote_deleted &&
+      !local_gone) // tell the peer (its IPsec-SAs' Deletes come from the children)
     if (auto out = informational_to(args.ends, *p1,
                                     {ike::delete_isakmp_sa(p1->sa.icookie, p1->sa.rcookie)}))
       caf::anon_send(args.listener, std::move(*out));
@@ -470,14 +472,17 @@ peer_state::~peer_state() {
     COATI_LOG(notify, "peer", "ISAKMP-SA deleted ", args.ends.local.to_string(), "-",
               where(args.ends), " spi:", cookie_text(p1->sa.icookie, p1->sa.rcookie));
     if (!r.script_phase1_down.empty() && args.svc.script && !handed_over)
-      caf::anon_send(args.svc.script, script_atom_v, r.script_phase1_down, script_env(*this));
+      caf::anon_send(args.svc.script, script_atom_v, r.script_phase1_down, script_env(*this), true);
     caf::anon_send(args.listener, event_atom_v, std::string{"phase1_down"});
     publish(args.svc.bus, peer_event(*this, "phase1_down"));
   }
   if (lease)
     publish(args.svc.bus, peer_event(*this, "lease_released"));
   for (const auto& [mid, child] : children)
-    caf::anon_send_exit(child, caf::exit_reason::user_shutdown);
+    if (local_gone) // from a gone address no Delete can go out
+      caf::anon_send(child, moved_atom_v);
+    else
+      caf::anon_send_exit(child, caf::exit_reason::user_shutdown);
 }
 
 peer_api::behavior_type peer_actor(peer_self self, peer_args args) {
@@ -565,6 +570,18 @@ peer_api::behavior_type peer_actor(peer_self self, peer_args args) {
       [self](rekey_atom) { rekey_soft(self); },
       [self](rekey_atom, const caf::actor& successor) { rekey_succeeded(self, successor); },
       [self](const handover& h) { adopt_children(self, h); },
+      // Our own address changed (netwatch.hpp): this ISAKMP SA ends; the keeper starts a
+      // new one from the new address. `gone`: the old address is no longer ours.
+      [self](moved_atom, bool gone) {
+        auto& s = self->state;
+        s.local_gone = gone;
+        s.state_text = "moved";
+        COATI_LOG(notify, "peer", where(s.args.ends), ": our address ",
+                  s.args.ends.local.to_string(),
+                  gone ? " is gone: ending the ISAKMP-SA here (no Delete can be sent from it)"
+                       : " no longer leads there: ending the ISAKMP-SA");
+        self->quit();
+      },
       // NAT-T keepalive: we are behind a NAT.
       [self](keepalive_atom, std::uint64_t gen) { natt_keepalive(self, gen); },
       // Test hook: crash this peer.
