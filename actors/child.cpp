@@ -304,6 +304,11 @@ child_api::behavior_type child_actor(child_self self, child_args args) {
         handler_clock::scope timing{self};
         child_moved(self, remote, rport, lport, natt);
       },
+      // Our own address is gone (netwatch.hpp): end here, no Delete can go out.
+      [self](moved_atom) {
+        self->state.remote_deleted = true;
+        self->quit();
+      },
       // Phase-1 rekey: a new peer actor carries this child (actors/rekey.hpp).
       [self](const adoption& a) {
         handler_clock::scope timing{self};

@@ -51,6 +51,7 @@ void start_peer(listener_actor* self, peer_args pa, const ike::cookie& icookie) 
   peer_entry e;
   e.icookie = icookie;
   e.remote = pa.ends.remote.to_string();
+  e.local = pa.ends.local.to_string();
   e.initiator = pa.initiator;
   e.seq = ++st.peer_seq;
   e.half_open = !pa.initiator;

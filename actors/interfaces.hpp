@@ -21,8 +21,8 @@
 //   admin    <- (status_atom)                      -> counters        admin.* counters
 //            <- (crash_atom)                                          test hook: throw
 // Senders from outside CAF: the listener's I/O thread sends `datagram`, the kernel's event
-// thread `kernel_event`; coatid's signal thread sends `reload_atom` (SIGHUP) and an exit
-// message (SIGTERM) to the daemon; the admin socket's thread asks the daemon.
+// thread `kernel_event` and `(net_atom, kind, address)`; coatid's signal thread sends `reload_atom`
+// (SIGHUP) and an exit message (SIGTERM) to the daemon; the admin socket's thread asks the daemon.
 
 #include <chrono>
 #include <cstdint>
@@ -316,6 +316,7 @@ CAF_ADD_ATOM(coati, coati::actors, keepalive_atom, "keepalive")
 CAF_ADD_ATOM(coati, coati::actors, moved_atom, "moved")
 CAF_ADD_ATOM(coati, coati::actors, established_atom, "p1up")
 CAF_ADD_ATOM(coati, coati::actors, rekey_atom, "rekey")
+CAF_ADD_ATOM(coati, coati::actors, net_atom, "net")
 CAF_END_TYPE_ID_BLOCK(coati)
 
 namespace coati::actors {
@@ -348,6 +349,9 @@ using policy_api = caf::typed_actor<
 using script_api = caf::typed_actor<
     /// Run the hook at path with this environment.
     caf::reacts_to<script_atom, std::string, std::vector<std::string>>,
+    /// The same for an ISAKMP SA's phase1_down (true): later hooks of its REMOTE_ADDR wait
+    /// until it has ended.
+    caf::reacts_to<script_atom, std::string, std::vector<std::string>, bool>,
     /// A worker's report: the hook at path ended, successfully or not.
     caf::reacts_to<script_atom, std::string, bool>,
     /// script.* counters.
@@ -367,8 +371,9 @@ using listener_api = caf::typed_actor<
     caf::reacts_to<event_atom, std::string>,
     /// A peer's show-sa rows changed (isakmp rows, esp rows).
     caf::reacts_to<sa_rows_atom, std::vector<std::string>, std::vector<std::string>>,
-    /// A peer's ISAKMP SA is established: no longer half-open (admission control).
-    caf::reacts_to<established_atom>,
+    /// A peer's ISAKMP SA is established (the peer's ID; true: XAuth follows): no longer
+    /// half-open (admission control); INITIAL-CONTACT finds it by that ID.
+    caf::reacts_to<established_atom, std::string, bool>,
     /// A peer's XAuth user was accepted (logout-user finds it by this name).
     caf::reacts_to<user_atom, std::string>,
     /// logout-user USER: end that user's ISAKMP SAs; answers "ok: ..." or "error: ...".
@@ -391,6 +396,11 @@ using listener_api = caf::typed_actor<
     caf::reacts_to<rekey_atom, std::string>,
     /// An ending ISAKMP SA's children: to the newest established peer of their remote.
     caf::reacts_to<handover>,
+    /// An address, link or route change (kind, address or interface) from the kernel
+    /// actor's event thread: the kept phase 1s follow our own address (netwatch.hpp).
+    caf::reacts_to<net_atom, std::string, std::string>,
+    /// The network settled after changes of generation n (self): check the kept peers.
+    caf::reacts_to<net_atom, std::uint64_t>,
     /// Test hook: crash a peer actor ("peer" or "peer:ICOOKIE").
     caf::reacts_to<crash_atom, std::string>,
     /// Test hook: throw.
@@ -420,6 +430,8 @@ using peer_api = caf::typed_actor<
     caf::reacts_to<rekey_atom, caf::actor>,
     /// Phase-1 rekey: the children of our predecessor, to adopt.
     caf::reacts_to<handover>,
+    /// Our own address changed (netwatch.hpp): end now; true: it is gone, so no Delete.
+    caf::reacts_to<moved_atom, bool>,
     /// Test hook (COATI_TEST_HOOKS=1 only): throw.
     caf::reacts_to<crash_atom>>;
 
@@ -439,6 +451,8 @@ using child_api = caf::typed_actor<
     /// move the SAs and policies there.
     caf::reacts_to<moved_atom, std::string, std::uint16_t, std::uint16_t, bool>,
     /// Phase-1 rekey: a new peer actor (and ISAKMP SA) carries this child from now on.
-    caf::reacts_to<adoption>>;
+    caf::reacts_to<adoption>,
+    /// Our own address is gone (netwatch.hpp): end without a Delete.
+    caf::reacts_to<moved_atom>>;
 
 } // namespace coati::actors

@@ -28,9 +28,34 @@ keeper::ended(const std::string& remote, bool was_up) {
   if (i == kept_.end())
     return std::nullopt;
   auto& e = i->second;
-  e.failures = was_up ? 0 : e.failures + 1;
   e.waiting = true;
+  if (e.moved) { // dropped because our address changed: not a failure, no waiting
+    e.moved = false;
+    e.failures = 0;
+    return std::make_pair(std::chrono::seconds{0}, ++e.gen);
+  }
+  e.failures = was_up ? 0 : e.failures + 1;
   return std::make_pair(backoff(e.failures), ++e.gen);
+}
+
+void keeper::moved(const std::string& remote) {
+  if (auto i = kept_.find(remote); i != kept_.end())
+    i->second.moved = true;
+}
+
+std::optional<std::uint64_t> keeper::cut_short(const std::string& remote) {
+  auto i = kept_.find(remote);
+  if (i == kept_.end() || !i->second.waiting)
+    return std::nullopt;
+  return i->second.gen; // the scheduled tick of this generation becomes stale once it runs
+}
+
+std::vector<std::string> keeper::waiting() const {
+  std::vector<std::string> out;
+  for (const auto& [remote, e] : kept_)
+    if (e.waiting)
+      out.push_back(remote);
+  return out;
 }
 
 const keep_entry* keeper::due(const std::string& remote, std::uint64_t gen) {

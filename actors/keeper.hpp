@@ -12,6 +12,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "kernel/xfrm_events.hpp"
 
@@ -22,6 +23,7 @@ struct keep_entry {
   unsigned failures = 0; ///< attempts in a row that did not establish
   std::uint64_t gen = 0; ///< the retry timer's generation (older ticks are stale)
   bool waiting = false;  ///< a retry is scheduled
+  bool moved = false;    ///< our own address changed: the next attempt starts at once
   std::optional<kernel::acquire_event> acquire; ///< the last ACQUIRE towards it
 };
 
@@ -39,6 +41,14 @@ public:
   /// A retry timer of generation `gen` fired: the entry to re-initiate with, or null
   /// when the tick is stale.
   const keep_entry* due(const std::string& remote, std::uint64_t gen);
+  /// Our own address towards `remote` changed (netwatch.hpp): when its peer ends, the next
+  /// phase 1 starts at once (no back-off, no failure counted).
+  void moved(const std::string& remote);
+  /// The network came up (an address, link or route appeared): a retry waiting for
+  /// `remote` is due now; its generation, or nullopt when none waits.
+  std::optional<std::uint64_t> cut_short(const std::string& remote);
+  /// The kept addresses with a retry scheduled.
+  std::vector<std::string> waiting() const;
   /// The address cannot be kept any more (no remote block, passive): forget it.
   void forget(const std::string& remote) { kept_.erase(remote); }
   std::size_t size() const { return kept_.size(); }

@@ -9,6 +9,7 @@
 #include <thread>
 #include <unistd.h>
 
+#include "actors/kernel_events.hpp"
 #include "util/log.hpp"
 #include "util/process.hpp"
 
@@ -120,64 +121,6 @@ kernel_reply serve(kernel_state& st, const kernel_request& rq) {
 
 } // namespace
 
-/// Reads the XFRM event socket on its own thread; events go to the current subscriber.
-class event_reader {
-public:
-  explicit event_reader(kernel::xfrm_events ev) : ev_(std::move(ev)) {
-    stop_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    thread_ = std::thread{[this] { run(); }};
-  }
-  event_reader(const event_reader&) = delete;
-  event_reader& operator=(const event_reader&) = delete;
-  ~event_reader() {
-    std::uint64_t one = 1;
-    if (::write(stop_, &one, sizeof one) < 0)
-      COATI_LOG(warning, "kernel", "cannot wake the event thread");
-    thread_.join();
-    ::close(stop_);
-  }
-  void subscribe(caf::actor a) {
-    std::lock_guard lock{mu_};
-    sub_ = std::move(a);
-  }
-  std::atomic<std::int64_t> acquires{0}, expires{0}, errors{0};
-
-private:
-  void run() {
-    pollfd fds[2] = {{stop_, POLLIN, 0}, {ev_.fd(), POLLIN, 0}};
-    for (;;) {
-      if (::poll(fds, 2, -1) < 0) {
-        if (errno == EINTR)
-          continue;
-        return;
-      }
-      if (fds[0].revents != 0)
-        return;
-      auto got = ev_.drain();
-      if (!got) {
-        errors += 1;
-        continue;
-      }
-      caf::actor to;
-      {
-        std::lock_guard lock{mu_};
-        to = sub_;
-      }
-      for (auto& e : got.value()) {
-        (std::holds_alternative<kernel::acquire_event>(e) ? acquires : expires) += 1;
-        if (to)
-          caf::anon_send(to,
-                         kernel_event{std::make_shared<const kernel::xfrm_event>(std::move(e))});
-      }
-    }
-  }
-  kernel::xfrm_events ev_;
-  int stop_ = -1;
-  std::thread thread_;
-  std::mutex mu_;
-  caf::actor sub_;
-};
-
 kernel_state::kernel_state() = default;
 
 kernel_state::~kernel_state() {
@@ -205,11 +148,21 @@ kernel_api::behavior_type kernel_actor(kernel_api::stateful_pointer<kernel_state
     self->state.open_error = s.err().text;
     COATI_LOG(error, "kernel", "cannot open the XFRM netlink socket: ", s.err().text);
   }
-  auto ev = kernel::xfrm_events::open();
-  if (ev)
-    self->state.events = std::make_unique<event_reader>(std::move(ev.value()));
+  std::optional<kernel::xfrm_events> xfrm;
+  if (auto ev = kernel::xfrm_events::open())
+    xfrm.emplace(std::move(ev.value()));
   else
     COATI_LOG(error, "kernel", "cannot listen to XFRM events (no ACQUIRE/EXPIRE): ", ev.err().text);
+  std::optional<kernel::net_events> net;
+  if (auto ne = kernel::net_events::open())
+    net.emplace(std::move(ne.value()));
+  else
+    COATI_LOG(error, "kernel",
+              "cannot listen to address and link changes (a satellite will not follow its own "
+              "address): ",
+              ne.err().text);
+  if (xfrm || net)
+    self->state.events = std::make_unique<event_reader>(std::move(xfrm), std::move(net));
   return {
       [self](subscribe_atom, const caf::actor& to) {
         handler_clock::scope timing{self};
@@ -232,6 +185,8 @@ kernel_api::behavior_type kernel_actor(kernel_api::stateful_pointer<kernel_state
           out.values["kernel.acquires"] = e->acquires.load();
           out.values["kernel.expires"] = e->expires.load();
           out.values["kernel.event_errors"] = e->errors.load();
+          out.values["kernel.net_events"] = e->net_seen.load();
+          out.values["kernel.net_event_errors"] = e->net_errors.load();
         }
         self->state.clock.add_to(out, "kernel", mailbox_depth(self));
         return out;
@@ -335,54 +290,6 @@ policy_api::behavior_type policy_actor(policy_api::stateful_pointer<policy_state
           n += static_cast<std::int64_t>(v.size());
         out.values["policy.owned"] = n;
         self->state.clock.add_to(out, "policy", mailbox_depth(self));
-        return out;
-      },
-  };
-}
-
-// ---------------------------------------------------------------- script
-
-script_api::behavior_type script_actor(script_api::stateful_pointer<script_state> self,
-                                       std::chrono::seconds timeout) {
-  self->set_exception_handler(exit_reason_of);
-  return {
-      [self, timeout](script_atom, const std::string& path, const std::vector<std::string>& env) {
-        handler_clock::scope timing{self};
-        self->state.counts["started"] += 1;
-        script_api me = self;
-        // (An argument, not only captures: CAF 0.17 dereferences an empty argument tuple.)
-        auto work = [me, env, timeout](caf::event_based_actor* worker, const std::string& script) {
-          process::spec sp;
-          sp.path = script;
-          sp.env = env;
-          sp.timeout = timeout;
-          auto res = process::run(sp);
-          auto text = res.describe();
-          if (res.success())
-            COATI_LOG(notify, "script", script, ": ", text);
-          else
-            COATI_LOG(error, "script", script, ": ", text);
-          if (!res.output.empty()) {
-            if (res.success())
-              COATI_LOG(info, "script", script, " said: ", res.output);
-            else
-              COATI_LOG(warning, "script", script, " said: ", res.output);
-          }
-          worker->send(me, script_atom_v, script, res.success());
-          worker->quit();
-        };
-        self->spawn<caf::detached>(work, path);
-      },
-      [self](script_atom, const std::string&, bool ok) {
-        handler_clock::scope timing{self};
-        self->state.counts[ok ? "succeeded" : "failed"] += 1;
-      },
-      [self](status_atom) {
-        handler_clock::scope timing{self};
-        counters out;
-        for (const auto& [k, v] : self->state.counts)
-          out.values["script." + k] = v;
-        self->state.clock.add_to(out, "script", mailbox_depth(self));
         return out;
       },
   };

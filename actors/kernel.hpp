@@ -11,6 +11,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -91,9 +92,22 @@ policy_api::behavior_type policy_actor(policy_api::stateful_pointer<policy_state
                                        kernel_api kernel);
 
 /// The script actor: runs each hook on a detached worker of its own, so a slow script
-/// blocks nobody; logs the exit status and the output.
+/// blocks nobody; logs the exit status and the output. A phase1_down is a barrier for
+/// its remote address (REMOTE_ADDR): the hooks asked after it for that address wait until
+/// it has ended, then run in the order asked (an ISAKMP SA's phase1_down ends before its
+/// successor's phase1_up starts: the seed satellite's scripts delete and add the same
+/// policies). Other hooks run at once, side by side.
 struct script_state {
   static inline const char* name = "script";
+  struct job {
+    std::string path;
+    std::vector<std::string> env;
+    bool down = false;  ///< a phase1_down: a barrier
+    std::string remote; ///< its REMOTE_ADDR ("" for none)
+  };
+  std::map<std::string, std::deque<job>> queued; ///< by remote address
+  std::map<caf::actor_addr, job> running;        ///< by worker (path, env emptied)
+  std::map<std::string, int> downs;              ///< phase1_downs running, by address
   std::map<std::string, std::int64_t> counts;
   handler_clock clock{name};
 };

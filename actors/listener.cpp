@@ -1,6 +1,7 @@
 #include "actors/listener.hpp"
 
 #include "actors/initiate.hpp"
+#include "actors/netwatch.hpp"
 
 #include "actors/peer.hpp"
 #include "actors/setup.hpp"
@@ -156,6 +157,7 @@ listener_api::behavior_type listener(listener_api::stateful_pointer<listener_sta
       COATI_LOG(error, "listener", "peer actor for ", i->second.remote,
                 " crashed: ", self->system().render(dm.reason));
     }
+    forget_identity(st, dm.source, i->second);
     keeper_peer_ended(self, dm.source, i->second);
     handover_check(self, i->second.remote, dm.source);
     auto [from, to] = st.by_remote.equal_range(i->second.remote);
@@ -240,11 +242,12 @@ listener_api::behavior_type listener(listener_api::stateful_pointer<listener_sta
         i->second.isakmp_rows = std::move(isakmp);
         i->second.esp_rows = std::move(esp);
       },
-      [self](established_atom) {
+      [self](established_atom, const std::string& id, bool xauth) {
         handler_clock::scope timing{self};
         auto i = self->state.peers.find(caf::actor_cast<caf::actor_addr>(self->current_sender()));
         if (i == self->state.peers.end())
           return;
+        peer_identified(self, id, xauth);
         bool was_up = i->second.up;
         i->second.up = true;
         half_open_done(self->state, i->second);
@@ -253,9 +256,7 @@ listener_api::behavior_type listener(listener_api::stateful_pointer<listener_sta
       },
       [self](user_atom, const std::string& user) {
         handler_clock::scope timing{self};
-        auto i = self->state.peers.find(caf::actor_cast<caf::actor_addr>(self->current_sender()));
-        if (i != self->state.peers.end())
-          i->second.user = user;
+        peer_user(self, user);
       },
       [self](logout_atom, const std::string& user) -> std::string {
         handler_clock::scope timing{self};
@@ -276,18 +277,15 @@ listener_api::behavior_type listener(listener_api::stateful_pointer<listener_sta
       },
       [self](initial_contact_atom, const std::string& remote) {
         handler_clock::scope timing{self};
-        auto sender = caf::actor_cast<caf::actor_addr>(self->current_sender());
-        auto [from, to] = self->state.by_remote.equal_range(remote);
-        for (auto i = from; i != to; ++i) {
-          if (i->second == sender)
-            continue;
-          if (auto h = caf::actor_cast<caf::actor>(i->second)) {
-            COATI_LOG(notify, "listener", "INITIAL-CONTACT from ", remote,
-                      ": removing an older ISAKMP-SA and its IPsec-SAs");
-            self->state.counts["initial_contact_purged"] += 1;
-            self->send_exit(h, caf::exit_reason::user_shutdown);
-          }
-        }
+        initial_contact(self, remote);
+      },
+      [self](net_atom, const std::string& kind, const std::string& what) {
+        handler_clock::scope timing{self};
+        net_changed(self, kind, what);
+      },
+      [self](net_atom, std::uint64_t gen) {
+        handler_clock::scope timing{self};
+        net_settled(self, gen);
       },
       [self](const kernel_event& ke) {
         handler_clock::scope timing{self};

@@ -44,10 +44,15 @@ struct peer_entry {
   ike::cookie icookie{};
   std::string remote; ///< the peer's address
   bool initiator = false;
-  bool up = false;        ///< its ISAKMP SA has been established
-  bool half_open = false; ///< a responder whose ISAKMP SA is not established yet
-  std::uint64_t seq = 0;  ///< order of start: the newest peer of a remote wins ACQUIREs
-  std::string user;       ///< the XAuth user, once accepted
+  bool up = false;              ///< its ISAKMP SA has been established
+  bool half_open = false;       ///< a responder whose ISAKMP SA is not established yet
+  std::uint64_t seq = 0;        ///< order of start: the newest peer of a remote wins ACQUIREs
+  std::string user;             ///< the XAuth user, once accepted
+  std::string local;            ///< our address it talks from
+  std::string id;               ///< the peer's phase-1 ID, once established
+  bool xauth = false;           ///< XAuth follows its phase 1: its identity is (ID, user)
+  bool contact_pending = false; ///< INITIAL-CONTACT came before its XAuth user was known
+  std::string identity;         ///< its key in by_identity, once filed there
   std::vector<std::string> isakmp_rows, esp_rows;
 };
 
@@ -67,12 +72,18 @@ struct listener_state {
   /// The same peers by remote address (INITIAL-CONTACT, ACQUIRE and vpn-connect look
   /// them up by address: no scan of every peer on a hub with thousands).
   std::unordered_multimap<std::string, caf::actor_addr> by_remote;
+  /// Established peers by identity (phase-1 ID, and XAuth user when XAuth follows):
+  /// INITIAL-CONTACT ends the same identity's older ISAKMP SAs at other addresses.
+  std::unordered_multimap<std::string, caf::actor_addr> by_identity;
   std::uint16_t ike_port = 500, natt_port = 4500;
   keeper keep; ///< addresses whose phase 1 is re-initiated when it ends
   /// Children of an ended ISAKMP SA waiting for a phase 1 under way with their address.
   std::multimap<std::string, handover> parked;
   std::uint64_t peer_seq = 0;
-  bool stopping = false; ///< an exit came: peers are ending, then the listener
+  std::uint64_t net_gen = 0; ///< the pending network check's generation (netwatch.hpp)
+  bool net_pending = false;  ///< a network check is scheduled
+  bool net_up = false;       ///< an address, link or route appeared since the last check
+  bool stopping = false;     ///< an exit came: peers are ending, then the listener
   caf::error stop_reason;
   handler_clock clock{name};
   admission admit; ///< half-open peers and the MM1/AM1 token bucket

@@ -114,7 +114,8 @@ bool receive(peer_self self, const datagram& d) {
 } // namespace
 
 peer_state::~peer_state() {
-  if (p1 && !remote_deleted) // tell the peer (its IPsec-SAs' Deletes come from the children)
+  // tell the peer (its IPsec-SAs' Deletes come from the children), unless our address is gone
+  if (p1 && !remote_deleted && !local_gone)
     if (auto out = informational_to(args.ends, *p1,
                                     {ike::delete_isakmp_sa(p1->sa.icookie, p1->sa.rcookie)}))
       caf::anon_send(args.listener, std::move(*out));
@@ -123,14 +124,17 @@ peer_state::~peer_state() {
     COATI_LOG(notify, "peer", "ISAKMP-SA deleted ", args.ends.local.to_string(), "-",
               where(args.ends), " spi:", cookie_text(p1->sa.icookie, p1->sa.rcookie));
     if (!r.script_phase1_down.empty() && args.svc.script && !handed_over)
-      caf::anon_send(args.svc.script, script_atom_v, r.script_phase1_down, script_env(*this));
+      caf::anon_send(args.svc.script, script_atom_v, r.script_phase1_down, script_env(*this), true);
     caf::anon_send(args.listener, event_atom_v, std::string{"phase1_down"});
     publish(args.svc.bus, peer_event(*this, "phase1_down"));
   }
   if (lease)
     publish(args.svc.bus, peer_event(*this, "lease_released"));
   for (const auto& [mid, child] : children)
-    caf::anon_send_exit(child, caf::exit_reason::user_shutdown);
+    if (local_gone) // from a gone address no Delete can go out
+      caf::anon_send(child, moved_atom_v);
+    else
+      caf::anon_send_exit(child, caf::exit_reason::user_shutdown);
 }
 
 peer_api::behavior_type peer_actor(peer_self self, peer_args args) {
@@ -232,6 +236,19 @@ peer_api::behavior_type peer_actor(peer_self self, peer_args args) {
       [self](const handover& h) {
         handler_clock::scope timing{self};
         adopt_children(self, h);
+      },
+      // Our own address changed (netwatch.hpp): this ISAKMP SA ends; the keeper starts a
+      // new one from the new address. `gone`: the old address is no longer ours.
+      [self](moved_atom, bool gone) {
+        handler_clock::scope timing{self};
+        auto& s = self->state;
+        s.local_gone = gone;
+        s.state_text = "moved";
+        COATI_LOG(notify, "peer", where(s.args.ends), ": our address ",
+                  s.args.ends.local.to_string(),
+                  gone ? " is gone: ending the ISAKMP-SA here (no Delete can be sent from it)"
+                       : " no longer leads there: ending the ISAKMP-SA");
+        self->quit();
       },
       // NAT-T keepalive: we are behind a NAT.
       [self](keepalive_atom, std::uint64_t gen) {

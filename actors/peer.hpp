@@ -12,7 +12,8 @@
 //   peer --(sa_rows_atom, isakmp, esp)--> listener          rows for coatictl show-sa
 //   peer --(event_atom, counter)--> listener                ike.* counters for stats
 //   peer --(initial_contact_atom, remote)--> listener       older peers of that remote go
-//   peer --established_atom--> listener                      phase 1 up: no longer half-open
+//   peer --(established_atom, id, xauth)--> listener         phase 1 up: no longer half-open
+//   listener --(moved_atom, gone)--> peer                    our own address changed: end
 //   peer --(rekey_atom, remote)--> listener, peer --handover--> peer    phase-1 rekey
 //                                                          (actors/rekey.hpp)
 //
@@ -74,8 +75,9 @@ struct peer_state {
   retransmitter rtx;
   std::string state_text = "negotiating";
   std::chrono::system_clock::time_point created = std::chrono::system_clock::now();
-  bool remote_deleted = false;                ///< the peer deleted the ISAKMP SA: no Delete back
-  std::string xauth_user;                     ///< the XAuth user, once it sent its name
+  bool remote_deleted = false; ///< the peer deleted the ISAKMP SA: no Delete back
+  bool local_gone = false;     ///< our address is gone (netwatch.hpp): no Delete can go out
+  std::string xauth_user;      ///< the XAuth user, once it sent its name
   std::vector<std::string> xauth_groups;      ///< its groups (auth_reply), once accepted
   std::optional<ike::mode_cfg_values> config; ///< what Mode Config gave the client
   std::optional<config::ip_address> lease;    ///< its address: quick mode only from there

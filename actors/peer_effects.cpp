@@ -224,7 +224,8 @@ void phase1_up(peer_self self, bool config_follows) {
   st.p1 = shared;
   st.state_text = "established";
   st.rtx.stop();
-  self->send(st.args.listener, established_atom_v); // no longer half-open
+  self->send(st.args.listener, established_atom_v, shared->peer_id,
+             config_follows); // no longer half-open
   const auto& r = st.args.snap.cfg->remotes.at(st.args.remote);
   COATI_LOG(notify, "peer", "ISAKMP-SA established ", st.args.ends.local.to_string(), "[",
             st.args.ends.local_port, "]-", where(st.args.ends),

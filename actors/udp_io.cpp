@@ -15,6 +15,10 @@
 
 #include "util/log.hpp"
 
+#ifndef IPV6_FREEBIND
+#define IPV6_FREEBIND 78 // linux/in6.h, Linux 4.15
+#endif
+
 namespace coati::actors {
 
 // ---------------------------------------------------------------- header check
@@ -250,7 +254,22 @@ struct udp_io::impl {
     }
     sockaddr_storage ss;
     socklen_t len = to_sockaddr(a, port, ss);
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
+    int rc = ::bind(fd, reinterpret_cast<sockaddr*>(&ss), len);
+    if (rc != 0 && errno == EADDRNOTAVAIL && !quiet) {
+      // A `listen` address that is not ours (yet): a satellite whose address comes and
+      // goes. Bound anyway, it serves once the address is there (a bound socket whose
+      // address goes away also stays bound and serves again when it comes back: nothing
+      // needs re-binding).
+      bool free = v6 ? ::setsockopt(fd, IPPROTO_IPV6, IPV6_FREEBIND, &on, sizeof on) == 0
+                     : ::setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &on, sizeof on) == 0;
+      if (free && (rc = ::bind(fd, reinterpret_cast<sockaddr*>(&ss), len)) == 0)
+        COATI_LOG(warning, "listener", a.to_string(),
+                  " is not an address of this host (yet): port ", port,
+                  " bound anyway, it serves once the address is there");
+      else
+        errno = EADDRNOTAVAIL;
+    }
+    if (rc != 0) {
       if (quiet)
         COATI_LOG(info, "listener", "not bound to [", a.to_string(), "]:", port, ": ",
                   std::strerror(errno));
