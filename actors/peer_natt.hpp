@@ -30,7 +30,8 @@ void natt_float(peer_self self);
 /// children follow. (The caller reports the new show-sa row.)
 void natt_follow(peer_self self);
 
-/// Phase 1 is up: keepalives every `natt_keepalive` when we are behind a NAT.
+/// Phase 1 is up: keepalives every `natt_keepalive` when we are behind a NAT, and a notice
+/// when no DPD probe of ours would show the peer a new NAT mapping.
 void natt_start_keepalives(peer_self self);
 
 /// The keepalive timer of generation `gen`.
