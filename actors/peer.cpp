@@ -115,6 +115,8 @@ void spawn_child(peer_self self, std::uint32_t mid, std::optional<ike::bytes> fi
   ca.p1 = st.p1;
   ca.message_id = mid;
   ca.initiator = !first.has_value();
+  if (first)
+    ca.first_from = arrival_datagram(st.arrival); // (QM1 is the datagram being handled)
   ca.first = std::move(first);
   ca.sainfo = sainfo;
   ca.offer_ipcomp = st.args.acquire_ipcomp;
@@ -337,7 +339,7 @@ bool perform(peer_self self, ike::effects fx) {
       if (q->new_child) {
         spawn_child(self, q->message_id, std::move(q->wire), nullptr);
       } else if (auto i = st.children.find(q->message_id); i != st.children.end()) {
-        datagram d;
+        auto d = arrival_datagram(st.arrival);
         d.bytes = std::move(q->wire);
         self->send(i->second, std::move(d));
       }
@@ -567,6 +569,11 @@ peer_api::behavior_type peer_actor(peer_self self, peer_args args) {
       [self](const handover& h) { adopt_children(self, h); },
       // NAT-T keepalive: we are behind a NAT.
       [self](keepalive_atom, std::uint64_t gen) { natt_keepalive(self, gen); },
+      // NAT-T: a child's quick mode message proved itself from elsewhere: follow it.
+      [self](moved_atom, datagram& d) {
+        if (arrived_from(self->state, d))
+          perform(self, self->state.session->quick_mode_moved());
+      },
       // Test hook: crash this peer.
       [](crash_atom) { throw std::runtime_error("peer: test crash requested"); },
       // ACQUIRE for our remote: quick mode for that traffic (now, or once phase 1 is up).

@@ -48,6 +48,17 @@ bool arrived_from(peer_state& st, const datagram& d) {
          e.local_port != st.arrival.local_port;
 }
 
+datagram arrival_datagram(const peer_endpoints& e) {
+  datagram d;
+  auto host = e.remote.to_string();
+  if (e.remote.fam != config::ip_address::family::v4)
+    host = "[" + host + "]";
+  d.from = host + ":" + std::to_string(e.remote_port);
+  d.local_port = e.local_port;
+  d.natt = e.natt;
+  return d;
+}
+
 void natt_float(peer_self self) {
   auto& st = self->state;
   st.args.ends.local_port = natt_port;

@@ -14,10 +14,16 @@
 #   - the satellite sends NAT keepalives (one 0xFF byte to 4500: counted at the router and
 #     in its stats);
 #   - the NAT's mapping is lost (the router's conntrack table flushed, the masquerade moved
-#     to ports 32000-32009): the satellite's next authenticated message (its DPD R-U-THERE)
-#     comes from a new port, the hub follows (its peer row and SAs name the new port, the
-#     satellite's R-U-THEREs are answered there), and it is the same tunnel: the same
-#     cookies on both sides, one phase 1 and one quick mode in all.
+#     to ports 32000-32009): the satellite's next authenticated message comes from a new
+#     port and the hub follows (its peer row and SAs name the new port) on the same ISAKMP
+#     SA (the same cookies on both sides, one phase 1 in all). That message is
+#       `dpd` (the default): its DPD R-U-THERE: answered there; the same pair, one quick mode;
+#       `rekey`: no DPD (the satellite says at phase 1 that only a quick mode would show
+#         a new mapping), its sainfo's lifetime 20 s: the quick mode of its rekey (QM1
+#         from the new port, HASH(1) checked by the hub's child): the new pair is ESP in
+#         UDP to the new port on the hub, mirrored on the satellite.
+mode=${1:-dpd}
+case $mode in dpd | rekey) ;; *) echo "usage: $0 [dpd|rekey]"; exit 2 ;; esac
 tag=sn$$
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 t_start=$(date +%s.%N)
@@ -86,9 +92,14 @@ for r in "$hubroot" "$satroot"; do
   sed -i "s/^\(\s*\)initial_contact on;/&\n\1nat_traversal on;/" "$r/etc/racoon/local.conf"
   grep -q "nat_traversal on;" "$r/etc/racoon/local.conf" || fail "nat_traversal was not added in $r"
 done
-sed -i 's/^\tinitial_contact on;/&\n\tdpd_delay 2;/' "$satroot/etc/racoon/local.conf"
+if [ "$mode" = dpd ]; then
+  sed -i 's/^\tinitial_contact on;/&\n\tdpd_delay 2;/' "$satroot/etc/racoon/local.conf"
+  grep -q "dpd_delay 2;" "$satroot/etc/racoon/local.conf" || fail "dpd_delay not written"
+else # (rekeyed at 90 %: 18 s after the quick mode)
+  sed -i 's/^\tlifetime time 3 min;/\tlifetime time 20 sec;/' "$satroot/etc/racoon/local.conf"
+  grep -q "lifetime time 20 sec;" "$satroot/etc/racoon/local.conf" || fail "the sainfo lifetime not written"
+fi
 sed -i 's/^\tphase2 15 sec;/&\n\tnatt_keepalive 2 sec;/' "$satroot/etc/racoon/racoon.conf"
-grep -q "dpd_delay 2;" "$satroot/etc/racoon/local.conf" || fail "dpd_delay not written"
 grep -q "natt_keepalive 2 sec;" "$satroot/etc/racoon/racoon.conf" || fail "natt_keepalive not written"
 
 start_coatid "$hub" "$hubroot" hub
@@ -178,20 +189,27 @@ wait_for 10 sh -c "[ \$(ip netns exec '$rtr' nft list chain ip lab ikecount | se
 sent=$(stat_of "$sat_sock" ike natt.keepalives_sent)
 [ "$sent" -ge 2 ] || fail "the satellite counts $sent keepalives sent"
 # (the hub's kernel swallows them: its port 4500 socket has UDP_ENCAP, RFC 3948 §2.3).
-# The hub is not behind a NAT: it sends none, and the satellite, with DPD, is not warned.
+# The hub is not behind a NAT: it sends none. Keepalives prove nothing: without DPD the
+# satellite says that the hub would learn a new mapping only from its next quick mode.
 [ "$(stat_of "$hub_sock" ike natt.keepalives_sent)" = 0 ] || fail "the hub sends NAT keepalives"
-! grep -q "send no DPD probes" "$slog" || fail "the satellite warns about DPD although it probes"
+if [ "$mode" = dpd ]; then
+  ! grep -q "send no DPD probes" "$slog" || fail "the satellite warns about DPD although it probes"
+else
+  grep -q "NAT-T: we are behind a NAT and send no DPD probes" "$slog" || fail "the satellite does not say it has no DPD"
+  [ "$(stat_of "$sat_sock" ike natt.behind_nat_without_dpd)" = 1 ] || fail "natt.behind_nat_without_dpd not counted"
+fi
 echo "ok: NAT keepalives: the satellite sent $sent, the router forwarded $(ka_count)"
 
 # 4. The NAT loses its mappings (conntrack flushed, as a NAT box that restarts) and now
-# masquerades to other ports: the satellite's next R-U-THERE comes from a new one.
+# masquerades to other ports: the satellite's next R-U-THERE (dpd) or QM1 (rekey) comes
+# from a new one.
 ip netns exec "$rtr" nft flush chain ip lab masq
 ip netns exec "$rtr" nft add rule ip lab masq oifname "rh" ip saddr 198.51.100.0/24 meta l4proto udp masquerade to :32000-32009
 ip netns exec "$rtr" nft add rule ip lab masq oifname "rh" ip saddr 198.51.100.0/24 masquerade
 acks0=$(stat_of "$sat_sock" ike dpd.acks)
 t0=$(date +%s.%N)
 ct_flush || fail "could not flush the router's conntrack table"
-wait_for 15 grep -q "NAT-T: the peer moved from 192.0.2.254\[$port1\] to 192.0.2.254\[320" "$hlog" ||
+wait_for 25 grep -q "NAT-T: the peer moved from 192.0.2.254\[$port1\] to 192.0.2.254\[320" "$hlog" ||
   fail "the hub did not follow the satellite to its new port"
 t1=$(date +%s.%N)
 echo "the hub followed the new mapping $(echo "$t1 - $t0" | bc) s after the flush"
@@ -204,16 +222,33 @@ wait_for 5 sh -c "'$CTL' -s '$hub_sock' show-sa esp | grep -q 'encap=udp:4500-$p
   fail "the hub's SAs did not move to port $port2"
 ! grep -q "encap=udp:4500-$port1" <<<"$(hubctl show-sa esp)" || fail "a hub SA still names the old port $port1"
 grep -q "tmpl src 192.0.2.1 dst 192.0.2.254" <<<"$(ip -n "$hub" xfrm policy)" || fail "the hub's policies are gone after the move"
-# The satellite's R-U-THEREs are answered at the new port.
-wait_for 10 sh -c "[ \$('$CTL' -s '$sat_sock' stats | awk '\$2 == \"dpd.acks\" { print \$3 }') -gt $acks0 ]" ||
-  fail "the satellite gets no R-U-THERE-ACK after the move"
-# The same tunnel: the same cookies, the same pair, one phase 1 and one quick mode in all.
 hsa=$(hubctl show-sa) ssa=$(satctl show-sa)
 [ "$(cookies "$hsa")" = "$hck" ] && [ "$(cookies "$ssa")" = "$hck" ] || fail "the ISAKMP-SA changed: $hsa / $ssa"
-grep -q "esp spi=0x$in in" <<<"$ssa" && grep -q "esp spi=0x$out out" <<<"$ssa" || fail "the satellite's pair changed"
-grep -q "esp spi=0x$in out" <<<"$hsa" && grep -q "esp spi=0x$out in" <<<"$hsa" || fail "the hub's pair changed"
 [ "$(stat_of "$sat_sock" ike phase1_initiated)" = 1 ] || fail "the satellite negotiated phase 1 again"
-[ "$(grep -c "IPsec-SA established" "$slog")" = 1 ] || fail "the satellite negotiated quick mode again"
+if [ "$mode" = dpd ]; then
+  # The satellite's R-U-THEREs are answered at the new port; the same pair, one quick mode.
+  wait_for 10 sh -c "[ \$('$CTL' -s '$sat_sock' stats | awk '\$2 == \"dpd.acks\" { print \$3 }') -gt $acks0 ]" ||
+    fail "the satellite gets no R-U-THERE-ACK after the move"
+  grep -q "esp spi=0x$in in" <<<"$ssa" && grep -q "esp spi=0x$out out" <<<"$ssa" || fail "the satellite's pair changed"
+  grep -q "esp spi=0x$in out" <<<"$hsa" && grep -q "esp spi=0x$out in" <<<"$hsa" || fail "the hub's pair changed"
+  [ "$(grep -c "IPsec-SA established" "$slog")" = 1 ] || fail "the satellite negotiated quick mode again"
+  how="DPD answers at the new port; same pair $in/$out"
+else
+  # The rekey's quick mode moved the hub (its child checked QM1) and came up there.
+  grep -q "quick mode [0-9]*: an authenticated message from 192.0.2.254\[$port2\]" "$hlog" ||
+    fail "the hub's child did not follow QM1 from the new port"
+  wait_for 10 sh -c "[ \$(grep -c 'IPsec-SA established' '$hlog') -ge 2 ] && [ \$(grep -c 'IPsec-SA established' '$slog') -ge 2 ]" ||
+    fail "the rekey's pair did not come up on both sides"
+  ssa=$(satctl show-sa esp) hsa=$(hubctl show-sa esp)
+  echo "$ssa"
+  in2=$(grep -v "spi=0x$in " <<<"$ssa" | sed -n 's/.* esp spi=0x\([0-9a-f]*\) in .*/\1/p' | head -1)
+  out2=$(grep -v "spi=0x$out " <<<"$ssa" | sed -n 's/.* esp spi=0x\([0-9a-f]*\) out .*/\1/p' | head -1)
+  [ -n "$in2" ] && [ -n "$out2" ] || fail "no new pair on the satellite"
+  grep -q "esp spi=0x$in2 out .*encap=udp:4500-$port2" <<<"$hsa" || fail "the hub's new outbound SA is not ESP in UDP to $port2"
+  grep -q "esp spi=0x$out2 in .*encap=udp:4500-$port2" <<<"$hsa" || fail "the hub's new inbound SA is not ESP in UDP from $port2"
+  grep -q "esp spi=0x$in2 in .*encap=udp:4500-4500" <<<"$ssa" || fail "the satellite's new pair is not ESP in UDP"
+  how="the rekey's quick mode from the new port; new pair $in2/$out2"
+fi
 if [ "$kernel_esp" = 1 ]; then
   xs=$(ip -n "$hub" xfrm state)
   echo "$xs"
@@ -221,6 +256,6 @@ if [ "$kernel_esp" = 1 ]; then
   ! grep -q "dport $port1" <<<"$xs" || fail "a hub kernel SA still names the old port $port1"
   ping_natt after
 fi
-echo "ok: the NAT mapping moved from $port1 to $port2: the hub followed (peer row, SAs, DPD answers); same ISAKMP-SA $hck, same pair $in/$out"
+echo "ok: the NAT mapping moved from $port1 to $port2: the hub followed (peer row, SAs) on the same ISAKMP-SA $hck: $how"
 echo "run time $(echo "$(date +%s.%N) - $t_start" | bc) s"
 echo PASS
