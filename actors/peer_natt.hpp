@@ -5,6 +5,8 @@
 //
 //   session --natt_float_effect--> peer: ends on port 4500, non-ESP marker from now on
 //   session --peer_moved_effect--> peer --(moved_atom, addr, port, our port, natt)--> child
+//   child --(moved_atom, datagram)--> peer: a quick mode message it verified came from
+//     elsewhere: session::quick_mode_moved() decides as for an informational
 //   peer --(keepalive_atom, gen)--> peer --outgoing 0xFF (no marker, port 4500)--> listener
 
 #include <cstdint>
