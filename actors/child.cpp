@@ -96,6 +96,9 @@ void receive(child_self self, std::span<const std::uint8_t> body) {
   auto& st = self->state;
   bool was_up = st.qm->established() != nullptr;
   auto step = st.qm->receive(body);
+  if (step.status != ike::child_status::failed && !step.retransmit && step.problem.empty() &&
+      (!step.send.empty() || (!was_up && st.qm->established())))
+    child_authentic(self); // a new message whose HASH verified: NAT-T may follow it
   send_step(self, step);
   if (step.status == ike::child_status::failed) {
     fail(self, step.problem);
@@ -258,6 +261,7 @@ child_api::behavior_type child_actor(child_self self, child_args args) {
   auto& st = self->state;
   st.args = std::move(args);
   st.self_addr = self->address();
+  st.arrival = st.args.first_from;
   if (st.args.first) {
     st.waiting.push_back(std::move(*st.args.first));
     st.args.first.reset();
@@ -268,6 +272,11 @@ child_api::behavior_type child_actor(child_self self, child_args args) {
       // A quick mode datagram from the peer actor (marker already removed).
       [self](datagram& d) {
         handler_clock::scope timing{self};
+        if (!d.from.empty()) { // (the last one's arrival also stands for those waiting)
+          self->state.arrival.from = d.from;
+          self->state.arrival.local_port = d.local_port;
+          self->state.arrival.natt = d.natt;
+        }
         if (!self->state.qm) {
           self->state.waiting.push_back(std::move(d.bytes));
           return;

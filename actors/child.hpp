@@ -36,6 +36,7 @@ struct child_args {
   std::uint32_t message_id = 0;
   bool initiator = false;
   std::optional<ike::bytes> first;              ///< responder: QM1
+  datagram first_from;                          ///< responder: where QM1 came from (no bytes)
   const config::sainfo_block* sainfo = nullptr; ///< initiator: what to propose (in snap.cfg)
   bool offer_ipcomp = true;                     ///< initiator: may propose IPComp
   /// A roadwarrior's leased address: its quick modes must come from there (IDci).
@@ -54,6 +55,8 @@ struct child_state {
   std::optional<ike::quick_mode> qm;
   const config::sainfo_block* sainfo = nullptr;
   std::vector<ike::bytes> waiting; ///< datagrams that came before the SPIs
+  datagram arrival; ///< where the last quick mode datagram came from (no bytes; NAT-T)
+  std::optional<peer_endpoints> moved_from; ///< NAT-T: the ends before this child moved ahead
   std::uint32_t spi = 0;
   std::uint16_t cpi = 0;
   std::string install_error;

@@ -1,10 +1,34 @@
-// NAT-T in the child actor: the peer moved (a new NAT mapping). Installed SAs are removed
-// and added again with the new address and encapsulation ports (a remove + add rather than
-// XFRM_MSG_UPDSA, which keeps an SA's addresses); a new address also gets new policies.
+// NAT-T in the child actor: the peer moved (a new NAT mapping), seen by the peer actor or
+// by this child (an authenticated quick mode message from a new port). Installed SAs are
+// removed and added again with the new address and encapsulation ports (a remove + add
+// rather than XFRM_MSG_UPDSA, which keeps an SA's addresses); a new address also gets new
+// policies.
 #include "actors/child_parts.hpp"
 #include "util/log.hpp"
 
 namespace coati::actors {
+
+void child_authentic(child_self self) {
+  auto& st = self->state;
+  if (st.arrival.from.empty() || st.args.p1->sa.natt == ike::natt_version::none)
+    return;
+  auto from = split_host_port(st.arrival.from);
+  auto& e = st.args.link.ends;
+  if (!from || (from->first == e.remote && from->second == e.remote_port &&
+                st.arrival.local_port == e.local_port))
+    return;
+  // Answer where it came from at once; the peer actor checks, moves the ISAKMP SA and
+  // tells every child (this one too: child_moved then finds it there already).
+  if (!st.moved_from)
+    st.moved_from = e;
+  e.remote = from->first;
+  e.remote_port = from->second;
+  e.local_port = st.arrival.local_port;
+  e.natt = st.arrival.natt;
+  COATI_LOG(notify, "child", "quick mode ", st.args.message_id, ": an authenticated message from ",
+            where(e), ", not ", where(*st.moved_from), ": the peer moved");
+  self->send(st.args.peer, moved_atom_v, st.arrival);
+}
 
 void child_moved(child_self self, const std::string& remote, std::uint16_t remote_port,
                  std::uint16_t local_port, bool natt) {
@@ -13,8 +37,13 @@ void child_moved(child_self self, const std::string& remote, std::uint16_t remot
   if (!addr)
     return;
   auto& e = st.args.link.ends;
-  bool new_address = *addr != e.remote;
-  auto was = where(e);
+  auto before = st.moved_from.value_or(e); // (where this child was before it moved ahead)
+  st.moved_from.reset();
+  if (*addr == before.remote && remote_port == before.remote_port &&
+      local_port == before.local_port && natt == before.natt)
+    return; // nothing changed for this child
+  bool new_address = *addr != before.remote;
+  auto was = where(before);
   e.remote = *addr;
   e.remote_port = remote_port;
   e.local_port = local_port;

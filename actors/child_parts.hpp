@@ -25,6 +25,9 @@ void report_rows(child_self self);
 void install(child_self self);
 /// generate_policy (responder): the tunnel's policies from the initiator's IDs.
 void generate(child_self self);
+/// NAT-T: the quick mode message just handled proved itself; if it came from elsewhere than
+/// the peer's endpoint, answer there and tell the peer actor (which moves every child).
+void child_authentic(child_self self);
 /// NAT-T: the peer talks from (remote, remote_port) to our local_port now (natt: with the
 /// non-ESP marker): the SAs and policies follow.
 void child_moved(child_self self, const std::string& remote, std::uint16_t remote_port,

@@ -424,6 +424,9 @@ using peer_api = caf::typed_actor<
     caf::reacts_to<sa_rows_atom, std::vector<std::string>, std::vector<std::string>>,
     /// NAT-T keepalive timer of generation n (self): we are behind a NAT, send one.
     caf::reacts_to<keepalive_atom, std::uint64_t>,
+    /// NAT-T: a child's quick mode message, authenticated and new, came from where this
+    /// datagram (without bytes) says, not from the peer's endpoint: follow the peer there.
+    caf::reacts_to<moved_atom, datagram>,
     /// Phase-1 rekey: the soft lifetime of the ISAKMP SA (self): start a successor.
     caf::reacts_to<rekey_atom>,
     /// Phase-1 rekey: our successor (this peer actor) is established: hand over, end.

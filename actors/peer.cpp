@@ -255,6 +255,12 @@ peer_api::behavior_type peer_actor(peer_self self, peer_args args) {
         handler_clock::scope timing{self};
         natt_keepalive(self, gen);
       },
+      // NAT-T: a child's quick mode message proved itself from elsewhere: follow it.
+      [self](moved_atom, datagram& d) {
+        handler_clock::scope timing{self};
+        if (arrived_from(self->state, d))
+          perform(self, self->state.session->quick_mode_moved());
+      },
       // Test hook: crash this peer.
       [](crash_atom) { throw std::runtime_error("peer: test crash requested"); },
       // ACQUIRE for our remote: quick mode for that traffic (now, or once phase 1 is up).

@@ -121,6 +121,8 @@ void spawn_child(peer_self self, std::uint32_t mid, std::optional<ike::bytes> fi
   ca.p1 = st.p1;
   ca.message_id = mid;
   ca.initiator = !first.has_value();
+  if (first)
+    ca.first_from = arrival_datagram(st.arrival); // (QM1 is the datagram being handled)
   ca.first = std::move(first);
   ca.sainfo = sainfo;
   ca.offer_ipcomp = st.args.acquire_ipcomp;
@@ -346,7 +348,7 @@ bool perform(peer_self self, ike::effects fx) {
       if (q->new_child) {
         spawn_child(self, q->message_id, std::move(q->wire), nullptr);
       } else if (auto i = st.children.find(q->message_id); i != st.children.end()) {
-        datagram d;
+        auto d = arrival_datagram(st.arrival);
         d.bytes = std::move(q->wire);
         self->send(i->second, std::move(d));
       }

@@ -48,6 +48,17 @@ bool arrived_from(peer_state& st, const datagram& d) {
          e.local_port != st.arrival.local_port;
 }
 
+datagram arrival_datagram(const peer_endpoints& e) {
+  datagram d;
+  auto host = e.remote.to_string();
+  if (e.remote.fam != config::ip_address::family::v4)
+    host = "[" + host + "]";
+  d.from = host + ":" + std::to_string(e.remote_port);
+  d.local_port = e.local_port;
+  d.natt = e.natt;
+  return d;
+}
+
 void natt_float(peer_self self) {
   auto& st = self->state;
   st.args.ends.local_port = natt_port;
@@ -72,8 +83,21 @@ void natt_follow(peer_self self) {
 
 void natt_start_keepalives(peer_self self) {
   auto& st = self->state;
+  if (!st.session->sends_natt_keepalives())
+    return;
+  if (!st.session->dpd_next()) {
+    // Keepalives hold the NAT's mapping but prove nothing: the peer may follow a new one
+    // only on an authenticated message (RFC 3947 §4), and without DPD probes ours may be
+    // minutes away (the next quick mode or rekey). racoon has the same gap.
+    COATI_LOG(notify, "peer", where(st.args.ends),
+              ": NAT-T: we are behind a NAT and send no DPD probes (dpd_delay 0, or the peer "
+              "does no DPD): if the NAT's mapping changes, the peer learns our new port only "
+              "from our next authenticated message (quick mode, rekey); with dpd_delay, from "
+              "the next probe");
+    st.link.count(self, "natt.behind_nat_without_dpd");
+  }
   auto every = st.args.snap.cfg->timer.natt_keepalive;
-  if (!st.session->sends_natt_keepalives() || every.count() <= 0)
+  if (every.count() <= 0)
     return;
   COATI_LOG(info, "peer", where(st.args.ends), ": NAT-T: we are behind a NAT: a keepalive every ",
             every.count(), " s");

@@ -5,6 +5,8 @@
 //
 //   session --natt_float_effect--> peer: ends on port 4500, non-ESP marker from now on
 //   session --peer_moved_effect--> peer --(moved_atom, addr, port, our port, natt)--> child
+//   child --(moved_atom, datagram)--> peer: a quick mode message it verified came from
+//     elsewhere: session::quick_mode_moved() decides as for an informational
 //   peer --(keepalive_atom, gen)--> peer --outgoing 0xFF (no marker, port 4500)--> listener
 
 #include <cstdint>
@@ -23,6 +25,10 @@ ike::natt_config natt_config_for(const config::remote_block& r, const peer_endpo
 /// we know it (another address or port, or another port of ours).
 bool arrived_from(peer_state& st, const datagram& d);
 
+/// A datagram (without bytes) that says where `e`'s peer talks from and to which port of
+/// ours: what a child is told of a quick mode message's arrival.
+datagram arrival_datagram(const peer_endpoints& e);
+
 /// natt_float_effect: talk on port 4500, to the peer's port 4500, with the marker.
 void natt_float(peer_self self);
 
@@ -30,7 +36,8 @@ void natt_float(peer_self self);
 /// children follow. (The caller reports the new show-sa row.)
 void natt_follow(peer_self self);
 
-/// Phase 1 is up: keepalives every `natt_keepalive` when we are behind a NAT.
+/// Phase 1 is up: keepalives every `natt_keepalive` when we are behind a NAT, and a notice
+/// when no DPD probe of ours would show the peer a new NAT mapping.
 void natt_start_keepalives(peer_self self);
 
 /// The keepalive timer of generation `gen`.

@@ -121,6 +121,11 @@ public:
   effects receive(std::span<const std::uint8_t> datagram,
                   dpd_clock::time_point now = dpd_clock::now(), bool moved = false);
 
+  /// NAT-T: a quick mode message that came from another address or port than the peer's
+  /// proved itself (HASH verified under this SA, a new message, not a retransmission):
+  /// follow the peer there as an authenticated informational would (peer_moved_effect).
+  /// Quick mode is checked outside the session (its child), hence this second entry.
+  effects quick_mode_moved();
   /// NAT-T: true when we are behind a NAT (or force it), so we send keepalives on 4500.
   bool sends_natt_keepalives() const;
   /// NAT-T: true once IKE runs on port 4500 (floated, or NAT-T started there).

@@ -17,6 +17,16 @@ bool session::sends_natt_keepalives() const {
   return sa != nullptr && sa->udp_encap() && sa->nat.local;
 }
 
+effects session::quick_mode_moved() {
+  effects out;
+  if (established() == nullptr)
+    return out;
+  authentic_ = true; // the child verified HASH(1)/(2)/(3) of a new message
+  natt_after(out, true);
+  authentic_ = false;
+  return out;
+}
+
 void session::natt_after(effects& out, bool moved) {
   // The initiator floats once MM4 showed a NAT: MM5 and all that follows go to port 4500.
   if (!floated_ && initiator_ && !aggressive()) {

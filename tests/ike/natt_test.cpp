@@ -246,6 +246,45 @@ BOOST_AUTO_TEST_CASE(the_initiator_floats_before_mm5_and_the_responder_follows) 
   BOOST_TEST(counted(again, "natt.move_unauthenticated"));
 }
 
+BOOST_AUTO_TEST_CASE(a_quick_mode_message_that_proved_itself_moves_the_peer) {
+  session i{
+      main_mode::initiator(ipv4_id({198, 51, 100, 3}), psk_policy(satellite_view()), ck(0x53)),
+      true};
+  session r{main_mode::responder(ipv4_id({192, 0, 2, 1}), psk_policy(hub_view()), ck(0x54)), false};
+  BOOST_TEST(r.quick_mode_moved().empty()); // no phase 1 yet: nothing to follow
+  auto mm2 = r.receive(sent(i.start()));
+  auto mm4 = r.receive(sent(i.receive(sent(mm2))));
+  auto mm5 = i.receive(sent(mm4));
+  auto mm6 = r.receive(sent(mm5), dpd_clock::now(), true); // (the float)
+  i.receive(sent(mm6));
+  // A datagram from the NAT's next port that proves nothing by itself (as a quick mode
+  // message does not to the session: its child checks HASH(1)) moves nobody...
+  auto copy = r.receive(sent(mm5), dpd_clock::now(), true);
+  BOOST_TEST(all<peer_moved_effect>(copy).empty());
+  // ...the child's word that HASH(1) verified on a new message does.
+  auto fx = r.quick_mode_moved();
+  BOOST_REQUIRE(!fx.empty());
+  BOOST_TEST(std::holds_alternative<peer_moved_effect>(fx.front()));
+  BOOST_TEST(counted(fx, "natt.peer_moved"));
+  BOOST_TEST(!counted(fx, "natt.floated")); // floated once, at MM5
+}
+
+BOOST_AUTO_TEST_CASE(a_quick_mode_message_moves_no_peer_without_nat_t) {
+  session i{
+      main_mode::initiator(ipv4_id({198, 51, 100, 3}), psk_policy(satellite_view()), ck(0x55)),
+      true};
+  session r{main_mode::responder(ipv4_id({192, 0, 2, 1}), psk_policy(hub_view(natt_setting::off)),
+                                 ck(0x56)),
+            false};
+  auto mm2 = r.receive(sent(i.start()));
+  auto mm4 = r.receive(sent(i.receive(sent(mm2))));
+  r.receive(sent(i.receive(sent(mm4))));
+  BOOST_REQUIRE(r.established() != nullptr);
+  auto fx = r.quick_mode_moved();
+  BOOST_TEST(all<peer_moved_effect>(fx).empty());
+  BOOST_TEST(counted(fx, "natt.move_without_natt"));
+}
+
 BOOST_AUTO_TEST_CASE(quick_mode_proposes_and_accepts_udp_tunnel_mode) {
   auto i = main_mode::initiator(ipv4_id({198, 51, 100, 3}), psk_policy(satellite_view()), ck(0x61));
   auto r = main_mode::responder(ipv4_id({192, 0, 2, 1}), psk_policy(hub_view()), ck(0x62));
