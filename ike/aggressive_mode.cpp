@@ -286,7 +286,7 @@ phase1_step aggressive_mode::on_am2(const message& m) {
   auto chain = std::move(std::get<std::vector<payload>>(proof));
   if (sa_.natt != natt_version::none) {
     // A NAT: AM3 leaves from port 4500 to port 4500 (the session floats first), and its
-    // NAT-D name those ports, as charon and racoon expect.
+    // NAT-D name those ports, as charon expects.
     auto ends = pol_.natt;
     if (sa_.udp_encap())
       ends.local.port = ends.remote.port = natt_port;

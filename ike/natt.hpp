@@ -105,8 +105,7 @@ std::vector<payload> nat_d_payloads(natt_version v, crypto::hash_alg h, const co
 /// Reads the peer's NAT-D payloads of message `m`; nullopt when it carries none (the peer
 /// does no NAT-T after all). `floated_port` (aggressive mode's AM3, which the initiator
 /// sends from port 4500 once AM2 showed a NAT): a hash may also name both endpoints with
-/// that port (charon and racoon hash the ports the message travels between, vpnc the
-/// ones of AM1).
+/// that port (charon hashes the ports the message travels between, vpnc those of AM1).
 std::optional<nat_detection> detect_nat(const message& m, natt_version v, crypto::hash_alg h,
                                         const cookie& icookie, const cookie& rcookie,
                                         const natt_config& c, std::uint16_t floated_port = 0);
