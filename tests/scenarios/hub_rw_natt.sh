@@ -92,13 +92,14 @@ stat_of() { # stat_of GROUP KEY: a counter of `coatictl stats`, 0 if absent
 }
 # isakmp_port PUBLIC_IP: the NAT's port of that client's established ISAKMP SA on the hub.
 isakmp_port() {
-  lab_coatictl hub show-sa isakmp |
-    sed -n "s/^$hub ${1//./\\.}\[\([0-9]*\)\] .* established .*/\1/p" | head -1
+  local out
+  out=$(lab_coatictl hub show-sa isakmp)
+  sed -n "s/^$hub ${1//./\\.}\[\([0-9]*\)\] .* established .*/\1/p" <<<"$out" | awk 'NR == 1'
 }
 # check_up NAME PUBLIC_IP PRIVATE_IP USER LEASE LO HI N MODE: the hub's side of a client
 # that came up through the NAT in MODE (main | aggressive), the Nth to float; sets port.
 check_up() {
-  local name=$1 pub=$2 priv=$3 user=$4 lease=$5 lo=$6 hi=$7 n=$8 mode=$9 env sa pol
+  local name=$1 pub=$2 priv=$3 user=$4 lease=$5 lo=$6 hi=$7 n=$8 mode=$9 env sa pol xs
   lab_wait 10 grep -q "NAT detected: the peer is behind a NAT: the peer floated to port 4500" "$hublog" ||
     lab_fail "$name: coatid did not log the NAT and the float to 4500"
   [ "$(grep -c "NAT detected: the peer is behind a NAT: the peer floated to port 4500" "$hublog")" = "$n" ] ||
@@ -111,8 +112,11 @@ check_up() {
   port=$(isakmp_port "$pub")
   [ -n "$port" ] || { lab_coatictl hub show-sa isakmp; lab_fail "$name: no established ISAKMP SA from $pub"; }
   [ "$port" -ge "$lo" ] && [ "$port" -le "$hi" ] || lab_fail "$name: the peer's port $port is not the NAT's"
-  lab_coatictl hub show-sa isakmp | grep -F "$pub[$port]" | grep -F "user=\"$user\"" |
-    grep -qF "address=$lease" || lab_fail "$name: show-sa has no row for $user at $lease"
+  # (whole outputs in variables: under pipefail a `grep -q` that stops reading early could
+  # fail its pipeline with SIGPIPE)
+  sa=$(lab_coatictl hub show-sa isakmp)
+  grep -F "$pub[$port]" <<<"$sa" | grep -F "user=\"$user\"" |
+    grep -F "address=$lease" >/dev/null || lab_fail "$name: show-sa has no row for $user at $lease"
   env=$LAB_LOGDIR/hub-phase1_up.env
   lab_wait 10 grep -qsx "XAUTH_USER=$user" "$env" || lab_fail "$name: phase1_up did not run for $user"
   for kv in LOCAL_PORT=4500 REMOTE_ADDR=$pub REMOTE_PORT=$port INTERNAL_ADDR4=$lease; do
@@ -131,7 +135,8 @@ check_up() {
   if [ "$esp" = 1 ]; then
     lab_wait 10 sh -c "ip -n $(lab_ns hub) xfrm state | grep -q 'encap type espinudp sport 4500 dport $port'" ||
       lab_fail "$name: the hub's outbound kernel SA lacks the encap template 4500 -> $port"
-    ip -n "$(lab_ns hub)" xfrm state | grep -q "encap type espinudp sport $port dport 4500" ||
+    xs=$(ip -n "$(lab_ns hub)" xfrm state)
+    grep -q "encap type espinudp sport $port dport 4500" <<<"$xs" ||
       lab_fail "$name: the hub's inbound kernel SA lacks the encap template $port -> 4500"
   fi
   lab_ok "$name: NAT detected, floated to 4500 ($(fwd_count "$priv" 500) IKE packets to 500, $(fwd_count "$priv" 4500) to 4500), $user at $lease, SAs ESP in UDP 4500 <-> $pub[$port], policies through the NAT"
@@ -211,8 +216,8 @@ port2=$(isakmp_port 203.0.113.5)
 [ "$(stat_of ike natt.peer_moved)" -ge 1 ] || lab_fail "stats do not count the move"
 lab_wait 5 sh -c "'$COATI_BUILD/tools/coatictl/coatictl' -s '$(cat "$LAB_WORK/coatid-hub.sock")' show-sa esp |
   grep -qF 'encap=udp:4500-$port2'" || lab_fail "rwmain's SAs did not move to port $port2"
-lab_coatictl hub show-sa esp | grep -qF "encap=udp:4500-$port1" && lab_fail "an SA still names the old port $port1"
-lab_coatictl hub show-sa isakmp | grep -F "203.0.113.5[$port2]" | grep -qF 'user="alice"' ||
+grep -qF "encap=udp:4500-$port1" <<<"$(lab_coatictl hub show-sa esp)" && lab_fail "an SA still names the old port $port1"
+grep -F "203.0.113.5[$port2]" <<<"$(lab_coatictl hub show-sa isakmp)" | grep -F 'user="alice"' >/dev/null ||
   lab_fail "alice's row lost its user after the move"
 n0=$(grep -c "N(DPD_ACK)" "$clog" || true)
 lab_wait 10 sh -c "[ \$(grep -c 'N(DPD_ACK)' '$clog') -gt $n0 ]" || lab_fail "rwmain gets no R-U-THERE-ACK after the move"
