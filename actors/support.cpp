@@ -12,12 +12,6 @@ std::string where(const config::remote_block& r) {
 
 void remote_settings(const config::remote_block& r, std::vector<std::string>& out) {
   auto add = [&](const std::string& what) { out.push_back(where(r) + what); };
-  if (r.nat_traversal != config::tristate::off &&
-      (r.exchange_modes.empty() ||
-       std::find(r.exchange_modes.begin(), r.exchange_modes.end(),
-                 config::exchange_mode::aggressive) != r.exchange_modes.end()))
-    add("nat_traversal: only main mode does NAT-T yet; aggressive mode negotiates without "
-        "it (no NAT-D, no float to port 4500, no ESP in UDP)");
   if (r.esp_frag)
     add("esp_frag is not implemented yet; ignored");
   if (!r.script_phase1_dead.empty() && (!r.dpd || r.dpd_delay == 0))

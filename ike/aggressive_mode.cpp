@@ -16,6 +16,9 @@ using detail::ignored;
 using detail::sending;
 using pf = phase1_failure;
 
+/// RFC 3947's port, where AM3 goes once AM2 showed a NAT.
+constexpr std::uint16_t natt_port = 4500;
+
 std::string list_groups(const std::vector<std::uint16_t>& groups) {
   std::string s;
   for (auto g : groups)
@@ -73,6 +76,29 @@ aggressive_mode aggressive_mode::responder(phase1_identity me, phase1_policy pol
   return am;
 }
 
+/// AM2 / AM3: NAT-D(peer), NAT-D(us) for the endpoints `ends`.
+std::vector<payload> aggressive_mode::nat_d(const natt_config& ends) const {
+  auto h = crypto::hash_from_oakley(sa_.agreed.hash);
+  if (sa_.natt == natt_version::none || !h)
+    return {};
+  return nat_d_payloads(sa_.natt, *h, sa_.icookie, sa_.rcookie, ends);
+}
+
+/// AM2 / AM3: the peer's NAT-D payloads; none at all: the peer does no NAT-T after all.
+void aggressive_mode::read_nat_d(const std::vector<payload>& chain, std::uint16_t floated_port) {
+  auto h = crypto::hash_from_oakley(sa_.agreed.hash);
+  if (sa_.natt == natt_version::none || !h)
+    return;
+  message m;
+  m.payloads = chain;
+  auto d = detect_nat(m, sa_.natt, *h, sa_.icookie, sa_.rcookie, pol_.natt, floated_port);
+  if (!d) {
+    sa_.natt = natt_version::none;
+    return;
+  }
+  sa_.nat = *d;
+}
+
 header aggressive_mode::hdr() const {
   return header::make(exchange_type::aggressive, sa_.icookie, sa_.rcookie);
 }
@@ -112,6 +138,9 @@ phase1_step aggressive_mode::start() {
     m.add(cr_payload{cert_encoding::x509_sig, {}});
   for (const auto& v : pol_.vendor_ids)
     m.add(vendor_id_payload{v});
+  if (pol_.natt.setting != natt_setting::off)
+    for (auto& v : natt_vendor_ids())
+      m.add(vendor_id_payload{std::move(v)});
   auto wire = encode(m);
   if (!wire)
     return failed(pf::internal, "cannot encode AM1: " + wire.error().text);
@@ -207,6 +236,13 @@ phase1_step aggressive_mode::on_am1(const message& m) {
     out.add(cr_payload{cert_encoding::x509_sig, {}});
   for (const auto& v : pol_.vendor_ids)
     out.add(vendor_id_payload{v});
+  if (pol_.natt.setting != natt_setting::off)
+    sa_.natt = best_natt(m);
+  if (sa_.natt != natt_version::none) { // the best one both speak, alone; then NAT-D
+    out.add(vendor_id_payload{natt_vendor_id(sa_.natt)});
+    for (auto& p : nat_d(pol_.natt))
+      out.add(std::move(p));
+  }
   auto wire = encode(out);
   if (!wire)
     return failed(pf::internal, "cannot encode AM2: " + wire.error().text);
@@ -241,10 +277,22 @@ phase1_step aggressive_mode::on_am2(const message& m) {
     return failed(*e, "AM2: ", notify_type::invalid_key_information);
   if (auto e = detail::check_proof(pol_, sa_, {gxi_, gxr_, sai_b_}, *id, m.payloads, false))
     return failed(*e, "AM2: ", notify_type::authentication_failed);
+  if (pol_.natt.setting != natt_setting::off)
+    sa_.natt = best_natt(m);
+  read_nat_d(m.payloads, 0);
   auto proof = detail::prove(me_, sa_, {gxi_, gxr_, sai_b_}, true);
   if (auto* e = std::get_if<detail::proof_error>(&proof))
     return failed(*e, "AM3: ", notify_type::authentication_failed);
   auto chain = std::move(std::get<std::vector<payload>>(proof));
+  if (sa_.natt != natt_version::none) {
+    // A NAT: AM3 leaves from port 4500 to port 4500 (the session floats first), and its
+    // NAT-D name those ports, as charon expects.
+    auto ends = pol_.natt;
+    if (sa_.udp_encap())
+      ends.local.port = ends.remote.port = natt_port;
+    for (auto& p : nat_d(ends))
+      chain.push_back(std::move(p));
+  }
   if (pol_.initial_contact)
     chain.emplace_back(notify_payload::initial_contact(sa_.icookie, sa_.rcookie));
   std::optional<bytes> wire;
@@ -281,6 +329,7 @@ phase1_step aggressive_mode::on_am3(const message& m) {
   }
   if (auto e = detail::check_proof(pol_, sa_, {gxi_, gxr_, sai_b_}, peer_id_, chain, true))
     return failed(*e, "AM3: ", notify_type::authentication_failed);
+  read_nat_d(chain, natt_port);
   sa_.initial_contact = detail::has_initial_contact(chain);
   last_ = 3;
   done_ = true;

@@ -9,6 +9,9 @@
 //   AM2 R->I  SA (one transform), KE, Nr, IDir, [CERT], SIG_R | HASH_R, [CR], VID...
 //   AM3 I->R  [CERT], SIG_I | HASH_I, [N(INITIAL-CONTACT)]   (encrypted or in clear)
 //
+// NAT traversal (RFC 3947, ike/natt.hpp): the NAT-T vendor IDs in AM1 and AM2, NAT-D in AM2
+// and AM3; with a NAT the initiator sends AM3 from port 4500 already (ike::session floats).
+//
 // The initiator's ID arrives in AM1, before any key exists, so the responder picks the
 // pre-shared key by that ID (racoon's psk.txt lookup by ID). KE travels in AM1 too, so
 // every transform the initiator offers must carry the same DH group.
@@ -75,6 +78,8 @@ private:
   phase1_step on_am2(const message& m);
   phase1_step on_am3(const message& m);
   std::optional<std::string> start_dh(std::uint16_t group);
+  std::vector<payload> nat_d(const natt_config& ends) const;
+  void read_nat_d(const std::vector<payload>& chain, std::uint16_t floated_port);
   header hdr() const;
 
   bool initiator_;

@@ -122,7 +122,7 @@ std::vector<payload> nat_d_payloads(natt_version v, crypto::hash_alg h, const co
 
 std::optional<nat_detection> detect_nat(const message& m, natt_version v, crypto::hash_alg h,
                                         const cookie& icookie, const cookie& rcookie,
-                                        const natt_config& c) {
+                                        const natt_config& c, std::uint16_t floated_port) {
   std::vector<const nat_d_payload*> got;
   for (const auto& p : m.payloads)
     if (const auto* d = std::get_if<nat_d_payload>(&p))
@@ -132,10 +132,14 @@ std::optional<nat_detection> detect_nat(const message& m, natt_version v, crypto
     return std::nullopt;
   nat_detection r;
   // The first is us as the peer sees us; the others are the peer as it sees itself.
-  r.local = got.front()->hash != nat_d_hash(h, icookie, rcookie, c.local);
-  auto peer = nat_d_hash(h, icookie, rcookie, c.remote);
-  r.remote =
-      std::none_of(got.begin() + 1, got.end(), [&](const auto* d) { return d->hash == peer; });
+  auto names = [&](const bytes& hash, const natt_endpoint& e) {
+    return hash == nat_d_hash(h, icookie, rcookie, e) ||
+           (floated_port != 0 &&
+            hash == nat_d_hash(h, icookie, rcookie, natt_endpoint{e.address, floated_port}));
+  };
+  r.local = !names(got.front()->hash, c.local);
+  r.remote = std::none_of(got.begin() + 1, got.end(),
+                          [&](const auto* d) { return names(d->hash, c.remote); });
   if (c.setting == natt_setting::force)
     r.local = true; // our own NAT-D was zero: the peer encapsulates, so must we
   return r;

@@ -2,14 +2,19 @@
 // NAT traversal for IKEv1 (RFC 3947, and the draft-ietf-ipsec-nat-t-ike-02/02\n/03 vendor
 // IDs racoon and older clients send), the parts that decide: which NAT-T version both sides
 // speak, the NAT-D hashes, whether a NAT sits in front of us or of the peer, which
-// encapsulation mode quick mode uses. Main mode carries them; ike::session tells its actor
-// when to float to port 4500 and when to follow a peer whose NAT mapping changed.
+// encapsulation mode quick mode uses. Main and aggressive mode carry them; ike::session tells its
+// actor when to float to port 4500 and when to follow a peer whose NAT mapping changed.
 //
 //   MM1 I->R  VID(RFC 3947), VID(draft-03), VID(draft-02\n), VID(draft-02)
 //   MM2 R->I  VID(the best one both speak)
 //   MM3 I->R  KE, Ni, NAT-D(responder as I see it), NAT-D(me)
 //   MM4 R->I  KE, Nr, NAT-D(initiator as I see it), NAT-D(me)
 //   -- a NAT on either side: the initiator floats to 4500 (non-ESP marker) from MM5 on --
+//
+//   AM1 I->R  SA, KE, Ni, IDii, VID(RFC 3947), VID(draft-03), VID(draft-02\n), VID(draft-02)
+//   AM2 R->I  SA, KE, Nr, IDir, proof, VID(the best one both speak), NAT-D(I), NAT-D(me)
+//   -- a NAT on either side: AM3 and all that follows on port 4500 (RFC 3947 §4) --
+//   AM3 I->R  proof, NAT-D(R), NAT-D(me)    (the initiator hashes the 4500 ports then)
 //   QM        encapsulation mode UDP-Tunnel (3; drafts 61443) for the SA pair
 //
 // NAT-D = HASH(CKY-I | CKY-R | IP | port) with the negotiated phase-1 hash; the first one a
@@ -98,10 +103,12 @@ std::vector<payload> nat_d_payloads(natt_version v, crypto::hash_alg h, const co
                                     const cookie& rcookie, const natt_config& c);
 
 /// Reads the peer's NAT-D payloads of message `m`; nullopt when it carries none (the peer
-/// does no NAT-T after all).
+/// does no NAT-T after all). `floated_port` (aggressive mode's AM3, which the initiator
+/// sends from port 4500 once AM2 showed a NAT): a hash may also name both endpoints with
+/// that port (charon hashes the ports the message travels between, vpnc those of AM1).
 std::optional<nat_detection> detect_nat(const message& m, natt_version v, crypto::hash_alg h,
                                         const cookie& icookie, const cookie& rcookie,
-                                        const natt_config& c);
+                                        const natt_config& c, std::uint16_t floated_port = 0);
 
 /// One line for the log: "NAT-T RFC 3947: NAT detected: the peer is behind a NAT".
 std::string describe(natt_version v, const nat_detection& d);

@@ -28,15 +28,23 @@ effects session::quick_mode_moved() {
 }
 
 void session::natt_after(effects& out, bool moved) {
-  // The initiator floats once MM4 showed a NAT: MM5 and all that follows go to port 4500.
-  if (!floated_ && initiator_ && !aggressive()) {
-    const auto& mm = std::get<main_mode>(x_);
-    if (mm.progress().udp_encap() && mm.last_message() >= 5) {
+  // The initiator floats once MM4 (AM2) showed a NAT: MM5 (AM3) and all that follows go to
+  // port 4500.
+  if (!floated_ && initiator_) {
+    const phase1_established* p = nullptr;
+    if (!aggressive()) {
+      const auto& mm = std::get<main_mode>(x_);
+      if (mm.last_message() >= 5)
+        p = &mm.progress();
+    } else {
+      p = established(); // AM3 is built (and about to be sent)
+    }
+    if (p != nullptr && p->udp_encap()) {
       floated_ = true;
       out.insert(out.begin(), natt_float_effect{});
       out.push_back(count_effect{"natt.floated"});
-      out.push_back(log_effect{log_level::notify, describe(mm.progress().natt, mm.progress().nat) +
-                                                      ": floating to port 4500"});
+      out.push_back(
+          log_effect{log_level::notify, describe(p->natt, p->nat) + ": floating to port 4500"});
     }
   }
   const auto* sa = established();

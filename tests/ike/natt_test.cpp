@@ -1,6 +1,7 @@
 // NAT traversal (RFC 3947 and the drafts' vendor IDs): the vendor IDs, NAT-D hashes and
-// what they detect, main mode carrying them between two coati ends (one behind a NAT),
-// the session's float and follow decisions, quick mode's UDP encapsulation modes.
+// what they detect, main and aggressive mode carrying them between two coati ends (one
+// behind a NAT), the session's float and follow decisions, quick mode's UDP encapsulation
+// modes.
 #include <boost/test/unit_test.hpp>
 
 #include <string>
@@ -283,6 +284,128 @@ BOOST_AUTO_TEST_CASE(a_quick_mode_message_moves_no_peer_without_nat_t) {
   auto fx = r.quick_mode_moved();
   BOOST_TEST(all<peer_moved_effect>(fx).empty());
   BOOST_TEST(counted(fx, "natt.move_without_natt"));
+}
+
+// Aggressive mode: the VIDs in AM1/AM2, NAT-D in AM2 and AM3 (RFC 3947 §3.2, §4).
+BOOST_AUTO_TEST_CASE(aggressive_mode_carries_nat_t_and_both_ends_detect_the_nat) {
+  // AM3 in clear (racoon's way) so the test can read its payloads.
+  auto i = aggressive_mode::initiator(ipv4_id({198, 51, 100, 3}), psk_policy(satellite_view()),
+                                      ck(0x71), am3_encoding::clear);
+  auto r = aggressive_mode::responder(ipv4_id({192, 0, 2, 1}), psk_policy(hub_view()), ck(0x72));
+  auto am1 = i.start(); // AM1 -->
+  BOOST_TEST(natt_vids(am1.send.front()).size() == 4u);
+  BOOST_TEST(nat_ds(am1.send.front()) == 0u);
+  auto am2 = r.receive(am1.send.front()); // <-- AM2: the chosen VID, NAT-D(I), NAT-D(R)
+  BOOST_REQUIRE_EQUAL(am2.send.size(), 1u);
+  BOOST_TEST((natt_vids(am2.send.front()) == std::vector<natt_version>{natt_version::rfc3947}));
+  BOOST_TEST(nat_ds(am2.send.front()) == 2u);
+  auto am3 = i.receive(am2.send.front()); // AM3 -->: NAT-D(R), NAT-D(I)
+  BOOST_REQUIRE(i.established());
+  BOOST_TEST(i.established()->nat.local); // the satellite sees its own NAT from AM2
+  BOOST_TEST(!i.established()->nat.remote);
+  BOOST_TEST(i.established()->udp_encap());
+  BOOST_TEST(nat_ds(am3.send.front()) == 2u);
+  r.receive(am3.send.front());
+  BOOST_REQUIRE(r.established());
+  BOOST_TEST((r.established()->natt == natt_version::rfc3947));
+  BOOST_TEST(r.established()->nat.remote); // from AM3's NAT-D
+  BOOST_TEST(!r.established()->nat.local); // the initiator hashed the hub's port 4500
+  BOOST_TEST(r.established()->udp_encap());
+}
+
+BOOST_AUTO_TEST_CASE(aggressive_mode_encrypted_am3_carries_nat_d) {
+  // AM3 encrypted (charon, vpnc and coati's default): the NAT-D travel inside.
+  auto i = aggressive_mode::initiator(ipv4_id({198, 51, 100, 3}), psk_policy(satellite_view()),
+                                      ck(0x73));
+  auto r = aggressive_mode::responder(ipv4_id({192, 0, 2, 1}), psk_policy(hub_view()), ck(0x74));
+  auto res = run(i, r);
+  BOOST_TEST(res.messages == 3);
+  BOOST_REQUIRE(i.established() && r.established());
+  BOOST_TEST(r.am3_encrypted());
+  BOOST_TEST(r.established()->nat.remote);
+  BOOST_TEST(r.established()->udp_encap());
+}
+
+BOOST_AUTO_TEST_CASE(aggressive_mode_without_a_nat_or_without_nat_t) {
+  // No NAT: both views agree, NAT-T is agreed but nothing is encapsulated.
+  auto sat = satellite_view();
+  natt_config hub_direct{natt_setting::on, sat.remote, sat.local};
+  auto i = aggressive_mode::initiator(ipv4_id({198, 51, 100, 3}), psk_policy(sat), ck(0x75),
+                                      am3_encoding::clear);
+  auto r = aggressive_mode::responder(ipv4_id({192, 0, 2, 1}), psk_policy(hub_direct), ck(0x76));
+  run(i, r);
+  BOOST_REQUIRE(i.established() && r.established());
+  BOOST_TEST((r.established()->natt == natt_version::rfc3947));
+  BOOST_TEST(!i.established()->nat.any());
+  BOOST_TEST(!r.established()->nat.any());
+  // nat_traversal off at the hub: no VID back, no NAT-D either way.
+  auto i2 = aggressive_mode::initiator(ipv4_id({198, 51, 100, 3}), psk_policy(satellite_view()),
+                                       ck(0x77), am3_encoding::clear);
+  auto r2 = aggressive_mode::responder(ipv4_id({192, 0, 2, 1}),
+                                       psk_policy(hub_view(natt_setting::off)), ck(0x78));
+  auto am2 = r2.receive(i2.start().send.front());
+  BOOST_TEST(natt_vids(am2.send.front()).empty());
+  BOOST_TEST(nat_ds(am2.send.front()) == 0u);
+  auto am3 = i2.receive(am2.send.front());
+  BOOST_TEST(nat_ds(am3.send.front()) == 0u);
+  r2.receive(am3.send.front());
+  BOOST_REQUIRE(i2.established() && r2.established());
+  BOOST_TEST((i2.established()->natt == natt_version::none));
+  BOOST_TEST(!r2.established()->udp_encap());
+}
+
+BOOST_AUTO_TEST_CASE(am3_nat_d_may_name_the_floated_ports) {
+  // An initiator that floated hashes the ports AM3 travels between (charon: the hub's and
+  // its own 4500); vpnc hashes AM1's. Neither makes the hub think it is behind a NAT.
+  auto h = crypto::hash_alg::sha1;
+  auto v = natt_version::rfc3947;
+  auto floated = satellite_view();
+  floated.local.port = floated.remote.port = 4500;
+  message charon, vpnc;
+  for (auto& p : nat_d_payloads(v, h, ck(1), ck(2), floated))
+    charon.add(p);
+  for (auto& p : nat_d_payloads(v, h, ck(1), ck(2), satellite_view()))
+    vpnc.add(p);
+  auto at_hub = detect_nat(charon, v, h, ck(1), ck(2), hub_view(), 4500);
+  BOOST_TEST(!at_hub->local);
+  BOOST_TEST(at_hub->remote);
+  BOOST_TEST(!detect_nat(vpnc, v, h, ck(1), ck(2), hub_view(), 4500)->local);
+  // Without the floated port, 4500 is not our 500: a NAT in front of us.
+  BOOST_TEST(detect_nat(charon, v, h, ck(1), ck(2), hub_view())->local);
+  // A peer that is not behind a NAT and floated: its own hash names 4500, still no NAT.
+  auto sat = satellite_view();
+  natt_config hub_direct{natt_setting::on, sat.remote, sat.local};
+  BOOST_TEST(!detect_nat(charon, v, h, ck(1), ck(2), hub_direct, 4500)->any());
+}
+
+BOOST_AUTO_TEST_CASE(the_aggressive_initiator_floats_before_am3_and_the_responder_follows) {
+  session i{aggressive_mode::initiator(ipv4_id({198, 51, 100, 3}), psk_policy(satellite_view()),
+                                       ck(0x79)),
+            true};
+  session r{aggressive_mode::responder(ipv4_id({192, 0, 2, 1}), psk_policy(hub_view()), ck(0x7a)),
+            false};
+  auto am2 = r.receive(sent(i.start())); // AM1 -->  <-- AM2
+  BOOST_TEST(all<natt_float_effect>(am2).empty());
+  BOOST_TEST(!r.floated());
+  auto am3 = i.receive(sent(am2)); // AM3 --> from port 4500
+  BOOST_REQUIRE(!am3.empty());
+  BOOST_TEST(std::holds_alternative<natt_float_effect>(am3.front())); // before the send
+  BOOST_TEST(counted(am3, "natt.floated"));
+  BOOST_TEST(counted(am3, "natt.nat_detected"));
+  BOOST_TEST(i.floated());
+  BOOST_TEST(i.sends_natt_keepalives());
+  // AM3 from the NAT's port for 4500: the responder follows before it says anything.
+  auto up = r.receive(sent(am3), dpd_clock::now(), true);
+  BOOST_REQUIRE(!up.empty());
+  BOOST_TEST(std::holds_alternative<peer_moved_effect>(up.front()));
+  BOOST_TEST(counted(up, "natt.floated"));
+  BOOST_TEST(counted(up, "natt.nat_detected"));
+  BOOST_TEST(counted(up, "phase1_up"));
+  BOOST_TEST(r.floated());
+  BOOST_TEST(!r.sends_natt_keepalives());
+  // A copy of AM3 from yet another port moves nobody.
+  auto again = r.receive(sent(am3), dpd_clock::now(), true);
+  BOOST_TEST(all<peer_moved_effect>(again).empty());
 }
 
 BOOST_AUTO_TEST_CASE(quick_mode_proposes_and_accepts_udp_tunnel_mode) {
