@@ -117,7 +117,7 @@ caf::behavior listener_standin(caf::event_based_actor* self, world_ptr w) {
         w->isakmp_rows = std::move(i);
         w->esp_rows = std::move(e);
       },
-      [w](established_atom) { ++w->established; },
+      [w](established_atom, const std::string&, bool) { ++w->established; },
       [w](initial_contact_atom, std::string&) { ++w->initial_contacts; },
   };
 }
