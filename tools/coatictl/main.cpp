@@ -7,6 +7,7 @@
 //   coatictl [-s SOCKET] vpn-connect | vc ADDRESS
 // racoonctl's other verbs are recognised and answered "not implemented yet".
 
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -131,6 +132,9 @@ void print_table(const std::vector<std::pair<std::string, std::string>>& kv) {
 } // namespace
 
 int main(int argc, char** argv) {
+  // A reader that stops early (`coatictl stats | grep -q ...`) is not an error of ours:
+  // without this, the rest of the output would kill us with SIGPIPE.
+  std::signal(SIGPIPE, SIG_IGN);
   std::string sock = default_socket;
   std::vector<std::string> args;
   bool json = false;
