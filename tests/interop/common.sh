@@ -332,3 +332,46 @@ NFT
 frags_dropped() {
   ip netns exec "$rtr" nft list chain ip lab frags | sed -n 's/.*counter packets \([0-9]*\) .*/\1/p'
 }
+
+# natt_router [RULE]: puts the satellite behind a NAT router namespace ($rtr): the hub sees
+# it only as the router's public 192.0.2.254; nftables masquerades the satellite's UDP to
+# ports 31000-31009 (the rest as it comes) and counts its IKE packets by destination port
+# in chain `ikecount` (plus RULE, another counting rule, if given).
+natt_router() {
+  rtr=$tag-r
+  ip -n "$hub" link del h0 # (and its peer s0)
+  ip netns add "$rtr"
+  ip -n "$rtr" link set lo up
+  ip link add h0 netns "$hub" type veth peer name rh netns "$rtr"
+  ip link add s0 netns "$sat" type veth peer name rs netns "$rtr"
+  ip -n "$rtr" addr add 192.0.2.254/24 dev rh
+  ip -n "$rtr" addr add 198.51.100.254/24 dev rs
+  ip -n "$hub" addr add 192.0.2.1/24 dev h0
+  ip -n "$sat" addr add 198.51.100.3/24 dev s0
+  for l in "$rtr rh" "$rtr rs" "$hub h0" "$sat s0"; do ip -n ${l% *} link set ${l#* } up; done
+  ip netns exec "$rtr" sysctl -qw net.ipv4.ip_forward=1
+  ip -n "$sat" route add 192.0.2.0/24 via 198.51.100.254
+  ip -n "$sat" route add 192.168.0.0/16 via 198.51.100.254 src 192.168.3.1
+  ip -n "$hub" route add 192.168.3.0/24 dev h0 src 192.168.1.1
+  ip netns exec "$rtr" nft -f - <<NFT
+table ip lab {
+  chain ikecount {
+    type filter hook forward priority 0; policy accept;
+    ip saddr 198.51.100.3 udp dport 500 counter;
+    ip saddr 198.51.100.3 udp dport 4500 counter;
+    ${1:-}
+  }
+  chain masq {
+    type nat hook postrouting priority 100; policy accept;
+    oifname "rh" ip saddr 198.51.100.0/24 meta l4proto udp masquerade to :31000-31009;
+    oifname "rh" ip saddr 198.51.100.0/24 masquerade;
+  }
+}
+NFT
+}
+# ct_flush: the NAT router forgets every mapping (tests/lib/ct_flush.py).
+ct_flush() { ip netns exec "$rtr" python3 "$COATI_SRC/tests/lib/ct_flush.py"; }
+fwd_count() { # fwd_count PORT: the satellite's IKE packets to PORT the router forwarded
+  ip netns exec "$rtr" nft list chain ip lab ikecount |
+    sed -n "s/.*udp dport $1 counter packets \([0-9]*\) .*/\1/p"
+}

@@ -28,57 +28,9 @@ tag=sn$$
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 t_start=$(date +%s.%N)
 
-# The router: the satellite's public side is private now, the hub sees only 192.0.2.254.
-rtr=$tag-r
-ip -n "$hub" link del h0 # (and its peer s0)
-ip netns add "$rtr"
-ip -n "$rtr" link set lo up
-ip link add h0 netns "$hub" type veth peer name rh netns "$rtr"
-ip link add s0 netns "$sat" type veth peer name rs netns "$rtr"
-ip -n "$rtr" addr add 192.0.2.254/24 dev rh
-ip -n "$rtr" addr add 198.51.100.254/24 dev rs
-ip -n "$hub" addr add 192.0.2.1/24 dev h0
-ip -n "$sat" addr add 198.51.100.3/24 dev s0
-for l in "$rtr rh" "$rtr rs" "$hub h0" "$sat s0"; do ip -n ${l% *} link set ${l#* } up; done
-ip netns exec "$rtr" sysctl -qw net.ipv4.ip_forward=1
-ip -n "$sat" route add 192.0.2.0/24 via 198.51.100.254
-ip -n "$sat" route add 192.168.0.0/16 via 198.51.100.254 src 192.168.3.1
-ip -n "$hub" route add 192.168.3.0/24 dev h0 src 192.168.1.1
-# The NAT: the satellite's UDP to ports 31000-31009, the rest masqueraded as it comes;
-# counters of the satellite's IKE packets by destination port, and of its keepalives (UDP
-# to 4500 with one byte of payload).
-ip netns exec "$rtr" nft -f - <<'NFT'
-table ip lab {
-  chain ikecount {
-    type filter hook forward priority 0; policy accept;
-    ip saddr 198.51.100.3 udp dport 500 counter;
-    ip saddr 198.51.100.3 udp dport 4500 counter;
-    ip saddr 198.51.100.3 udp dport 4500 udp length 9 @th,64,8 0xff counter;
-  }
-  chain masq {
-    type nat hook postrouting priority 100; policy accept;
-    oifname "rh" ip saddr 198.51.100.0/24 meta l4proto udp masquerade to :31000-31009;
-    oifname "rh" ip saddr 198.51.100.0/24 masquerade;
-  }
-}
-NFT
-# ct_flush: `conntrack -F` in the router (one ctnetlink IPCTNL_MSG_CT_DELETE without a
-# tuple flushes the table): every NAT mapping is forgotten.
-ct_flush() {
-  ip netns exec "$rtr" python3 - <<'PY'
-import socket, struct
-s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 12)  # NETLINK_NETFILTER
-body = struct.pack("=BBH", socket.AF_INET, 0, 0)  # nfgenmsg
-hdr = struct.pack("=IHHII", 16 + len(body), (1 << 8) | 2, 1 | 4, 1, 0)  # CT_DELETE, REQUEST|ACK
-s.send(hdr + body)
-err = struct.unpack("=i", s.recv(4096)[16:20])[0]
-raise SystemExit(0 if err == 0 else "ctnetlink flush: error %d" % err)
-PY
-}
-fwd_count() { # fwd_count PORT: the satellite's IKE packets to PORT the router forwarded
-  ip netns exec "$rtr" nft list chain ip lab ikecount |
-    sed -n "s/.*udp dport $1 counter packets \([0-9]*\) .*/\1/p"
-}
+# The router (common.sh): the hub sees the satellite only as 192.0.2.254, its UDP on
+# ports 31000-31009, and counts its keepalives (UDP to 4500, one byte 0xff).
+natt_router "ip saddr 198.51.100.3 udp dport 4500 udp length 9 @th,64,8 0xff counter;"
 ka_count() { # the satellite's NAT keepalives the router forwarded
   ip netns exec "$rtr" nft list chain ip lab ikecount |
     sed -n "s/.*0xff counter packets \([0-9]*\) .*/\1/p"

@@ -60,19 +60,8 @@ fwd_count() { # fwd_count PRIVATE_IP PORT: that client's IKE packets to PORT the
   ip netns exec "$rns" nft list chain ip ikecount counts |
     sed -n "s/.*ip saddr $1 udp dport $2 counter packets \([0-9]*\) .*/\1/p"
 }
-# ct_flush: the router forgets every NAT mapping (`conntrack -F`: one ctnetlink
-# IPCTNL_MSG_CT_DELETE without a tuple; this host has no conntrack tool).
-ct_flush() {
-  ip netns exec "$rns" python3 - <<'PY'
-import socket, struct
-s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 12)  # NETLINK_NETFILTER
-body = struct.pack("=BBH", socket.AF_INET, 0, 0)  # nfgenmsg
-hdr = struct.pack("=IHHII", 16 + len(body), (1 << 8) | 2, 1 | 4, 1, 0)  # CT_DELETE, REQUEST|ACK
-s.send(hdr + body)
-err = struct.unpack("=i", s.recv(4096)[16:20])[0]
-raise SystemExit(0 if err == 0 else "ctnetlink flush: error %d" % err)
-PY
-}
+# ct_flush: the router forgets every NAT mapping (tests/lib/ct_flush.py).
+ct_flush() { ip netns exec "$rns" python3 "$COATI_SRC/tests/lib/ct_flush.py"; }
 
 # --- the hub ------------------------------------------------------------------------------
 lab_pki rhum
