@@ -19,6 +19,12 @@ void publish_kernel_event(const bus_api& bus, const kernel_event& ke) {
     e.spi_in = x->spi;
     e.detail = x->hard ? "hard" : "soft";
     publish(bus, std::move(e));
+  } else if (const auto* m = std::get_if<kernel::mapping_event>(ke.ev.get())) {
+    auto e = make_event("kernel_mapping", m->dst.to_string(), m->new_src.to_string());
+    e.spi_in = m->spi;
+    e.detail = m->old_src.to_string() + ":" + std::to_string(m->old_sport) + " -> " +
+               m->new_src.to_string() + ":" + std::to_string(m->new_sport);
+    publish(bus, std::move(e));
   }
 }
 

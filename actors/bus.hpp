@@ -32,7 +32,7 @@ namespace coati::actors {
 
 /// One event on the bus. `kind` is one of: phase1_up, phase1_down, phase1_dead, sa_up,
 /// sa_down, xauth_ok, xauth_fail, lease_granted, lease_released, kernel_acquire,
-/// kernel_expire. Fields that do not apply are empty (0 for the SPIs).
+/// kernel_expire, kernel_mapping. Fields that do not apply are empty (0 for the SPIs).
 struct bus_event {
   std::string kind;
   std::int64_t time_ms = 0;  ///< wall clock, milliseconds since the Unix epoch
@@ -41,7 +41,7 @@ struct bus_event {
   std::string user;          ///< the XAuth user
   std::string lease;         ///< the Mode Config address
   std::string id;            ///< the peer's phase-1 identity
-  std::uint32_t spi_in = 0;  ///< sa_*: inbound SPI; kernel_expire: the SPI
+  std::uint32_t spi_in = 0;  ///< sa_*: inbound SPI; kernel_expire/_mapping: the SPI
   std::uint32_t spi_out = 0; ///< sa_*: outbound SPI
   std::string detail;        ///< a short note: why (xauth_fail), the selector (acquire)...
 };
@@ -99,7 +99,9 @@ inline void publish(const bus_api& bus, bus_event e) {
     caf::anon_send(bus, std::move(e));
 }
 
-/// An ACQUIRE or EXPIRE from the kernel, as kernel_acquire / kernel_expire on the bus.
+/// An ACQUIRE, EXPIRE or MAPPING from the kernel, as kernel_acquire / kernel_expire /
+/// kernel_mapping (NAT-T: ESP in UDP from a new source; peer: the new address, detail:
+/// "old:port -> new:port") on the bus.
 void publish_kernel_event(const bus_api& bus, const kernel_event& ke);
 
 /// The bus's state: its subscribers and counts.

@@ -323,6 +323,12 @@ child_api::behavior_type child_actor(child_self self, child_args args) {
         handler_clock::scope timing{self};
         child_adopted(self, a);
       },
+      // NAT-T: ESP from a new address or port (the kernel's MAPPING, via the peer).
+      [self](const kernel_event& ke) {
+        handler_clock::scope timing{self};
+        if (const auto* m = ke.ev ? std::get_if<kernel::mapping_event>(ke.ev.get()) : nullptr)
+          child_mapped(self, *m);
+      },
       // false: the phase2 timer; true: the hard lifetime.
       [self](expire_atom, bool hard) {
         handler_clock::scope timing{self};

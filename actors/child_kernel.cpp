@@ -2,6 +2,8 @@
 // generate_policy makes, and its show-sa rows.
 #include "actors/child_parts.hpp"
 
+#include <algorithm>
+
 #include "kernel/policy_gen.hpp"
 #include "kernel/sa_map.hpp"
 #include "util/log.hpp"
@@ -35,8 +37,10 @@ void report_rows(child_self self) {
   self->send(st.args.peer, sa_rows_atom_v, std::vector<std::string>{}, std::move(rows));
 }
 
-/// Adds the SAs to the kernel; each one's delete goes on the list for the end.
-void install(child_self self) {
+/// Adds the SAs to the kernel; each one's delete goes on the list for the end. `moved`:
+/// the deletes of the SAs installed before the peer moved; an SA found there is moved (its
+/// replay state kept), the others are deleted.
+void install(child_self self, std::vector<kernel_request> moved) {
   auto& st = self->state;
   const auto& c = *st.qm->established();
   const auto& at = st.args.link.ends;
@@ -48,6 +52,13 @@ void install(child_self self) {
     st.to_remove.push_back(delete_request(sa.dst, sa.spi, sa.proto));
     kernel_request rq;
     rq.what = kernel_request::op::add_sa;
+    // (An inbound SPI is listed twice: from its allocation and from its install.)
+    auto same = [&](const kernel_request& d) { return d.spi == sa.spi && d.proto == sa.proto; };
+    if (auto old = std::find_if(moved.begin(), moved.end(), same); old != moved.end()) {
+      rq = *old;
+      rq.what = kernel_request::op::move_sa;
+      std::erase_if(moved, same);
+    }
     rq.sa = std::make_shared<const kernel::sa_spec>(std::move(sa));
     auto done = [self, pending](std::string error, const char* counter) {
       auto& s = self->state;
@@ -67,6 +78,8 @@ void install(child_self self) {
             },
             [self, done](caf::error& e) { done(self->system().render(e), nullptr); });
   }
+  for (const auto& rq : moved) // (in order after the moves: the kernel actor's mailbox keeps it)
+    caf::anon_send(st.args.svc.kernel, rq);
 }
 
 /// generate_policy: as racoon does, the responder installs the tunnel's policies built

@@ -1,14 +1,18 @@
 // NAT-T in the child actor: the peer moved (a new NAT mapping), seen by the peer actor or
 // by this child (an authenticated quick mode message from a new port). Installed SAs are
-// removed and added again with the new address and encapsulation ports (a remove + add
-// rather than XFRM_MSG_UPDSA, which keeps an SA's addresses); a new address also gets new
-// policies.
+// moved: removed and added again with the new address and encapsulation ports and the
+// replay state they had (XFRM_MSG_UPDSA keeps an SA's addresses; without the replay state
+// our outbound sequence numbers would start again at 1 and the peer drop them as replays);
+// a new address also gets new policies.
 #include "actors/child_parts.hpp"
+
+#include <utility>
+
 #include "util/log.hpp"
 
 namespace coati::actors {
 
-void child_authentic(child_self self) {
+void child_authentic(child_self self, const char* what) {
   auto& st = self->state;
   if (st.arrival.from.empty() || st.args.p1->sa.natt == ike::natt_version::none)
     return;
@@ -25,9 +29,29 @@ void child_authentic(child_self self) {
   e.remote_port = from->second;
   e.local_port = st.arrival.local_port;
   e.natt = st.arrival.natt;
-  COATI_LOG(notify, "child", "quick mode ", st.args.message_id, ": an authenticated message from ",
-            where(e), ", not ", where(*st.moved_from), ": the peer moved");
+  COATI_LOG(notify, "child", "quick mode ", st.args.message_id, ": an authenticated ", what,
+            " from ", where(e), ", not ", where(*st.moved_from), ": the peer moved");
   self->send(st.args.peer, moved_atom_v, st.arrival);
+}
+
+void child_mapped(child_self self, const kernel::mapping_event& m) {
+  auto& st = self->state;
+  const auto* c = st.qm ? st.qm->established() : nullptr;
+  if (c == nullptr || !c->udp_encap || m.proto != kernel::xfrm_proto::esp ||
+      m.spi != c->inbound.spi)
+    return;
+  auto e = st.args.link.ends;
+  e.remote = m.new_src;
+  e.remote_port = m.new_sport;
+  auto host = e.remote.to_string();
+  if (e.remote.fam != config::ip_address::family::v4)
+    host = "[" + host + "]";
+  st.arrival = datagram{};
+  st.arrival.from = host + ":" + std::to_string(e.remote_port);
+  st.arrival.local_port = e.local_port;
+  st.arrival.natt = e.natt;
+  st.args.link.count(self, "natt.esp_mapping");
+  child_authentic(self, ("ESP packet (SPI " + hex32(m.spi) + ")").c_str());
 }
 
 void child_moved(child_self self, const std::string& remote, std::uint16_t remote_port,
@@ -52,11 +76,9 @@ void child_moved(child_self self, const std::string& remote, std::uint16_t remot
             " to ", where(e));
   st.args.link.count(self, "natt.child_moved");
   if (st.qm && st.qm->established()) {
-    for (const auto& rq : st.to_remove) // (in order: the kernel actor's mailbox keeps it)
-      caf::anon_send(st.args.svc.kernel, rq);
-    st.to_remove.clear();
+    auto before_move = std::exchange(st.to_remove, {});
     st.install_error.clear();
-    install(self);
+    install(self, std::move(before_move));
   }
   if (new_address && st.policies) {
     self->send(st.args.svc.policy, policy_remove_atom_v, st.self_addr);

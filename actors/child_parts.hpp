@@ -21,13 +21,17 @@ kernel_request delete_request(const config::ip_address& dst, std::uint32_t spi,
                               kernel::xfrm_proto proto);
 /// Our show-sa rows (in and out), to the peer, which merges its children's.
 void report_rows(child_self self);
-/// Adds the SAs to the kernel; each one's delete goes on the list for the end.
-void install(child_self self);
+/// Adds the SAs to the kernel; each one's delete goes on the list for the end. `moved`: the
+/// deletes of SAs installed before the peer moved (those of the same SPI are moved instead).
+void install(child_self self, std::vector<kernel_request> moved = {});
 /// generate_policy (responder): the tunnel's policies from the initiator's IDs.
 void generate(child_self self);
 /// NAT-T: the quick mode message just handled proved itself; if it came from elsewhere than
 /// the peer's endpoint, answer there and tell the peer actor (which moves every child).
-void child_authentic(child_self self);
+void child_authentic(child_self self, const char* what = "message");
+/// NAT-T (XFRM_MSG_MAPPING): an ESP packet of our inbound SA, integrity and replay checked by
+/// the kernel, came from a new address or port: follow it as an authenticated message.
+void child_mapped(child_self self, const kernel::mapping_event& m);
 /// NAT-T: the peer talks from (remote, remote_port) to our local_port now (natt: with the
 /// non-ESP marker): the SAs and policies follow.
 void child_moved(child_self self, const std::string& remote, std::uint16_t remote_port,

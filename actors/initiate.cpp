@@ -215,6 +215,21 @@ void route_acquire(listener_actor* self, const kernel::acquire_event& acq, const
             " -> ", acq.sel.dst.to_string(), "/", int{acq.sel.dst_prefix}, ": ", res);
 }
 
+void route_mapping(listener_actor* self, const kernel::mapping_event& m, const kernel_event& ke) {
+  auto& st = self->state;
+  st.counts["mappings"] += 1;
+  // Every peer at the SA's old address (several roadwarriors may share one NAT): the child
+  // whose inbound SA it names follows it.
+  auto [from, to] = st.by_remote.equal_range(m.old_src.to_string());
+  if (from == to) {
+    st.counts["mappings_unknown"] += 1;
+    return;
+  }
+  for (auto i = from; i != to; ++i)
+    if (auto h = caf::actor_cast<peer_api>(i->second))
+      self->send(h, ke);
+}
+
 void keeper_peer_ended(listener_actor* self, const caf::actor_addr& gone, const peer_entry& e) {
   auto& st = self->state;
   if (st.stopping)

@@ -33,6 +33,9 @@ std::string connect(listener_actor* self, const std::string& address,
 /// An ACQUIRE: to the newest peer of its destination (an established one first), or a
 /// fresh phase 1 when there is none.
 void route_acquire(listener_actor* self, const kernel::acquire_event& acq, const kernel_event& ke);
+/// NAT-T: a MAPPING (ESP in UDP from a new source) to the peers at the SA's old address;
+/// the child owning the inbound SA follows it.
+void route_mapping(listener_actor* self, const kernel::mapping_event& m, const kernel_event& ke);
 /// Phase-1 rekey: the sending peer wants a successor with `address` (actors/rekey.hpp).
 void start_rekey(listener_actor* self, const std::string& address);
 /// An ending ISAKMP SA's children: to the newest established peer of their address, or end.

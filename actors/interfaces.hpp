@@ -110,12 +110,14 @@ struct services;
 
 /// One operation for the kernel actor (the only one that speaks netlink).
 struct kernel_request {
-  enum class op : std::uint8_t { alloc_spi, add_sa, delete_sa, add_policy, delete_policy };
+  /// move_sa: the SA (dst, spi, proto) is replaced by `sa` (new addresses or UDP ports),
+  /// its replay state carried over.
+  enum class op : std::uint8_t { alloc_spi, add_sa, delete_sa, move_sa, add_policy, delete_policy };
   op what = op::alloc_spi;
-  std::shared_ptr<const kernel::sa_spec> sa;         ///< add_sa
+  std::shared_ptr<const kernel::sa_spec> sa;         ///< add_sa, move_sa (the new one)
   std::shared_ptr<const kernel::policy_spec> policy; ///< add_policy, delete_policy
-  config::ip_address src, dst;                       ///< alloc_spi, delete_sa (dst)
-  std::uint32_t spi = 0;                             ///< delete_sa
+  config::ip_address src, dst;                       ///< alloc_spi, delete_sa/move_sa (dst)
+  std::uint32_t spi = 0;                             ///< delete_sa, move_sa
   kernel::xfrm_proto proto = kernel::xfrm_proto::esp;
   std::uint32_t reqid = 0; ///< alloc_spi
 };
@@ -418,7 +420,8 @@ using peer_api = caf::typed_actor<
     caf::reacts_to<expire_atom, bool>,
     /// A child's SAs (quick mode message ID) reach their soft lifetime: rekey them.
     caf::reacts_to<expire_atom, std::uint32_t>,
-    /// An ACQUIRE for this peer's remote, from the listener.
+    /// An ACQUIRE for this peer's remote, or a MAPPING (NAT-T) from its address, from the
+    /// listener; a MAPPING goes on to the children.
     caf::reacts_to<kernel_event>,
     /// A child's show-sa rows changed (isakmp rows unused, esp rows).
     caf::reacts_to<sa_rows_atom, std::vector<std::string>, std::vector<std::string>>,
@@ -456,6 +459,9 @@ using child_api = caf::typed_actor<
     /// Phase-1 rekey: a new peer actor (and ISAKMP SA) carries this child from now on.
     caf::reacts_to<adoption>,
     /// Our own address is gone (netwatch.hpp): end without a Delete.
-    caf::reacts_to<moved_atom>>;
+    caf::reacts_to<moved_atom>,
+    /// NAT-T: a MAPPING from the kernel (via the peer): if it names our inbound SA, the
+    /// peer talks from a new address or port; moved as for an authenticated message.
+    caf::reacts_to<kernel_event>>;
 
 } // namespace coati::actors

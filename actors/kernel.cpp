@@ -87,6 +87,36 @@ kernel_reply serve(kernel_state& st, const kernel_request& rq) {
     c["sa_deleted"] += 1;
     return kernel_reply{true, rq.spi, {}, false};
   }
+  case op::move_sa: {
+    // NAT-T: the peer's address or port changed. The SA is re-added with its replay state
+    // (the peer would drop sequence numbers that start again from 1 as replays).
+    if (!rq.sa)
+      return kernel_reply{false, 0, "move_sa without an SA", false};
+    auto i = st.sas.find(key_of(rq.dst, rq.spi, rq.proto));
+    if (i == st.sas.end())
+      return kernel_reply{false, 0, "not installed by coati", false};
+    auto spec = *rq.sa;
+    if (auto r = s.replay_of(rq.dst, rq.spi, rq.proto)) {
+      spec.replay = r.value();
+    } else {
+      c["sa_replay_unread"] += 1;
+      COATI_LOG(warning, "kernel", "moving SA spi 0x", std::hex, rq.spi, std::dec,
+                ": its replay state is lost (", r.err().text, ")");
+    }
+    st.sas.erase(i);
+    if (auto r = s.delete_sa(rq.dst, rq.spi, rq.proto); !r)
+      COATI_LOG(warning, "kernel", "moving SA: ", r.err().text);
+    auto res = s.add_sa(spec, false);
+    if (!res) {
+      c["sa_add_failed"] += 1;
+      COATI_LOG(error, "kernel", "SA ", spec.src.to_string(), "->", spec.dst.to_string(), " spi 0x",
+                std::hex, spec.spi, std::dec, " not moved: ", res.err().text);
+      return failed(res.err());
+    }
+    c["sa_moved"] += 1;
+    st.sas[key_of(spec.dst, spec.spi, spec.proto)] = installed_sa{spec.dst, spec.spi, spec.proto};
+    return kernel_reply{true, spec.spi, {}, false};
+  }
   case op::add_policy: {
     if (!rq.policy)
       return kernel_reply{false, 0, "add_policy without a policy", false};
@@ -184,6 +214,8 @@ kernel_api::behavior_type kernel_actor(kernel_api::stateful_pointer<kernel_state
         if (const auto& e = self->state.events) {
           out.values["kernel.acquires"] = e->acquires.load();
           out.values["kernel.expires"] = e->expires.load();
+          out.values["kernel.mappings"] = e->mappings.load();
+          out.values["kernel.mappings_passed"] = e->mappings_passed.load();
           out.values["kernel.event_errors"] = e->errors.load();
           out.values["kernel.net_events"] = e->net_seen.load();
           out.values["kernel.net_event_errors"] = e->net_errors.load();

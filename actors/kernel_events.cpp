@@ -33,10 +33,27 @@ void event_reader::read_xfrm() {
   }
   auto to = subscriber();
   for (auto& e : got.value()) {
-    (std::holds_alternative<kernel::acquire_event>(e) ? acquires : expires) += 1;
+    if (std::holds_alternative<kernel::acquire_event>(e))
+      acquires += 1;
+    else if (std::holds_alternative<kernel::expire_event>(e))
+      expires += 1;
+    else if (!pass_mapping(std::get<kernel::mapping_event>(e)))
+      continue;
     if (to)
       caf::anon_send(to, kernel_event{std::make_shared<const kernel::xfrm_event>(std::move(e))});
   }
+}
+
+bool event_reader::pass_mapping(const kernel::mapping_event& m) {
+  mappings += 1;
+  auto now = std::chrono::steady_clock::now();
+  auto& l = last_mapping_;
+  if (l.spi == m.spi && l.src == m.new_src && l.sport == m.new_sport &&
+      now - l.at < std::chrono::seconds{1})
+    return false;
+  l = last_mapping{m.spi, m.new_src, m.new_sport, now};
+  mappings_passed += 1;
+  return true;
 }
 
 void event_reader::read_net() {

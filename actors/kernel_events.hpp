@@ -1,10 +1,11 @@
 #pragma once
-// The kernel actor's event thread: reads the XFRM event socket (ACQUIRE, EXPIRE) and the
+// The kernel actor's event thread: reads the XFRM event socket (ACQUIRE, EXPIRE, MAPPING) and the
 // rtnetlink one (address, link and route changes) without blocking, and hands each event
 // to the subscriber (the listener): `kernel_event`, `(net_atom, kind, address)`.
 // Private to the kernel actor (actors/kernel.cpp).
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -32,6 +33,9 @@ public:
     sub_ = std::move(a);
   }
   std::atomic<std::int64_t> acquires{0}, expires{0}, errors{0}, net_seen{0}, net_errors{0};
+  /// NAT-T mapping events read, and those passed on (one per SA and new source a second:
+  /// the kernel reports every packet from the new source until the SA moves).
+  std::atomic<std::int64_t> mappings{0}, mappings_passed{0};
 
 private:
   caf::actor subscriber() {
@@ -39,6 +43,7 @@ private:
     return sub_;
   }
   void read_xfrm();
+  bool pass_mapping(const kernel::mapping_event& m);
   void read_net();
   void run();
   std::optional<kernel::xfrm_events> ev_;
@@ -47,6 +52,12 @@ private:
   std::thread thread_;
   std::mutex mu_;
   caf::actor sub_;
+  struct last_mapping {
+    std::uint32_t spi = 0;
+    kernel::ip_address src;
+    std::uint16_t sport = 0;
+    std::chrono::steady_clock::time_point at;
+  } last_mapping_; ///< (the event thread's only)
 };
 
 } // namespace coati::actors

@@ -291,6 +291,10 @@ listener_api::behavior_type listener(listener_api::stateful_pointer<listener_sta
         handler_clock::scope timing{self};
         auto& st = self->state;
         publish_kernel_event(st.svc.bus, ke);
+        if (const auto* m = ke.ev ? std::get_if<kernel::mapping_event>(ke.ev.get()) : nullptr) {
+          route_mapping(self, *m, ke);
+          return;
+        }
         const auto* acq = ke.ev ? std::get_if<kernel::acquire_event>(ke.ev.get()) : nullptr;
         if (acq == nullptr)
           return; // EXPIRE: each child keeps its own lifetimes

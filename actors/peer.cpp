@@ -264,9 +264,15 @@ peer_api::behavior_type peer_actor(peer_self self, peer_args args) {
       // Test hook: crash this peer.
       [](crash_atom) { throw std::runtime_error("peer: test crash requested"); },
       // ACQUIRE for our remote: quick mode for that traffic (now, or once phase 1 is up).
+      // MAPPING (NAT-T, ESP from a new port): to the children, the SA's owner follows it.
       [self](const kernel_event& ke) {
         handler_clock::scope timing{self};
         auto& s = self->state;
+        if (ke.ev && std::holds_alternative<kernel::mapping_event>(*ke.ev)) {
+          for (const auto& [mid, child] : s.children)
+            self->send(child, ke);
+          return;
+        }
         const auto* acq = ke.ev ? std::get_if<kernel::acquire_event>(ke.ev.get()) : nullptr;
         if (acq == nullptr)
           return;

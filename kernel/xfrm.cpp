@@ -323,6 +323,8 @@ result<done> xfrm_socket::add_sa(const sa_spec& spec, bool update) {
     xfrmnl_sa_set_encap_tmpl(sa.p, 2 /* UDP_ENCAP_ESPINUDP */, spec.encap->sport, spec.encap->dport,
                              oa.p);
   }
+  if (spec.replay)
+    xfrmnl_sa_set_replay_state(sa.p, spec.replay->oseq, spec.replay->seq, spec.replay->bitmap);
   std::string what = std::string{update ? "updating" : "adding"} + " SA " + spec.src.to_string() +
                      "->" + spec.dst.to_string() + " spi " + spi_text(spec.spi);
   if (spec.encap)
@@ -339,6 +341,23 @@ result<done> xfrm_socket::add_sa(const sa_spec& spec, bool update) {
   explicit_bzero(nlmsg_data(nlmsg_hdr(msg.p)),
                  static_cast<std::size_t>(nlmsg_datalen(nlmsg_hdr(msg.p))));
   return r;
+}
+
+result<replay_state> xfrm_socket::replay_of(const ip_address& dst, std::uint32_t spi,
+                                            xfrm_proto proto) {
+  addr_ref d{make_addr(dst)};
+  if (d.p == nullptr)
+    return error{-NLE_NOMEM, "SA: out of memory"};
+  std::string what = "reading SA to " + dst.to_string() + " spi " + spi_text(spi);
+  xfrmnl_sa* got = nullptr;
+  if (int rc = xfrmnl_sa_get_kernel(sock_, d.p, spi, static_cast<unsigned>(proto), 0, 0, &got);
+      rc < 0)
+    return make_error(rc, what);
+  sa_ref sa{got};
+  unsigned oseq = 0, seq = 0, bitmap = 0;
+  if (xfrmnl_sa_get_replay_state(sa.p, &oseq, &seq, &bitmap) < 0)
+    return error{-NLE_MISSING_ATTR, what + ": no (non-ESN) replay state"};
+  return replay_state{oseq, seq, bitmap};
 }
 
 result<done> xfrm_socket::delete_sa(const ip_address& dst, std::uint32_t spi, xfrm_proto proto) {

@@ -71,6 +71,14 @@ struct udp_encap {
   std::uint16_t dport = 4500;
 };
 
+/// An SA's anti-replay state (XFRMA_REPLAY_VAL): carried over when an SA is re-added at a
+/// new address, so the peer's replay window does not drop our restarted sequence numbers.
+struct replay_state {
+  std::uint32_t oseq = 0;   ///< last sequence number sent
+  std::uint32_t seq = 0;    ///< highest sequence number received
+  std::uint32_t bitmap = 0; ///< the receive window below `seq`
+};
+
 /// Key bytes for the kernel; wiped when destroyed.
 class key_bytes {
 public:
@@ -101,7 +109,8 @@ struct sa_spec {
   std::string comp_alg;                             ///< for proto comp
   std::uint64_t soft_seconds = 0, hard_seconds = 0; ///< 0 = unlimited
   std::optional<udp_encap> encap;
-  std::optional<selector> sel; ///< transport mode: the traffic this SA covers
+  std::optional<selector> sel;        ///< transport mode: the traffic this SA covers
+  std::optional<replay_state> replay; ///< start from this replay state (a moved SA)
 };
 
 /// One template of a policy: which SA the matching traffic needs.
@@ -147,6 +156,8 @@ public:
                                   std::uint32_t max = 0x0fffffff);
   /// Adds an SA (or replaces the larval SA with the same SPI when `update`).
   result<done> add_sa(const sa_spec& sa, bool update = false);
+  /// The anti-replay state of the SA (dst, spi, proto) as the kernel holds it now.
+  result<replay_state> replay_of(const ip_address& dst, std::uint32_t spi, xfrm_proto proto);
   /// Deletes the SA (dst, spi, proto).
   result<done> delete_sa(const ip_address& dst, std::uint32_t spi, xfrm_proto proto);
   /// Deletes every SA (of `proto` only, when given) in this network namespace.

@@ -81,6 +81,19 @@ int on_event(nl_msg* msg, void* arg) {
     ev.reqid = e.state.reqid;
     ev.hard = e.hard != 0;
     out->emplace_back(ev);
+  } else if (hdr->nlmsg_type == XFRM_MSG_MAPPING && len >= sizeof(xfrm_user_mapping)) {
+    xfrm_user_mapping m{};
+    std::memcpy(&m, nlmsg_data(hdr), sizeof m);
+    mapping_event ev;
+    ev.dst = from_kernel(m.id.daddr, m.id.family);
+    ev.spi = ntohl(m.id.spi);
+    ev.proto = static_cast<xfrm_proto>(m.id.proto);
+    ev.reqid = m.reqid;
+    ev.old_src = from_kernel(m.old_saddr, m.id.family);
+    ev.new_src = from_kernel(m.new_saddr, m.id.family);
+    ev.old_sport = ntohs(m.old_sport);
+    ev.new_sport = ntohs(m.new_sport);
+    out->emplace_back(ev);
   }
   return NL_OK;
 }
@@ -94,7 +107,7 @@ result<xfrm_events> xfrm_events::open() {
   nl_socket_disable_seq_check(sock);
   int rc = nl_connect(sock, NETLINK_XFRM);
   if (rc >= 0)
-    rc = nl_socket_add_memberships(sock, XFRMNLGRP_ACQUIRE, XFRMNLGRP_EXPIRE, 0);
+    rc = nl_socket_add_memberships(sock, XFRMNLGRP_ACQUIRE, XFRMNLGRP_EXPIRE, XFRMNLGRP_MAPPING, 0);
   if (rc >= 0)
     rc = nl_socket_set_nonblocking(sock);
   if (rc < 0) {

@@ -1,6 +1,7 @@
 #pragma once
-// The kernel's XFRM event stream: ACQUIRE (traffic hit a policy that has no SA yet) and
-// EXPIRE (an SA reached its soft or hard lifetime). Read by the kernel actor's I/O loop.
+// The kernel's XFRM event stream: ACQUIRE (traffic hit a policy that has no SA yet),
+// EXPIRE (an SA reached its soft or hard lifetime) and MAPPING (NAT-T: ESP in UDP from a
+// new address or port). Read by the kernel actor's I/O loop.
 
 #include <cstdint>
 #include <variant>
@@ -18,9 +19,9 @@ struct acquire_event {
   std::uint32_t policy_index = 0;
   ip_address src, dst; ///< the SA's end points (tunnel outer addresses)
   xfrm_proto proto = xfrm_proto::esp;
-  std::uint32_t seq = 0;    ///< the kernel's acquire sequence number
-  std::uint32_t reqid = 0;  ///< the policy template's reqid (0: any SA fits)
-  bool ipcomp = false;      ///< the policy has an IPComp template
+  std::uint32_t seq = 0;   ///< the kernel's acquire sequence number
+  std::uint32_t reqid = 0; ///< the policy template's reqid (0: any SA fits)
+  bool ipcomp = false;     ///< the policy has an IPComp template
 };
 
 /// An SA reached its soft (rekey now) or hard (gone) lifetime.
@@ -32,10 +33,22 @@ struct expire_event {
   bool hard = false;
 };
 
-/// One event from the kernel.
-using xfrm_event = std::variant<acquire_event, expire_event>;
+/// NAT-T (XFRM_MSG_MAPPING): an ESP-in-UDP packet that passed the inbound SA's integrity
+/// and replay checks came from another address or port than the SA's encapsulation names:
+/// the peer's NAT mapping changed.
+struct mapping_event {
+  ip_address dst;        ///< our address (the inbound SA's destination)
+  std::uint32_t spi = 0; ///< the inbound SA's SPI, host byte order
+  xfrm_proto proto = xfrm_proto::esp;
+  std::uint32_t reqid = 0;
+  ip_address old_src, new_src;
+  std::uint16_t old_sport = 0, new_sport = 0;
+};
 
-/// A non-blocking netlink socket subscribed to ACQUIRE and EXPIRE.
+/// One event from the kernel.
+using xfrm_event = std::variant<acquire_event, expire_event, mapping_event>;
+
+/// A non-blocking netlink socket subscribed to ACQUIRE, EXPIRE and MAPPING.
 class xfrm_events {
 public:
   /// Opens and subscribes, in the caller's network namespace.

@@ -48,8 +48,10 @@ build_fuzz() {
 
 run_tests() {
   local rc=0
+  # Benchmarks (label bench) print figures and assert nothing: they have their own commands
+  # (README, "Benchmarks"), not part of the test run.
   echo "== tests (plain build)"
-  (cd build && ctest --output-on-failure -j "$jobs" -LE 'fuzz') || rc=1
+  (cd build && ctest --output-on-failure -j "$jobs" -LE 'fuzz|bench') || rc=1
   echo "== tests (AddressSanitizer + UndefinedBehaviorSanitizer build)"
   (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

@@ -371,6 +371,24 @@ NFT
 }
 # ct_flush: the NAT router forgets every mapping (tests/lib/ct_flush.py).
 ct_flush() { ip netns exec "$rtr" python3 "$COATI_SRC/tests/lib/ct_flush.py"; }
+# natt_remap: the NAT box restarts: its masquerade moves to ports 32000-32009 in one nft
+# transaction (no packet crosses un-NATed meanwhile), then it forgets every mapping.
+natt_remap() {
+  ip netns exec "$rtr" nft -f - <<NFT || return 1
+flush chain ip lab masq
+add rule ip lab masq oifname "rh" ip saddr 198.51.100.0/24 meta l4proto udp masquerade to :32000-32009
+add rule ip lab masq oifname "rh" ip saddr 198.51.100.0/24 masquerade
+NFT
+  ct_flush
+}
+# natt_dump: what the router, hub and satellite hold (for a failing NAT test's log).
+natt_dump() {
+  echo "--- router conntrack"; ip netns exec "$rtr" cat /proc/net/nf_conntrack 2>&1 || true
+  echo "--- router nft"; ip netns exec "$rtr" nft list ruleset 2>&1 || true
+  echo "--- hub xfrm"; ip -n "$hub" -s xfrm state 2>&1 || true
+  echo "--- satellite xfrm"; ip -n "$sat" -s xfrm state 2>&1 || true
+  echo "--- hub's kernel counters"; ctl stats 2>&1 | grep -i kernel || true
+}
 fwd_count() { # fwd_count PORT: the satellite's IKE packets to PORT the router forwarded
   ip netns exec "$rtr" nft list chain ip lab ikecount |
     sed -n "s/.*udp dport $1 counter packets \([0-9]*\) .*/\1/p"

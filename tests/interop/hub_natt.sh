@@ -31,6 +31,8 @@ record_hooks "$etc" phase1_up phase1_down
 start_charon "$sat" armagnac
 swan_load_satellite 3des-md5-modp1024 3des-md5-modp1024 "dpd_delay = 2s"
 start_coatid "$hub" "$root" coatid
+ip -n "$hub" xfrm monitor > "$work/xfrm-monitor.log" 2>&1 & # (for the log of a failure)
+pids+=($!)
 log=$work/coatid.log
 swanctl --initiate --child lan --timeout 30 > "$work/initiate.log" 2>&1 || true
 grep -q "IKE_SA hub\[[0-9]*\] established" "$d/charon.log" || fail "charon did not establish its IKE SA"
@@ -75,12 +77,22 @@ if [ "$kernel_esp" = 1 ]; then
   ping_natt() { # ping_natt NAME: the satellite's LAN pings the hub's; only UDP 4500 crosses
     ip netns exec "$rtr" tcpdump -i rh -n -U -w "$work/$1.pcap" 2> "$work/$1.tcpdump.log" &
     local cap=$!
+    ip netns exec "$rtr" tcpdump -i rs -n -U -w "$work/$1.inside.pcap" 2> "$work/$1.inside.log" &
+    local cap2=$!
     wait_for 10 grep -q "listening on" "$work/$1.tcpdump.log" || fail "$1: tcpdump did not start"
-    ip netns exec "$sat" ping -c 4 -i 0.5 -W 3 -I 192.168.3.1 192.168.1.1 > "$work/$1.ping.log" 2>&1 ||
-      { cat "$work/$1.ping.log"; fail "$1: no answer through the tunnel"; }
+    wait_for 10 grep -q "listening on" "$work/$1.inside.log" || fail "$1: tcpdump did not start"
+    local rc=0
+    ip netns exec "$sat" ping -c 4 -i 0.5 -W 3 -I 192.168.3.1 192.168.1.1 > "$work/$1.ping.log" 2>&1 || rc=1
     sleep 0.5
-    kill -INT "$cap"
-    wait "$cap" 2>/dev/null || true
+    kill -INT "$cap" "$cap2"
+    wait "$cap" "$cap2" 2>/dev/null || true
+    if [ "$rc" != 0 ]; then
+      cat "$work/$1.ping.log"
+      echo "--- the router's public link"; tshark -n -r "$work/$1.pcap" 2>&1 | tail -20
+      echo "--- the router's inside link"; tshark -n -r "$work/$1.inside.pcap" 2>&1 | tail -20
+      natt_dump
+      fail "$1: no answer through the tunnel"
+    fi
     local udp esp icmp
     udp=$(tshark -n -r "$work/$1.pcap" -Y "udp.port == 4500 && esp" 2>/dev/null | wc -l)
     esp=$(tshark -n -r "$work/$1.pcap" -Y "ip.proto == 50" 2>/dev/null | wc -l)
@@ -97,10 +109,7 @@ echo "ok: quick mode agreed ESP in UDP 4500 <-> $port1; the policies tunnel to t
 
 # 3. The NAT loses its mappings (conntrack flushed, as a NAT box that restarts) and now
 # masquerades to other ports: charon's next R-U-THERE comes from a new one.
-ip netns exec "$rtr" nft flush chain ip lab masq
-ip netns exec "$rtr" nft add rule ip lab masq oifname "rh" ip saddr 198.51.100.0/24 meta l4proto udp masquerade to :32000-32009
-ip netns exec "$rtr" nft add rule ip lab masq oifname "rh" ip saddr 198.51.100.0/24 masquerade
-ct_flush || fail "could not flush the router's conntrack table"
+natt_remap || fail "could not remap the router (nft, conntrack flush)"
 wait_for 15 grep -q "NAT-T: the peer moved from 192.0.2.254\[$port1\] to 192.0.2.254\[320" "$log" ||
   fail "the hub did not follow the peer to its new port"
 sa=$(ctl show-sa)
@@ -121,6 +130,8 @@ if [ "$kernel_esp" = 1 ]; then
   echo "$xs"
   grep -q "encap type espinudp sport 4500 dport $port2" <<<"$xs" || fail "the kernel's outbound SA was not moved to $port2"
   ! grep -q "dport $port1" <<<"$xs" || fail "a kernel SA still names the old port $port1"
+  for _ in $(seq 25); do [ "$(stat_of kernel sa_moved)" -ge 2 ] && break; sleep 0.2; done
+  [ "$(stat_of kernel sa_moved)" = 2 ] || fail "the kernel actor moved $(stat_of kernel sa_moved) SAs, not the pair"
   ping_natt after
 fi
 echo "ok: the NAT mapping moved from $port1 to $port2: the hub followed (peer row, SAs, DPD answers)"

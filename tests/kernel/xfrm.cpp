@@ -67,6 +67,21 @@ policy_spec tunnel_policy(selector sel, direction dir, const char* from, const c
   return p;
 }
 
+/// An ESP SA with the seed's algorithms (3des-cbc, hmac-md5-96) and fixed test keys.
+sa_spec seed_esp(const char* src, const char* dst, std::uint32_t spi, std::uint32_t reqid) {
+  sa_spec sa;
+  sa.src = ip(src);
+  sa.dst = ip(dst);
+  sa.spi = spi;
+  sa.reqid = reqid;
+  sa.enc_alg = "cbc(des3_ede)";
+  sa.enc_key = key_bytes{std::vector<std::uint8_t>(24, 0x5a)};
+  sa.auth_alg = "hmac(md5)";
+  sa.auth_key = key_bytes{std::vector<std::uint8_t>(16, 0xa5)};
+  sa.auth_trunc_bits = 96;
+  return sa;
+}
+
 } // namespace
 
 BOOST_AUTO_TEST_CASE(open_socket) {
@@ -145,16 +160,7 @@ BOOST_AUTO_TEST_CASE(selector_ports_and_protocol) {
 BOOST_AUTO_TEST_CASE(esp_sa_added_or_unsupported_reported) {
   auto s = xfrm_socket::open();
   BOOST_REQUIRE(s.ok());
-  sa_spec sa;
-  sa.src = ip("198.51.100.3");
-  sa.dst = ip("192.0.2.1");
-  sa.spi = 0x12345;
-  sa.reqid = 7;
-  sa.enc_alg = "cbc(des3_ede)";
-  sa.enc_key = key_bytes{std::vector<std::uint8_t>(24, 0x5a)};
-  sa.auth_alg = "hmac(md5)";
-  sa.auth_key = key_bytes{std::vector<std::uint8_t>(16, 0xa5)};
-  sa.auth_trunc_bits = 96;
+  sa_spec sa = seed_esp("198.51.100.3", "192.0.2.1", 0x12345, 7);
   sa.soft_seconds = 150;
   sa.hard_seconds = 180;
   auto r = s.value().add_sa(sa);
@@ -175,6 +181,42 @@ BOOST_AUTO_TEST_CASE(esp_sa_added_or_unsupported_reported) {
   }
   // Deleting an SA that does not exist is an error, not a crash.
   BOOST_TEST(!s.value().delete_sa(sa.dst, 0x777, xfrm_proto::esp).ok());
+}
+
+// A NAT-T peer's mapping changed: the larval inbound SA (ALLOCSPI, then updated with its
+// keys and ESP-in-UDP ports) is read for its replay state, deleted and added again with new
+// ports and that replay state, as the kernel actor's move_sa does.
+BOOST_AUTO_TEST_CASE(esp_in_udp_sa_moved_with_its_replay_state) {
+  auto s = xfrm_socket::open();
+  BOOST_REQUIRE(s.ok());
+  auto spi = s.value().alloc_spi(ip("192.0.2.254"), ip("192.0.2.1"), xfrm_proto::esp, 9);
+  BOOST_REQUIRE(spi.ok());
+  sa_spec sa = seed_esp("192.0.2.254", "192.0.2.1", spi.value(), 9);
+  sa.encap = udp_encap{31003, 4500};
+  auto r = s.value().add_sa(sa, true);
+  if (!r.ok()) {
+    BOOST_TEST_MESSAGE(r.err().text); // no ESP in this kernel: nothing to move
+    BOOST_TEST(r.err().unsupported());
+    return;
+  }
+  auto rp = s.value().replay_of(sa.dst, sa.spi, xfrm_proto::esp);
+  BOOST_REQUIRE_MESSAGE(rp.ok(), (rp.ok() ? "" : rp.err().text));
+  BOOST_TEST(rp.value().oseq == 0u);
+  BOOST_REQUIRE(s.value().delete_sa(sa.dst, sa.spi, xfrm_proto::esp).ok());
+  sa.encap = udp_encap{32002, 4500};
+  sa.replay = replay_state{5, 9, 0x1ff};
+  auto m = s.value().add_sa(sa);
+  BOOST_REQUIRE_MESSAGE(m.ok(), (m.ok() ? "" : m.err().text));
+  std::string state = run("ip xfrm state");
+  BOOST_TEST_MESSAGE(state);
+  BOOST_TEST(state.find("encap type espinudp sport 32002 dport 4500") != std::string::npos);
+  BOOST_TEST(state.find("sport 31003") == std::string::npos);
+  auto back = s.value().replay_of(sa.dst, sa.spi, xfrm_proto::esp);
+  BOOST_REQUIRE(back.ok());
+  BOOST_TEST(back.value().oseq == 5u);
+  BOOST_TEST(back.value().seq == 9u);
+  BOOST_TEST(back.value().bitmap == 0x1ffu);
+  BOOST_TEST(s.value().delete_sa(sa.dst, sa.spi, xfrm_proto::esp).ok());
 }
 
 BOOST_AUTO_TEST_CASE(acquire_event_for_traffic_without_sa) {
