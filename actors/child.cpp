@@ -40,14 +40,9 @@ void count(child_self self, std::string what) {
 }
 
 /// The request that removes the SA (dst, spi, proto) again when this child ends.
-kernel_request delete_request(const config::ip_address& dst, std::uint32_t spi,
-                              kernel::xfrm_proto proto) {
-  kernel_request rq;
-  rq.what = kernel_request::op::delete_sa;
-  rq.dst = dst;
-  rq.spi = spi;
-  rq.proto = proto;
-  return rq;
+kernel_cmd::delete_sa delete_request(const config::ip_address& dst, std::uint32_t spi,
+                                     kernel::xfrm_proto proto) {
+  return kernel_cmd::delete_sa{dst, spi, proto};
 }
 
 namespace {
@@ -184,12 +179,8 @@ void start(child_self self) {
 /// Our inbound SPI (and an IPComp CPI) from the kernel, before anything else.
 void reserve_spis(child_self self) {
   auto ask = [self](kernel::xfrm_proto proto) {
-    kernel_request rq;
-    rq.what = kernel_request::op::alloc_spi;
-    rq.src = self->state.args.link.ends.remote;
-    rq.dst = self->state.args.link.ends.local;
-    rq.proto = proto;
-    return rq;
+    const auto& e = self->state.args.link.ends;
+    return kernel_request{kernel_cmd::alloc_spi{e.remote, e.local, proto, 0}};
   };
   auto on_error = [self](caf::error& e) {
     fail(self, "kernel actor: " + self->system().render(e));
@@ -227,12 +218,12 @@ void reserve_spis(child_self self) {
 child_state::~child_state() {
   // Remove what we installed (each SA once), then our policies.
   std::vector<std::pair<std::uint32_t, kernel::xfrm_proto>> seen;
-  for (auto& rq : to_remove) {
-    auto key = std::make_pair(rq.spi, rq.proto);
+  for (auto& d : to_remove) {
+    auto key = std::make_pair(d.spi, d.proto);
     if (std::find(seen.begin(), seen.end(), key) != seen.end())
       continue;
     seen.push_back(key);
-    caf::anon_send(args.svc.kernel, rq);
+    caf::anon_send(args.svc.kernel, kernel_request{d});
   }
   if (policies)
     caf::anon_send(args.svc.policy, policy_remove_atom_v, self_addr);
@@ -241,12 +232,12 @@ child_state::~child_state() {
     std::uint32_t in_spi = qm->established()->inbound.spi;
     if (auto out = informational_to(args.link.ends, *args.p1,
                                     {ike::delete_ipsec_sas(ike::protocol_id::esp, {&in_spi, 1})}))
-      caf::anon_send(args.link.listener, std::move(*out));
+      args.link.put_detached(*out);
   }
   if (qm && qm->established()) {
     COATI_LOG(notify, "child", "IPsec-SA removed: spi ", hex32(qm->established()->inbound.spi), "/",
               hex32(qm->established()->outbound.spi), " with ", where(args.link.ends));
-    caf::anon_send(args.link.listener, event_atom_v, std::string{"phase2_down"});
+    args.link.count_detached("phase2_down");
     auto e =
         make_event("sa_down", args.link.ends.remote.to_string(), args.link.ends.local.to_string());
     e.spi_in = qm->established()->inbound.spi;
@@ -272,8 +263,10 @@ child_api::behavior_type child_actor(child_self self, child_args args) {
       // A quick mode datagram from the peer actor (marker already removed).
       [self](datagram& d) {
         handler_clock::scope timing{self};
-        if (!d.from.empty()) { // (the last one's arrival also stands for those waiting)
+        if (d.from_port != 0) { // (the last one's arrival also stands for those waiting)
           self->state.arrival.from = d.from;
+          self->state.arrival.from_port = d.from_port;
+          self->state.arrival.to = d.to;
           self->state.arrival.local_port = d.local_port;
           self->state.arrival.natt = d.natt;
         }

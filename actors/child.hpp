@@ -4,7 +4,7 @@
 // mode, installs the SAs (kernel actor) and, as a generate_policy responder, the tunnel's
 // policies (policy actor); it removes them when it ends (lifetime, Delete, its peer's end).
 //
-//   peer --datagram (its message ID)--> child --outgoing--> listener
+//   peer --datagram (its message ID)--> child --outgoing--> udp_sender (shared sockets)
 //   child --kernel_request--> kernel      child --policy_set--> policy
 //   child --(sa_rows_atom, {}, esp)--> peer          child --(expire_atom, mid)--> peer
 //   peer --(delete_atom, spi)--> child               (the peer deleted the SA; 0: all)
@@ -60,7 +60,7 @@ struct child_state {
   std::uint32_t spi = 0;
   std::uint16_t cpi = 0;
   std::string install_error;
-  std::vector<kernel_request> to_remove; ///< delete requests for what was installed
+  std::vector<kernel_cmd::delete_sa> to_remove; ///< what was reserved or installed
   bool policies = false;
   retransmitter rtx;
   caf::actor_addr self_addr;

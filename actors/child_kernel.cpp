@@ -40,7 +40,7 @@ void report_rows(child_self self) {
 /// Adds the SAs to the kernel; each one's delete goes on the list for the end. `moved`:
 /// the deletes of the SAs installed before the peer moved; an SA found there is moved (its
 /// replay state kept), the others are deleted.
-void install(child_self self, std::vector<kernel_request> moved) {
+void install(child_self self, std::vector<kernel_cmd::delete_sa> moved) {
   auto& st = self->state;
   const auto& c = *st.qm->established();
   const auto& at = st.args.link.ends;
@@ -50,16 +50,16 @@ void install(child_self self, std::vector<kernel_request> moved) {
   auto pending = std::make_shared<std::size_t>(sas.size());
   for (auto& sa : sas) {
     st.to_remove.push_back(delete_request(sa.dst, sa.spi, sa.proto));
-    kernel_request rq;
-    rq.what = kernel_request::op::add_sa;
     // (An inbound SPI is listed twice: from its allocation and from its install.)
-    auto same = [&](const kernel_request& d) { return d.spi == sa.spi && d.proto == sa.proto; };
+    auto same = [spi = sa.spi, proto = sa.proto](const kernel_cmd::delete_sa& d) {
+      return d.spi == spi && d.proto == proto;
+    };
+    auto spec = std::make_shared<const kernel::sa_spec>(std::move(sa));
+    kernel_request rq{kernel_cmd::add_sa{spec}};
     if (auto old = std::find_if(moved.begin(), moved.end(), same); old != moved.end()) {
-      rq = *old;
-      rq.what = kernel_request::op::move_sa;
+      rq.cmd = kernel_cmd::move_sa{*old, spec};
       std::erase_if(moved, same);
     }
-    rq.sa = std::make_shared<const kernel::sa_spec>(std::move(sa));
     auto done = [self, pending](std::string error, const char* counter) {
       auto& s = self->state;
       if (!error.empty() && s.install_error.empty()) {
@@ -78,8 +78,8 @@ void install(child_self self, std::vector<kernel_request> moved) {
             },
             [self, done](caf::error& e) { done(self->system().render(e), nullptr); });
   }
-  for (const auto& rq : moved) // (in order after the moves: the kernel actor's mailbox keeps it)
-    caf::anon_send(st.args.svc.kernel, rq);
+  for (const auto& d : moved) // (in order after the moves: the kernel actor's mailbox keeps it)
+    caf::anon_send(st.args.svc.kernel, kernel_request{d});
 }
 
 /// generate_policy: as racoon does, the responder installs the tunnel's policies built

@@ -14,19 +14,18 @@ namespace coati::actors {
 
 void child_authentic(child_self self, const char* what) {
   auto& st = self->state;
-  if (st.arrival.from.empty() || st.args.p1->sa.natt == ike::natt_version::none)
+  if (st.arrival.from_port == 0 || st.args.p1->sa.natt == ike::natt_version::none)
     return;
-  auto from = split_host_port(st.arrival.from);
+  const auto& a = st.arrival;
   auto& e = st.args.link.ends;
-  if (!from || (from->first == e.remote && from->second == e.remote_port &&
-                st.arrival.local_port == e.local_port))
+  if (a.from == e.remote && a.from_port == e.remote_port && a.local_port == e.local_port)
     return;
   // Answer where it came from at once; the peer actor checks, moves the ISAKMP SA and
   // tells every child (this one too: child_moved then finds it there already).
   if (!st.moved_from)
     st.moved_from = e;
-  e.remote = from->first;
-  e.remote_port = from->second;
+  e.remote = a.from;
+  e.remote_port = a.from_port;
   e.local_port = st.arrival.local_port;
   e.natt = st.arrival.natt;
   COATI_LOG(notify, "child", "quick mode ", st.args.message_id, ": an authenticated ", what,
@@ -40,14 +39,11 @@ void child_mapped(child_self self, const kernel::mapping_event& m) {
   if (c == nullptr || !c->udp_encap || m.proto != kernel::xfrm_proto::esp ||
       m.spi != c->inbound.spi)
     return;
-  auto e = st.args.link.ends;
-  e.remote = m.new_src;
-  e.remote_port = m.new_sport;
-  auto host = e.remote.to_string();
-  if (e.remote.fam != config::ip_address::family::v4)
-    host = "[" + host + "]";
+  const auto& e = st.args.link.ends;
   st.arrival = datagram{};
-  st.arrival.from = host + ":" + std::to_string(e.remote_port);
+  st.arrival.from = m.new_src;
+  st.arrival.from_port = m.new_sport;
+  st.arrival.to = e.local;
   st.arrival.local_port = e.local_port;
   st.arrival.natt = e.natt;
   st.args.link.count(self, "natt.esp_mapping");

@@ -17,13 +17,13 @@ std::string hex32(std::uint32_t v);
 /// Counts `what` in the figures for children (through the peer's link).
 void count(child_self self, std::string what);
 /// The request that removes the SA (dst, spi, proto) again when this child ends.
-kernel_request delete_request(const config::ip_address& dst, std::uint32_t spi,
-                              kernel::xfrm_proto proto);
+kernel_cmd::delete_sa delete_request(const config::ip_address& dst, std::uint32_t spi,
+                                     kernel::xfrm_proto proto);
 /// Our show-sa rows (in and out), to the peer, which merges its children's.
 void report_rows(child_self self);
 /// Adds the SAs to the kernel; each one's delete goes on the list for the end. `moved`: the
 /// deletes of SAs installed before the peer moved (those of the same SPI are moved instead).
-void install(child_self self, std::vector<kernel_request> moved = {});
+void install(child_self self, std::vector<kernel_cmd::delete_sa> moved = {});
 /// generate_policy (responder): the tunnel's policies from the initiator's IDs.
 void generate(child_self self);
 /// NAT-T: the quick mode message just handled proved itself; if it came from elsewhere than

@@ -23,6 +23,10 @@
 // Senders from outside CAF: the listener's I/O thread sends `datagram`, the kernel's event
 // thread `kernel_event` and `(net_atom, kind, address)`; coatid's signal thread sends `reload_atom`
 // (SIGHUP) and an exit message (SIGTERM) to the daemon; the admin socket's thread asks the daemon.
+// Shared objects instead of messages, where a message per event would load one mailbox:
+// peers and children send datagrams on the listener's sockets themselves (udp_sender.hpp)
+// and add their ike.* counts to the listener's counter_board.hpp (relaxed atomics,
+// metrics only); without them (actor tests) the same goes as `outgoing` and `event_atom`.
 
 #include <chrono>
 #include <cstdint>
@@ -30,6 +34,7 @@
 #include <map>
 #include <span>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include <caf/all.hpp>
@@ -56,18 +61,28 @@ typename Inspector::result_type inspect(Inspector& f, counters& x) {
   return f(caf::meta::type_name("counters"), x.values);
 }
 
-/// One UDP datagram as the listener's I/O thread read it.
+/// One UDP datagram as the listener's I/O thread read it (addresses binary, as the socket
+/// gave them: no text on the way in). Local only.
 struct datagram {
+  config::ip_address from;         ///< the sender's address
+  std::uint16_t from_port = 0;     ///< the sender's port (0: none recorded)
+  config::ip_address to;           ///< our address it was sent to (IP_PKTINFO / IPV6_PKTINFO)
   std::uint16_t local_port = 0;    ///< the port it arrived on (500, 4500 or -p/-P)
   bool natt = false;               ///< arrived on the NAT-T port (non-ESP marker expected)
-  std::string from;                ///< "addr:port" of the sender
-  std::string to;                  ///< "addr" it was sent to (IP_PKTINFO / IPV6_PKTINFO)
   std::vector<std::uint8_t> bytes; ///< the payload as read
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, datagram& x) {
-  return f(caf::meta::type_name("datagram"), x.local_port, x.natt, x.from, x.to, x.bytes);
+  return f(caf::meta::type_name("datagram"), x.from_port, x.local_port, x.natt, x.bytes);
+}
+
+/// "192.0.2.1:500" or "[2001:db8::1]:500": where a datagram came from, for logs.
+inline std::string from_text(const datagram& d) {
+  auto host = d.from.to_string();
+  if (d.from.fam == config::ip_address::family::v6)
+    host = "[" + host + "]";
+  return host + ":" + std::to_string(d.from_port);
 }
 
 /// The ISAKMP message in a datagram: after the non-ESP marker on the NAT-T port.
@@ -76,11 +91,13 @@ inline std::span<const std::uint8_t> isakmp_bytes(const datagram& d) {
   return d.natt && b.size() >= 4 ? b.subspan(4) : b;
 }
 
-/// One UDP datagram a peer wants sent, from our `local` address and port.
+/// One UDP datagram a peer wants sent, from our `local` address and port. Peers and
+/// children send their own through the shared udp_sender; as a message (to the listener)
+/// only where there is none (actor tests). Local only.
 struct outgoing {
-  std::string local; ///< our address (the one the peer talks to)
+  config::ip_address local; ///< our address (the one the peer talks to)
   std::uint16_t local_port = 500;
-  std::string remote; ///< the peer's address
+  config::ip_address remote; ///< the peer's address
   std::uint16_t remote_port = 500;
   bool natt = false; ///< prepend the non-ESP marker (port 4500)
   std::vector<std::uint8_t> bytes;
@@ -88,8 +105,7 @@ struct outgoing {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, outgoing& x) {
-  return f(caf::meta::type_name("outgoing"), x.local, x.local_port, x.remote, x.remote_port, x.natt,
-           x.bytes);
+  return f(caf::meta::type_name("outgoing"), x.local_port, x.remote_port, x.natt, x.bytes);
 }
 
 /// A configuration snapshot with its credentials, for the peers spawned from now on.
@@ -108,23 +124,51 @@ typename Inspector::result_type inspect(Inspector& f, snapshot& x) {
 /// The service actors peers talk to (typed handles; defined below the type IDs).
 struct services;
 
-/// One operation for the kernel actor (the only one that speaks netlink).
-struct kernel_request {
-  /// move_sa: the SA (dst, spi, proto) is replaced by `sa` (new addresses or UDP ports),
-  /// its replay state carried over.
-  enum class op : std::uint8_t { alloc_spi, add_sa, delete_sa, move_sa, add_policy, delete_policy };
-  op what = op::alloc_spi;
-  std::shared_ptr<const kernel::sa_spec> sa;         ///< add_sa, move_sa (the new one)
-  std::shared_ptr<const kernel::policy_spec> policy; ///< add_policy, delete_policy
-  config::ip_address src, dst;                       ///< alloc_spi, delete_sa/move_sa (dst)
-  std::uint32_t spi = 0;                             ///< delete_sa, move_sa
+/// What the kernel actor is asked to do: one small command each (kernel_request).
+namespace kernel_cmd {
+/// Reserve an SPI (an IPComp CPI for proto comp) for an inbound SA from `src` to `dst`:
+/// a larval SA. Replies with the SPI.
+struct alloc_spi {
+  config::ip_address src, dst;
   kernel::xfrm_proto proto = kernel::xfrm_proto::esp;
-  std::uint32_t reqid = 0; ///< alloc_spi
+  std::uint32_t reqid = 0;
+};
+/// Add an SA (the larval SA of its SPI, if coati reserved it, becomes it).
+struct add_sa {
+  std::shared_ptr<const kernel::sa_spec> sa;
+};
+/// Delete the SA (dst, spi, proto) coati installed or reserved.
+struct delete_sa {
+  config::ip_address dst;
+  std::uint32_t spi = 0;
+  kernel::xfrm_proto proto = kernel::xfrm_proto::esp;
+};
+/// NAT-T: replace the SA `old` by `sa` (new addresses or UDP ports, same SPI), its replay
+/// state carried over (the peer would drop our sequence numbers from 1 again as replays).
+struct move_sa {
+  delete_sa old;
+  std::shared_ptr<const kernel::sa_spec> sa;
+};
+/// Add a policy (or replace the one with its selector and direction).
+struct add_policy {
+  std::shared_ptr<const kernel::policy_spec> policy;
+};
+/// Delete the policy with this one's selector and direction, if coati installed it.
+struct delete_policy {
+  std::shared_ptr<const kernel::policy_spec> policy;
+};
+} // namespace kernel_cmd
+
+/// A request to the kernel actor. Local only.
+struct kernel_request {
+  std::variant<kernel_cmd::alloc_spi, kernel_cmd::add_sa, kernel_cmd::delete_sa,
+               kernel_cmd::move_sa, kernel_cmd::add_policy, kernel_cmd::delete_policy>
+      cmd;
 };
 
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, kernel_request& x) {
-  return f(caf::meta::type_name("kernel_request"), x.spi, x.reqid);
+typename Inspector::result_type inspect(Inspector& f, kernel_request&) {
+  return f(caf::meta::type_name("kernel_request"));
 }
 
 /// An XFRM event (ACQUIRE or EXPIRE) the kernel actor's event thread read. Local only.

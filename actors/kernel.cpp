@@ -34,119 +34,127 @@ kernel_reply failed(const kernel::error& e) {
   return r;
 }
 
-kernel_reply serve(kernel_state& st, const kernel_request& rq) {
-  auto& c = st.counts;
-  if (!st.sock) {
-    kernel_reply r;
-    r.error = "no XFRM socket: " + st.open_error;
-    return r;
-  }
-  auto& s = *st.sock;
-  using op = kernel_request::op;
-  switch (rq.what) {
-  case op::alloc_spi: {
+/// Each command (kernel_cmd), on the socket `s`; `st` keeps what coati installed.
+struct command_runner {
+  kernel_state& st;
+  kernel::xfrm_socket& s;
+  std::map<std::string, std::int64_t>& c = st.counts;
+
+  kernel_reply operator()(const kernel_cmd::alloc_spi& a) {
     // IPComp CPIs are 16 bits wide.
-    auto res = s.alloc_spi(rq.src, rq.dst, rq.proto, rq.reqid, 0x100,
-                           rq.proto == kernel::xfrm_proto::comp ? 0xffff : 0x0fffffff);
+    auto res = s.alloc_spi(a.src, a.dst, a.proto, a.reqid, 0x100,
+                           a.proto == kernel::xfrm_proto::comp ? 0xffff : 0x0fffffff);
     if (!res) {
       c["spi_failed"] += 1;
       return failed(res.err());
     }
     c["spi_allocated"] += 1;
-    st.sas[key_of(rq.dst, res.value(), rq.proto)] = installed_sa{rq.dst, res.value(), rq.proto};
+    st.sas[key_of(a.dst, res.value(), a.proto)] = installed_sa{a.dst, res.value(), a.proto};
     return kernel_reply{true, res.value(), {}, false};
   }
-  case op::add_sa: {
-    if (!rq.sa)
+
+  kernel_reply operator()(const kernel_cmd::add_sa& a) {
+    if (!a.sa)
       return kernel_reply{false, 0, "add_sa without an SA", false};
-    const auto& sa = *rq.sa;
+    const auto& sa = *a.sa;
     auto key = key_of(sa.dst, sa.spi, sa.proto);
     bool larval = st.sas.contains(key);
     auto res = s.add_sa(sa, larval);
-    if (!res) {
-      c["sa_add_failed"] += 1;
-      if (res.err().unsupported())
-        c["sa_unsupported"] += 1;
-      COATI_LOG(error, "kernel", "SA ", sa.src.to_string(), "->", sa.dst.to_string(), " spi 0x",
-                std::hex, sa.spi, std::dec, " not installed: ", res.err().text);
-      return failed(res.err());
-    }
+    if (!res)
+      return add_failed(sa, res.err(), "installed");
     c["sa_added"] += 1;
     if (!larval)
       st.sas[key] = installed_sa{sa.dst, sa.spi, sa.proto};
     return kernel_reply{true, sa.spi, {}, false};
   }
-  case op::delete_sa: {
-    auto i = st.sas.find(key_of(rq.dst, rq.spi, rq.proto));
+
+  kernel_reply operator()(const kernel_cmd::delete_sa& d) {
+    auto i = st.sas.find(key_of(d.dst, d.spi, d.proto));
     if (i == st.sas.end())
       return kernel_reply{false, 0, "not installed by coati", false};
     st.sas.erase(i);
-    auto res = s.delete_sa(rq.dst, rq.spi, rq.proto);
+    auto res = s.delete_sa(d.dst, d.spi, d.proto);
     if (!res)
       return failed(res.err()); // a larval SPI that expired, or already gone
     c["sa_deleted"] += 1;
-    return kernel_reply{true, rq.spi, {}, false};
+    return kernel_reply{true, d.spi, {}, false};
   }
-  case op::move_sa: {
+
+  kernel_reply operator()(const kernel_cmd::move_sa& m) {
     // NAT-T: the peer's address or port changed. The SA is re-added with its replay state
     // (the peer would drop sequence numbers that start again from 1 as replays).
-    if (!rq.sa)
+    if (!m.sa)
       return kernel_reply{false, 0, "move_sa without an SA", false};
-    auto i = st.sas.find(key_of(rq.dst, rq.spi, rq.proto));
+    const auto& o = m.old;
+    auto i = st.sas.find(key_of(o.dst, o.spi, o.proto));
     if (i == st.sas.end())
       return kernel_reply{false, 0, "not installed by coati", false};
-    auto spec = *rq.sa;
-    if (auto r = s.replay_of(rq.dst, rq.spi, rq.proto)) {
+    auto spec = *m.sa;
+    if (auto r = s.replay_of(o.dst, o.spi, o.proto)) {
       spec.replay = r.value();
     } else {
       c["sa_replay_unread"] += 1;
-      COATI_LOG(warning, "kernel", "moving SA spi 0x", std::hex, rq.spi, std::dec,
+      COATI_LOG(warning, "kernel", "moving SA spi 0x", std::hex, o.spi, std::dec,
                 ": its replay state is lost (", r.err().text, ")");
     }
     st.sas.erase(i);
-    if (auto r = s.delete_sa(rq.dst, rq.spi, rq.proto); !r)
+    if (auto r = s.delete_sa(o.dst, o.spi, o.proto); !r)
       COATI_LOG(warning, "kernel", "moving SA: ", r.err().text);
     auto res = s.add_sa(spec, false);
-    if (!res) {
-      c["sa_add_failed"] += 1;
-      COATI_LOG(error, "kernel", "SA ", spec.src.to_string(), "->", spec.dst.to_string(), " spi 0x",
-                std::hex, spec.spi, std::dec, " not moved: ", res.err().text);
-      return failed(res.err());
-    }
+    if (!res)
+      return add_failed(spec, res.err(), "moved");
     c["sa_moved"] += 1;
     st.sas[key_of(spec.dst, spec.spi, spec.proto)] = installed_sa{spec.dst, spec.spi, spec.proto};
     return kernel_reply{true, spec.spi, {}, false};
   }
-  case op::add_policy: {
-    if (!rq.policy)
+
+  kernel_reply operator()(const kernel_cmd::add_policy& a) {
+    if (!a.policy)
       return kernel_reply{false, 0, "add_policy without a policy", false};
-    auto key = key_of(*rq.policy);
+    auto key = key_of(*a.policy);
     bool known = st.policies.contains(key);
-    auto res = s.add_policy(*rq.policy, known);
+    auto res = s.add_policy(*a.policy, known);
     if (!res) {
       c["policy_add_failed"] += 1;
       COATI_LOG(error, "kernel", "policy not installed: ", res.err().text);
       return failed(res.err());
     }
     c["policy_added"] += 1;
-    st.policies[key] = *rq.policy;
+    st.policies[key] = *a.policy;
     return kernel_reply{true, 0, {}, false};
   }
-  case op::delete_policy: {
-    if (!rq.policy)
+
+  kernel_reply operator()(const kernel_cmd::delete_policy& d) {
+    if (!d.policy)
       return kernel_reply{false, 0, "delete_policy without a policy", false};
-    auto i = st.policies.find(key_of(*rq.policy));
+    auto i = st.policies.find(key_of(*d.policy));
     if (i == st.policies.end())
       return kernel_reply{false, 0, "not installed by coati", false};
     st.policies.erase(i);
-    auto res = s.delete_policy(rq.policy->sel, rq.policy->dir);
+    auto res = s.delete_policy(d.policy->sel, d.policy->dir);
     if (!res)
       return failed(res.err());
     c["policy_deleted"] += 1;
     return kernel_reply{true, 0, {}, false};
   }
+
+  kernel_reply add_failed(const kernel::sa_spec& sa, const kernel::error& e, const char* what) {
+    c["sa_add_failed"] += 1;
+    if (e.unsupported())
+      c["sa_unsupported"] += 1;
+    COATI_LOG(error, "kernel", "SA ", sa.src.to_string(), "->", sa.dst.to_string(), " spi 0x",
+              std::hex, sa.spi, std::dec, " not ", what, ": ", e.text);
+    return failed(e);
   }
-  return kernel_reply{false, 0, "unknown operation", false};
+};
+
+kernel_reply serve(kernel_state& st, const kernel_request& rq) {
+  if (!st.sock) {
+    kernel_reply r;
+    r.error = "no XFRM socket: " + st.open_error;
+    return r;
+  }
+  return std::visit(command_runner{st, *st.sock}, rq.cmd);
 }
 
 } // namespace
@@ -243,9 +251,8 @@ void remove_owned(policy_api::stateful_pointer<policy_state> self, const caf::ac
       st.counts["handed_over"] += 1;
       continue;
     }
-    kernel_request rq;
-    rq.what = kernel_request::op::delete_policy;
-    rq.policy = std::make_shared<const kernel::policy_spec>(std::move(h->second.first));
+    kernel_request rq{kernel_cmd::delete_policy{
+        std::make_shared<const kernel::policy_spec>(std::move(h->second.first))}};
     st.held.erase(h);
     self->send(st.kernel, std::move(rq));
     st.counts["removed"] += 1;
@@ -278,9 +285,7 @@ policy_api::behavior_type policy_actor(policy_api::stateful_pointer<policy_state
           auto& h = self->state.held[key];
           h.first = p; // the newest owner's templates are the ones the kernel gets
           h.second += 1;
-          kernel_request rq;
-          rq.what = kernel_request::op::add_policy;
-          rq.policy = std::make_shared<const kernel::policy_spec>(p);
+          kernel_request rq{kernel_cmd::add_policy{std::make_shared<const kernel::policy_spec>(p)}};
           self->request(self->state.kernel, std::chrono::seconds{10}, std::move(rq))
               .then(
                   [self, rp, remaining, first_error](kernel_reply& r) mutable {

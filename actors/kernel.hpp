@@ -5,8 +5,10 @@
 //
 // Counters: kernel.spi_allocated, kernel.sa_added, kernel.sa_add_failed,
 // kernel.sa_unsupported (the kernel has no such transform), kernel.sa_deleted,
-// kernel.policy_added, kernel.policy_add_failed, kernel.policy_deleted, kernel.installed_sas,
-// kernel.installed_policies.
+// kernel.sa_moved (NAT-T, replay state kept), kernel.sa_replay_unread, kernel.policy_added,
+// kernel.policy_add_failed, kernel.policy_deleted, kernel.installed_sas,
+// kernel.installed_policies; from the event thread kernel.acquires, kernel.expires,
+// kernel.mappings (NAT-T MAPPING events read) and kernel.mappings_passed.
 
 #include <array>
 #include <chrono>

@@ -11,40 +11,28 @@ std::string where(const peer_endpoints& e) {
 }
 
 // "192.0.2.1:500" or "[2001:db8::1]:500" -> address and port.
-std::optional<std::pair<config::ip_address, std::uint16_t>> split_host_port(const std::string& t) {
-  auto colon = t.rfind(':');
-  if (colon == std::string::npos)
-    return std::nullopt;
-  auto host = t.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
-  auto addr = config::ip_address::parse(host);
-  if (!addr)
-    return std::nullopt;
-  int port = 0;
-  try {
-    port = std::stoi(t.substr(colon + 1));
-  } catch (...) {
-    return std::nullopt;
-  }
-  if (port <= 0 || port > 65535)
-    return std::nullopt;
-  return std::make_pair(*addr, static_cast<std::uint16_t>(port));
-}
-
 std::string cookie_text(const ike::cookie& i, const ike::cookie& r) {
   return crypto::to_hex(i) + ":" + crypto::to_hex(r);
 }
 
 outgoing make_out(const peer_endpoints& e, std::vector<std::uint8_t> bytes) {
   outgoing o;
-  o.local = e.local.to_string();
+  o.local = e.local;
   o.local_port = e.local_port;
-  o.remote = e.remote.to_string();
+  o.remote = e.remote;
   o.remote_port = e.remote_port;
   o.natt = e.natt;
   o.bytes = std::move(bytes);
   return o;
+}
+
+void peer_link::put_detached(const outgoing& o) const {
+  if (!sender) {
+    caf::anon_send(listener, o);
+    return;
+  }
+  if (auto why = sender->send(o); !why.empty())
+    COATI_LOG(warning, "peer", "cannot send to ", where(ends), ": ", why);
 }
 
 std::optional<outgoing> informational_to(const peer_endpoints& ends, const phase1_shared& p1,

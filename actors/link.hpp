@@ -5,16 +5,20 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include <caf/all.hpp>
 
+#include "actors/counter_board.hpp"
 #include "actors/interfaces.hpp"
+#include "actors/udp_sender.hpp"
 #include "config/model.hpp"
 #include "ike/fragment.hpp"
 #include "ike/main_mode.hpp"
+#include "util/log.hpp"
 
 namespace coati::actors {
 
@@ -27,9 +31,6 @@ struct peer_endpoints {
 
 /// "192.0.2.1[500]" for logs.
 std::string where(const peer_endpoints& e);
-
-/// "192.0.2.1:500" or "[2001:db8::1]:500" -> address and port (a datagram's `from`).
-std::optional<std::pair<config::ip_address, std::uint16_t>> split_host_port(const std::string& t);
 
 /// "c0ffee..:12ab.." for logs and show-sa.
 std::string cookie_text(const ike::cookie& i, const ike::cookie& r);
@@ -48,11 +49,14 @@ struct phase1_shared {
 std::optional<outgoing> informational_to(const peer_endpoints& ends, const phase1_shared& p1,
                                          const std::vector<ike::payload>& body);
 
-/// How a peer or child sends: through the listener's sockets, `persend` copies each.
+/// How a peer or child sends: on the shared sockets (`sender`; without one, as a message
+/// to the listener), `persend` copies each; and counts (`board`).
 struct peer_link {
   listener_api listener;
   peer_endpoints ends;
   unsigned persend = 1;
+  std::shared_ptr<const udp_sender> sender;
+  std::shared_ptr<counter_board> board; ///< the listener's ike.* counters (none in tests)
   /// IKE fragmentation: a datagram longer than this many bytes (the non-ESP marker on
   /// port 4500 included) goes as fragments; 0: never (the peer did not announce them).
   std::size_t fragment_packet = 0;
@@ -69,19 +73,42 @@ struct peer_link {
         count(self, "frag.messages_sent");
         for (auto& p : parts) {
           count(self, "frag.fragments_sent");
+          auto o = make_out(ends, p);
           for (unsigned i = 0; i < std::max(1U, persend); ++i)
-            self->send(listener, make_out(ends, p));
+            put(self, o);
         }
         return;
       }
     }
+    auto o = make_out(ends, wire);
     for (unsigned i = 0; i < std::max(1U, persend); ++i)
-      self->send(listener, make_out(ends, wire));
+      put(self, o);
   }
-  /// Counts `what` under ike.* (the listener adds the counters up).
+
+  /// Sends one datagram as it is (no fragments, no copies).
+  template <class Self>
+  void put(Self* self, const outgoing& o) const {
+    if (sender)
+      put_detached(o);
+    else
+      self->send(listener, o);
+  }
+  /// The same without an actor (a state's destructor: the last Delete).
+  void put_detached(const outgoing& o) const;
+  /// Counts `what` under ike.* on the listener's board (without one, a message to it).
   template <class Self>
   void count(Self* self, std::string what) const {
-    self->send(listener, event_atom_v, std::move(what));
+    if (board)
+      board->add(what);
+    else
+      self->send(listener, event_atom_v, std::move(what));
+  }
+  /// The same without an actor (a state's destructor).
+  void count_detached(std::string what) const {
+    if (board)
+      board->add(what);
+    else
+      caf::anon_send(listener, event_atom_v, std::move(what));
   }
 };
 

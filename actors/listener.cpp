@@ -1,5 +1,7 @@
 #include "actors/listener.hpp"
 
+#include <algorithm>
+
 #include "actors/initiate.hpp"
 #include "actors/netwatch.hpp"
 
@@ -65,22 +67,21 @@ void dispatch(listener_actor* self, datagram& d) {
     c["not_ready"] += 1;
     return;
   }
-  auto from = split_host_port(d.from);
-  auto to = config::ip_address::parse(d.to);
-  if (!from || !to) {
+  // (No packet info: we would not know which of our addresses to answer from.)
+  if (std::all_of(d.to.bytes.begin(), d.to.bytes.end(), [](auto b) { return b == 0; })) {
     c["dropped.address"] += 1;
     return;
   }
   // Admission control, before any per-SA work (retransmitted MM1s went to their peer above).
   auto now = admission::clock::now();
-  auto verdict = st.admit.check(st.snap.cfg->admission, from->first.to_string(), hdr.icookie, now);
+  auto verdict = st.admit.check(st.snap.cfg->admission, d.from.to_string(), hdr.icookie, now);
   if (verdict != admission::verdict::admit) {
     for (const char* name : admission::counters(verdict))
       if (name != nullptr)
         c[name] += 1;
     if (auto line = st.admit.summary(verdict, now); !line.empty()) {
       COATI_LOG(warning, "listener", line);
-      auto e = make_event("admission_drop", "", d.to); // a summary, never one per packet
+      auto e = make_event("admission_drop", "", d.to.to_string()); // a summary, not per packet
       e.detail = std::move(line);
       publish(st.svc.bus, std::move(e));
     }
@@ -89,27 +90,27 @@ void dispatch(listener_actor* self, datagram& d) {
     if (admission::evicts(verdict))
       evict_oldest_half_open(self);
   }
-  auto remote = find_remote(*st.snap.cfg, from->first, from->second);
+  auto remote = find_remote(*st.snap.cfg, d.from, d.from_port);
   if (!remote) {
     c["no_remote"] += 1;
-    COATI_LOG(warning, "listener", "no remote block for ", d.from, ": phase 1 refused");
+    COATI_LOG(warning, "listener", "no remote block for ", from_text(d), ": phase 1 refused");
     return;
   }
   const auto& modes = st.snap.cfg->remotes[*remote].exchange_modes;
   auto wanted = aggressive ? config::exchange_mode::aggressive : config::exchange_mode::main;
   if (!modes.empty() && std::find(modes.begin(), modes.end(), wanted) == modes.end()) {
     c["exchange_mode_refused"] += 1;
-    COATI_LOG(warning, "listener", d.from, " wants ", aggressive ? "aggressive" : "main",
+    COATI_LOG(warning, "listener", from_text(d), " wants ", aggressive ? "aggressive" : "main",
               " mode, which remote ", st.snap.cfg->remotes[*remote].name, " does not allow");
     return;
   }
   peer_args pa;
   pa.remote = *remote;
   pa.aggressive = aggressive;
-  pa.ends.local = *to;
+  pa.ends.local = d.to;
   pa.ends.local_port = d.local_port;
-  pa.ends.remote = from->first;
-  pa.ends.remote_port = from->second;
+  pa.ends.remote = d.from;
+  pa.ends.remote_port = d.from_port;
   pa.ends.natt = d.natt;
   pa.initiator = false;
   pa.cookie = fresh_cookie(st);
@@ -194,8 +195,8 @@ listener_api::behavior_type listener(listener_api::stateful_pointer<listener_sta
         if (verdict.starts_with("dropped."))
           c["dropped"] += 1;
         if (verdict != "accepted") {
-          COATI_LOG(debug, "listener", "from ", d.from, " to ", d.to, " port ", d.local_port, ": ",
-                    d.bytes.size(), " bytes, ", verdict);
+          COATI_LOG(debug, "listener", "from ", from_text(d), " to ", d.to.to_string(), " port ",
+                    d.local_port, ": ", d.bytes.size(), " bytes, ", verdict);
           return;
         }
         if (self->state.stopping) {
@@ -204,6 +205,8 @@ listener_api::behavior_type listener(listener_api::stateful_pointer<listener_sta
         }
         dispatch(self, d);
       },
+      // (Peers and children send on the shared sockets themselves; this is the way of
+      // those without them: actor tests.)
       [self](const outgoing& o) {
         handler_clock::scope timing{self};
         auto& c = self->state.counts;
@@ -211,13 +214,8 @@ listener_api::behavior_type listener(listener_api::stateful_pointer<listener_sta
           c["send_no_socket"] += 1;
           return;
         }
-        auto why = self->state.io->send(o);
-        if (why.empty()) {
-          c["sent"] += 1;
-        } else {
-          c["send_failed"] += 1;
-          COATI_LOG(warning, "listener", "cannot send to ", o.remote, ": ", why);
-        }
+        if (auto why = self->state.io->sender()->send(o); !why.empty())
+          COATI_LOG(warning, "listener", "cannot send to ", o.remote.to_string(), ": ", why);
       },
       [self](snapshot& snap) {
         handler_clock::scope timing{self};
@@ -323,11 +321,18 @@ listener_api::behavior_type listener(listener_api::stateful_pointer<listener_sta
         counters out;
         for (const auto& [k, v] : self->state.counts)
           out.values["listener." + k] = v;
-        for (const auto& [k, v] : self->state.ike_counts) // the peers' frag.* stand alone
+        auto ike = self->state.board->snapshot();
+        for (const auto& [k, v] : self->state.ike_counts) // (by message: actor tests)
+          ike[k] += v;
+        for (const auto& [k, v] : ike) // the peers' frag.* stand alone
           out.values[k.starts_with("frag.") ? k : "ike." + k] = v;
         out.values["listener.peers"] = static_cast<std::int64_t>(self->state.peers.size());
         out.values["listener.keeper.kept"] = static_cast<std::int64_t>(self->state.keep.size());
         out.values["listener.half_open"] = static_cast<std::int64_t>(self->state.admit.half_open());
+        if (self->state.io) { // every datagram the peers and children sent or could not
+          out.values["listener.sent"] = self->state.io->sender()->sent();
+          out.values["listener.send_failed"] = self->state.io->sender()->failed();
+        }
         self->state.clock.add_to(out, "listener", mailbox_depth(self));
         return out;
       },

@@ -14,6 +14,7 @@
 #include <caf/all.hpp>
 
 #include "actors/admission.hpp"
+#include "actors/counter_board.hpp"
 #include "actors/interfaces.hpp"
 #include "actors/keeper.hpp"
 #include "actors/services.hpp"
@@ -65,7 +66,9 @@ struct listener_state {
   std::unique_ptr<udp_io> io;
   std::map<std::string, std::int64_t> counts;
   std::map<std::string, std::int64_t> ike_counts; ///< events the peers report: ike.*
-  snapshot snap;                                  ///< for the peers spawned from now on
+  /// The peers' and children's ike.* counters, added where they happen (counter_board.hpp).
+  std::shared_ptr<counter_board> board = std::make_shared<counter_board>();
+  snapshot snap; ///< for the peers spawned from now on
   services svc;
   std::map<ike::cookie, peer_api> by_cookie; ///< every live peer, by initiator cookie
   std::map<caf::actor_addr, peer_entry> peers;

@@ -118,14 +118,14 @@ peer_state::~peer_state() {
   if (p1 && !remote_deleted && !local_gone)
     if (auto out = informational_to(args.ends, *p1,
                                     {ike::delete_isakmp_sa(p1->sa.icookie, p1->sa.rcookie)}))
-      caf::anon_send(args.listener, std::move(*out));
+      link.put_detached(*out);
   if (p1) {
     const auto& r = args.snap.cfg->remotes.at(args.remote);
     COATI_LOG(notify, "peer", "ISAKMP-SA deleted ", args.ends.local.to_string(), "-",
               where(args.ends), " spi:", cookie_text(p1->sa.icookie, p1->sa.rcookie));
     if (!r.script_phase1_down.empty() && args.svc.script && !handed_over)
       caf::anon_send(args.svc.script, script_atom_v, r.script_phase1_down, script_env(*this), true);
-    caf::anon_send(args.listener, event_atom_v, std::string{"phase1_down"});
+    link.count_detached("phase1_down");
     publish(args.svc.bus, peer_event(*this, "phase1_down"));
   }
   if (lease)
@@ -141,7 +141,8 @@ peer_api::behavior_type peer_actor(peer_self self, peer_args args) {
   self->set_exception_handler(exit_reason_of);
   auto& st = self->state;
   st.args = std::move(args);
-  st.link = peer_link{st.args.listener, st.args.ends, timers(st).persend};
+  st.link =
+      peer_link{st.args.listener, st.args.ends, timers(st).persend, st.args.sender, st.args.board};
   if (st.args.snap.cfg->remotes.at(st.args.remote).ike_frag == config::tristate::force)
     st.link.fragment_packet = ike::default_fragment_packet; // without waiting for the VID
   auto x = make_exchange(self);

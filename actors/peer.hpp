@@ -6,7 +6,7 @@
 // merges their show-sa rows.
 //
 //   listener --datagram--> peer --datagram (quick mode, by message ID)--> child
-//   peer --outgoing--> listener (sent from our address and port)
+//   peer --outgoing--> udp_sender (the shared sockets, from our address and port; sendmsg)
 //   peer --(script_atom, path, env)--> script              phase1_up / phase1_down / phase1_dead
 //   peer --(dpd_atom, generation)--> peer                   DPD: probe when idle, or dead
 //   peer --(sa_rows_atom, isakmp, esp)--> listener          rows for coatictl show-sa
@@ -43,7 +43,9 @@ struct peer_args {
   snapshot snap;
   services svc;
   listener_api listener;
-  std::size_t remote = 0; ///< index of the remote block in snap.cfg->remotes
+  std::shared_ptr<const udp_sender> sender; ///< the shared sockets (none in actor tests)
+  std::shared_ptr<counter_board> board;     ///< the listener's ike.* counters (idem)
+  std::size_t remote = 0;                   ///< index of the remote block in snap.cfg->remotes
   peer_endpoints ends;
   bool initiator = false;
   bool aggressive = false;                 ///< aggressive mode instead of main mode

@@ -211,7 +211,7 @@ void peer_dead(peer_self self, const ike::dpd_dead_effect& d) {
             st.p1 ? cookie_text(st.p1->sa.icookie, st.p1->sa.rcookie) : std::string{"?"},
             ") seems to be dead: ", d.probes, " R-U-THERE unanswered; removing its SAs");
   run_script(self, st.args.snap.cfg->remotes.at(st.args.remote).script_phase1_dead);
-  self->send(st.args.listener, event_atom_v, std::string{"phase1_dead"});
+  st.link.count(self, "phase1_dead");
   publish(st.args.svc.bus, peer_event(st, "phase1_dead"));
   st.state_text = "dead";
   self->quit();

@@ -36,11 +36,10 @@ ike::natt_config natt_config_for(const config::remote_block& r, const peer_endpo
 
 bool arrived_from(peer_state& st, const datagram& d) {
   st.arrival = st.args.ends;
-  auto from = split_host_port(d.from);
-  if (!from)
+  if (d.from_port == 0)
     return false;
-  st.arrival.remote = from->first;
-  st.arrival.remote_port = from->second;
+  st.arrival.remote = d.from;
+  st.arrival.remote_port = d.from_port;
   st.arrival.local_port = d.local_port;
   st.arrival.natt = d.natt;
   const auto& e = st.args.ends;
@@ -50,10 +49,9 @@ bool arrived_from(peer_state& st, const datagram& d) {
 
 datagram arrival_datagram(const peer_endpoints& e) {
   datagram d;
-  auto host = e.remote.to_string();
-  if (e.remote.fam != config::ip_address::family::v4)
-    host = "[" + host + "]";
-  d.from = host + ":" + std::to_string(e.remote_port);
+  d.from = e.remote;
+  d.from_port = e.remote_port;
+  d.to = e.local;
   d.local_port = e.local_port;
   d.natt = e.natt;
   return d;
@@ -110,7 +108,7 @@ void natt_keepalive(peer_self self, std::uint64_t gen) {
     return;
   auto o = make_out(st.link.ends, {0xff}); // RFC 3948 §2.3: one 0xFF byte, no marker
   o.natt = false;
-  self->send(st.link.listener, std::move(o));
+  st.link.put(self, o);
   st.link.count(self, "natt.keepalives_sent");
   self->delayed_send(self, st.args.snap.cfg->timer.natt_keepalive, keepalive_atom_v, gen);
 }

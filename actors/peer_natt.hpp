@@ -7,7 +7,7 @@
 //   session --peer_moved_effect--> peer --(moved_atom, addr, port, our port, natt)--> child
 //   child --(moved_atom, datagram)--> peer: a quick mode message it verified came from
 //     elsewhere: session::quick_mode_moved() decides as for an informational
-//   peer --(keepalive_atom, gen)--> peer --outgoing 0xFF (no marker, port 4500)--> listener
+//   peer --(keepalive_atom, gen)--> peer --outgoing 0xFF (no marker, port 4500)--> udp_sender
 
 #include <cstdint>
 

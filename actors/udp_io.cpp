@@ -71,23 +71,6 @@ std::string classify(const datagram& d) {
 
 namespace {
 
-/// `a` port `port` as a socket address; gives its length.
-socklen_t to_sockaddr(const config::ip_address& a, std::uint16_t port, sockaddr_storage& ss) {
-  ss = {};
-  if (a.fam == config::ip_address::family::v6) {
-    auto* s6 = reinterpret_cast<sockaddr_in6*>(&ss);
-    s6->sin6_family = AF_INET6;
-    s6->sin6_port = htons(port);
-    std::memcpy(&s6->sin6_addr, a.bytes.data(), 16);
-    return sizeof *s6;
-  }
-  auto* s4 = reinterpret_cast<sockaddr_in*>(&ss);
-  s4->sin_family = AF_INET;
-  s4->sin_port = htons(port);
-  std::memcpy(&s4->sin_addr, a.bytes.data(), 4);
-  return sizeof *s4;
-}
-
 /// The address of an AF_INET or AF_INET6 socket address.
 config::ip_address from_sockaddr(const sockaddr_storage& ss) {
   config::ip_address a;
@@ -118,7 +101,8 @@ struct udp_io::impl {
       open_one(ep.addr, ep.port != 0 ? ep.port : opts.ike_port, false);
     for (const auto& ep : opts.isakmp_natt)
       open_one(ep.addr, ep.port != 0 ? ep.port : opts.natt_port, true);
-    if (!socks_.empty())
+    sender_ = std::make_shared<udp_sender>(std::move(socks_));
+    if (!sender_->sockets().empty())
       thread_ = std::thread{[this] { run(); }};
   }
 
@@ -131,90 +115,12 @@ struct udp_io::impl {
       COATI_LOG(warning, "listener", "cannot wake the I/O thread: ", std::strerror(errno));
     if (thread_.joinable())
       thread_.join();
-    for (auto& s : socks_)
-      ::close(s.fd);
-    ::close(stop_fd_);
+    ::close(stop_fd_); // (the sockets close with the last holder of the sender)
   }
 
-  std::size_t bound() const { return socks_.size(); }
+  std::size_t bound() const { return sender_->sockets().size(); }
 
-  /// Sends from our address `o.local` and port `o.local_port` (a socket bound to exactly
-  /// that address, else a wildcard one with the source set by IP_PKTINFO). Never blocks:
-  /// a full socket buffer drops the datagram, and the exchange's retransmission covers it.
-  /// Returns "" or why it was not sent.
-  std::string send(const outgoing& o) {
-    auto local = config::ip_address::parse(o.local);
-    auto remote = config::ip_address::parse(o.remote);
-    if (!local || !remote)
-      return "bad address";
-    bool v6 = remote->fam == config::ip_address::family::v6;
-    const sock* pick = nullptr;
-    for (const auto& s : socks_) {
-      if (s.port != o.local_port || s.family != (v6 ? AF_INET6 : AF_INET))
-        continue;
-      if (s.addr == *local) {
-        pick = &s;
-        break;
-      }
-      if (s.any && pick == nullptr)
-        pick = &s;
-    }
-    if (pick == nullptr)
-      return "no socket for " + o.local + " port " + std::to_string(o.local_port);
-    std::vector<std::uint8_t> wire;
-    const std::vector<std::uint8_t>* body = &o.bytes;
-    if (o.natt) {
-      wire.assign(4, 0);
-      wire.insert(wire.end(), o.bytes.begin(), o.bytes.end());
-      body = &wire;
-    }
-    sockaddr_storage ss;
-    socklen_t len = to_sockaddr(*remote, o.remote_port, ss);
-    alignas(cmsghdr) char control[64] = {};
-    msghdr msg{};
-    if (v6) {
-      if (pick->any) {
-        msg.msg_control = control;
-        msg.msg_controllen = CMSG_SPACE(sizeof(in6_pktinfo));
-        auto* c = CMSG_FIRSTHDR(&msg);
-        c->cmsg_level = IPPROTO_IPV6;
-        c->cmsg_type = IPV6_PKTINFO;
-        c->cmsg_len = CMSG_LEN(sizeof(in6_pktinfo));
-        in6_pktinfo pi{};
-        std::memcpy(&pi.ipi6_addr, local->bytes.data(), 16);
-        std::memcpy(CMSG_DATA(c), &pi, sizeof pi);
-      }
-    } else {
-      if (pick->any) {
-        msg.msg_control = control;
-        msg.msg_controllen = CMSG_SPACE(sizeof(in_pktinfo));
-        auto* c = CMSG_FIRSTHDR(&msg);
-        c->cmsg_level = IPPROTO_IP;
-        c->cmsg_type = IP_PKTINFO;
-        c->cmsg_len = CMSG_LEN(sizeof(in_pktinfo));
-        in_pktinfo pi{};
-        std::memcpy(&pi.ipi_spec_dst, local->bytes.data(), 4);
-        std::memcpy(CMSG_DATA(c), &pi, sizeof pi);
-      }
-    }
-    iovec iov{const_cast<std::uint8_t*>(body->data()), body->size()};
-    msg.msg_name = &ss;
-    msg.msg_namelen = len;
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    if (::sendmsg(pick->fd, &msg, MSG_DONTWAIT) < 0)
-      return std::string{"sendmsg: "} + std::strerror(errno);
-    return {};
-  }
-
-  struct sock {
-    int fd;
-    int family;
-    std::uint16_t port;
-    bool natt;
-    config::ip_address addr;
-    bool any;
-  };
+  using sock = udp_sender::sock;
 
   void open_any(std::uint16_t port, bool natt) {
     config::ip_address any4;
@@ -285,18 +191,6 @@ struct udp_io::impl {
     socks_.push_back(sock{fd, v6 ? AF_INET6 : AF_INET, port, natt, a, any});
   }
 
-  static std::string peer_text(const sockaddr_storage& ss) {
-    char buf[INET6_ADDRSTRLEN] = {};
-    if (ss.ss_family == AF_INET6) {
-      const auto* s6 = reinterpret_cast<const sockaddr_in6*>(&ss);
-      ::inet_ntop(AF_INET6, &s6->sin6_addr, buf, sizeof buf);
-      return std::string{"["} + buf + "]:" + std::to_string(ntohs(s6->sin6_port));
-    }
-    const auto* s4 = reinterpret_cast<const sockaddr_in*>(&ss);
-    ::inet_ntop(AF_INET, &s4->sin_addr, buf, sizeof buf);
-    return std::string{buf} + ":" + std::to_string(ntohs(s4->sin_port));
-  }
-
   void read_one(const sock& s) {
     auto& buf = rbuf_; // one 64 KiB buffer; each datagram gets a copy of its own size
     sockaddr_storage from{};
@@ -315,20 +209,24 @@ struct udp_io::impl {
     datagram d;
     d.local_port = s.port;
     d.natt = s.natt;
-    d.from = peer_text(from);
-    char to[INET6_ADDRSTRLEN] = {};
+    d.from = from_sockaddr(from);
+    d.from_port =
+        ntohs(from.ss_family == AF_INET6 ? reinterpret_cast<const sockaddr_in6*>(&from)->sin6_port
+                                         : reinterpret_cast<const sockaddr_in*>(&from)->sin_port);
+    d.to.fam = d.from.fam; // (all zero until the packet info names it)
     for (auto* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
       if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
         in_pktinfo pi{};
         std::memcpy(&pi, CMSG_DATA(c), sizeof pi);
-        ::inet_ntop(AF_INET, &pi.ipi_addr, to, sizeof to);
+        d.to.fam = config::ip_address::family::v4;
+        std::memcpy(d.to.bytes.data(), &pi.ipi_addr, 4);
       } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
         in6_pktinfo pi{};
         std::memcpy(&pi, CMSG_DATA(c), sizeof pi);
-        ::inet_ntop(AF_INET6, &pi.ipi6_addr, to, sizeof to);
+        d.to.fam = config::ip_address::family::v6;
+        std::memcpy(d.to.bytes.data(), &pi.ipi6_addr, 16);
       }
     }
-    d.to = to;
     d.bytes.assign(buf.begin(), buf.begin() + n);
     caf::anon_send(owner_, std::move(d));
   }
@@ -336,7 +234,8 @@ struct udp_io::impl {
   void run() {
     std::vector<pollfd> fds;
     fds.push_back(pollfd{stop_fd_, POLLIN, 0});
-    for (const auto& s : socks_)
+    const auto& socks = sender_->sockets();
+    for (const auto& s : socks)
       fds.push_back(pollfd{s.fd, POLLIN, 0});
     for (;;) {
       if (::poll(fds.data(), fds.size(), -1) < 0) {
@@ -349,14 +248,15 @@ struct udp_io::impl {
         return;
       for (std::size_t i = 1; i < fds.size(); ++i)
         if ((fds[i].revents & POLLIN) != 0)
-          read_one(socks_[i - 1]);
+          read_one(socks[i - 1]);
     }
   }
 
   caf::actor owner_;
   std::vector<std::uint8_t> rbuf_ = std::vector<std::uint8_t>(65536);
   int stop_fd_ = -1;
-  std::vector<sock> socks_;
+  std::vector<sock> socks_; ///< (while binding; then the sender's)
+  std::shared_ptr<udp_sender> sender_;
   std::thread thread_;
 };
 
@@ -369,8 +269,8 @@ std::size_t udp_io::bound() const {
   return impl_->bound();
 }
 
-std::string udp_io::send(const outgoing& o) {
-  return impl_->send(o);
+std::shared_ptr<const udp_sender> udp_io::sender() const {
+  return impl_->sender_;
 }
 
 /// Our source address towards `to` (the kernel's route choice, by connecting a UDP socket).

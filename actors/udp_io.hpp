@@ -1,8 +1,9 @@
 #pragma once
 // coatid's IKE sockets: UDP 500 and 4500 (or racoon's `listen` addresses), v4 and v6, read
 // on one I/O thread of their own with the local address of each datagram (IP_PKTINFO /
-// IPV6_RECVPKTINFO) and handed to the listener actor as `datagram` messages; sends from
-// the address a peer talks to. Also the header check the listener applies first.
+// IPV6_RECVPKTINFO) and handed to the listener actor as `datagram` messages. Sending is
+// the shared udp_sender's (actors/udp_sender.hpp). Also the header check the listener
+// applies first.
 
 #include <cstddef>
 #include <memory>
@@ -13,6 +14,7 @@
 
 #include "actors/interfaces.hpp"
 #include "actors/listener.hpp"
+#include "actors/udp_sender.hpp"
 #include "config/address.hpp"
 
 namespace coati::actors {
@@ -28,9 +30,8 @@ public:
   udp_io& operator=(const udp_io&) = delete;
   /// How many sockets are bound.
   std::size_t bound() const;
-  /// Sends from our address `o.local` and port `o.local_port`, never blocking (a full
-  /// socket buffer drops it; the exchange retransmits). "" or why it was not sent.
-  std::string send(const outgoing& o);
+  /// The sending side of the same sockets, for the peers and children to share.
+  std::shared_ptr<const udp_sender> sender() const;
 
 private:
   struct impl;

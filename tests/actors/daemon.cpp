@@ -73,7 +73,9 @@ BOOST_FIXTURE_TEST_CASE(restarts_a_crashed_child, test::actor_fixture) {
   BOOST_REQUIRE(before);
   auto stats_before = child_named(self, d, "stats");
   // Feed the listener, crash it through the daemon's test hook.
-  self->send(before, datagram{500, false, "192.0.2.2:500", "", {1, 2, 3}});
+  self->send(
+      before,
+      datagram{*coati::config::ip_address::parse("192.0.2.2"), 500, {}, 500, false, {1, 2, 3}});
   bool sent = false;
   self->request(d, std::chrono::seconds{5}, crash_atom_v, std::string{"listener"})
       .receive([&](bool ok) { sent = ok; }, [](caf::error&) {});

@@ -33,7 +33,8 @@ datagram dg(std::vector<std::uint8_t> bytes, bool natt = false) {
   datagram d;
   d.local_port = natt ? 4500 : 500;
   d.natt = natt;
-  d.from = "192.0.2.9:500";
+  d.from = *coati::config::ip_address::parse("192.0.2.9");
+  d.from_port = 500;
   d.bytes = std::move(bytes);
   return d;
 }

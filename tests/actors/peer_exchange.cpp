@@ -130,8 +130,8 @@ caf::behavior kernel_standin(caf::event_based_actor* self, world_ptr w) {
       [w](kernel_request& rq) {
         kernel_reply r;
         r.ok = true;
-        if (rq.what == kernel_request::op::alloc_spi)
-          r.value = rq.proto == kernel::xfrm_proto::comp ? hub_cpi : hub_spi;
+        if (const auto* a = std::get_if<kernel_cmd::alloc_spi>(&rq.cmd))
+          r.value = a->proto == kernel::xfrm_proto::comp ? hub_cpi : hub_spi;
         w->kernel.push_back(std::move(rq));
         return r;
       },
@@ -224,8 +224,9 @@ struct exchange_fixture {
   datagram from_satellite(ike::bytes b) const {
     datagram d;
     d.local_port = 500;
-    d.from = std::string{sat_addr} + ":500";
-    d.to = hub_addr;
+    d.from = *ip_address::parse(sat_addr);
+    d.from_port = 500;
+    d.to = *ip_address::parse(hub_addr);
     d.bytes = std::move(b);
     return d;
   }
@@ -264,8 +265,8 @@ struct exchange_fixture {
     std::vector<ike::bytes> got;
     for (; read < w->sent.size(); ++read) {
       const auto& o = w->sent[read];
-      BOOST_TEST(o.local == hub_addr);
-      BOOST_TEST(o.remote == sat_addr);
+      BOOST_TEST(o.local.to_string() == hub_addr);
+      BOOST_TEST(o.remote.to_string() == sat_addr);
       BOOST_TEST(o.remote_port == 500);
       BOOST_TEST(!o.natt);
       got.push_back(o.bytes);
@@ -398,11 +399,14 @@ BOOST_AUTO_TEST_CASE(child_quick_mode_message_by_message) {
   // A child was spawned; it asked the kernel for its SPI and CPI (from the satellite to us)
   // before it answered.
   BOOST_TEST_REQUIRE(w->kernel.size() == 2u);
-  BOOST_TEST((w->kernel[0].what == kernel_request::op::alloc_spi));
-  BOOST_TEST((w->kernel[0].proto == kernel::xfrm_proto::esp));
-  BOOST_TEST(w->kernel[0].src.to_string() == sat_addr);
-  BOOST_TEST(w->kernel[0].dst.to_string() == hub_addr);
-  BOOST_TEST((w->kernel[1].proto == kernel::xfrm_proto::comp));
+  const auto* spi = std::get_if<kernel_cmd::alloc_spi>(&w->kernel[0].cmd);
+  const auto* cpi = std::get_if<kernel_cmd::alloc_spi>(&w->kernel[1].cmd);
+  BOOST_TEST_REQUIRE(spi != nullptr);
+  BOOST_TEST_REQUIRE(cpi != nullptr);
+  BOOST_TEST((spi->proto == kernel::xfrm_proto::esp));
+  BOOST_TEST(spi->src.to_string() == sat_addr);
+  BOOST_TEST(spi->dst.to_string() == hub_addr);
+  BOOST_TEST((cpi->proto == kernel::xfrm_proto::comp));
   auto qm2 = answer();             // <-- QM2
   BOOST_TEST(w->policy_sets == 1); // generate_policy on: the tunnel's policies asked for
   auto step = qm.receive(qm2);
@@ -418,9 +422,10 @@ BOOST_AUTO_TEST_CASE(child_quick_mode_message_by_message) {
   BOOST_TEST_REQUIRE(w->kernel.size() == 6u);
   std::vector<const kernel::sa_spec*> adds;
   for (std::size_t i = 2; i < w->kernel.size(); ++i) {
-    BOOST_TEST((w->kernel[i].what == kernel_request::op::add_sa));
-    BOOST_TEST_REQUIRE(w->kernel[i].sa != nullptr);
-    adds.push_back(w->kernel[i].sa.get());
+    const auto* add = std::get_if<kernel_cmd::add_sa>(&w->kernel[i].cmd);
+    BOOST_TEST_REQUIRE(add != nullptr);
+    BOOST_TEST_REQUIRE(add->sa != nullptr);
+    adds.push_back(add->sa.get());
   }
   const auto& in = *adds[0];
   BOOST_TEST(in.spi == hub_spi);

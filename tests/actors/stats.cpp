@@ -27,7 +27,8 @@ BOOST_FIXTURE_TEST_CASE(merges_every_actor, test::actor_fixture) {
           [](caf::error&) {});
   BOOST_REQUIRE(l);
   for (int i = 0; i < 3; ++i)
-    self->send(l, datagram{500, false, "192.0.2.2:500", "", {0x42}});
+    self->send(
+        l, datagram{*coati::config::ip_address::parse("192.0.2.2"), 500, {}, 500, false, {0x42}});
   BOOST_TEST(eventually([&] { return status_of(l).values["listener.received"] == 3; }));
   counters merged;
   for (int round = 0; round < 2; ++round)

@@ -28,6 +28,10 @@
 #              up (at a CPU cost). Its kB/SA then divides by more SAs than it holds:
 #              rsasig memory per SA is comparable once coati-load has a certificate per
 #              identity. The PSK offers give each negotiation its own ID (--unique-ids).
+#   lst%       coatid only: the share of one CPU its listener actor spent handling
+#              messages over the run (listener.handling_ns): the listener routes every
+#              datagram in, and it is one actor; well below 100 % it is not the limit,
+#              and sharding it by cookie would gain nothing
 #   BENCH_SETTLE  seconds between the run's end and the readings (default 1)
 # then coatid/charon for each figure.
 # charon (5.9.x) is tuned for load as its documentation says: a large IKE_SA hash table
@@ -224,14 +228,19 @@ run_one() {
   ip -n "$hub" xfrm policy flush
   if [ "$daemon" = coatid ]; then start_coatid "$name"; else start_charon "$offer" "$name"; fi
   sleep 0.5 # settled
-  local pid rss0 cpu0 drops0 rc=0
+  local pid rss0 cpu0 drops0 rc=0 lh0=0 t0
   pid=$(hub_pid "$daemon")
   rss0=$(rss "$pid")
   cpu0=$(ticks "$pid")
   drops0=$(udp_drops)
+  [ "$daemon" != coatid ] || lh0=$(stat_value listener.handling_ns)
+  t0=$(date +%s.%N)
   ip netns exec "$drv" "$LOAD" 192.0.2.1 --from "$from" "${args[@]}" -n "$n" --window "$window" \
     --interval 10000 --counter 5 --timeout $((n / 10 + 300)) > "$work/load-$name.out" 2>&1 || rc=$?
-  local rss1 cpu1 drops held
+  local rss1 cpu1 drops held lst=-1 t1
+  t1=$(date +%s.%N)
+  [ "$daemon" != coatid ] || lst=$(awk -v a="$lh0" -v b="$(stat_value listener.handling_ns)" \
+    -v t="$(echo "$t1 - $t0" | bc)" 'BEGIN { printf "%.1f", t > 0 ? (b - a) / 1e7 / t : 0 }')
   sleep ${BENCH_SETTLE:-1} # settled: the last replies handled
   rss1=$(rss "$pid")
   cpu1=$(ticks "$pid")
@@ -256,11 +265,12 @@ run_one() {
   dcpu=$(sed -n 's/^RESULT.* cpu_s=\([0-9.]*\).*/\1/p' "$out")
   awk -v o="$offer" -v n="$n" -v d="$daemon" -v done="${ok:-0}" -v up="${up:-0}" \
     -v rate="${rate:-0}" -v p50="${p50:-0}" -v p99="${p99:-0}" -v t="$((cpu1 - cpu0))" -v hz="$hz" \
-    -v r0="$rss0" -v r1="$rss1" -v dcpu="${dcpu:-0}" -v drops="$drops" -v held="${held:-0}" 'BEGIN {
+    -v r0="$rss0" -v r1="$rss1" -v dcpu="${dcpu:-0}" -v drops="$drops" -v held="${held:-0}" \
+    -v lst="$lst" 'BEGIN {
       cpu = done > 0 ? t * 1000 / hz / done : 0
       kb = up > 0 ? (r1 - r0) / up : 0
       dc = done > 0 ? dcpu * 1000 / done : 0
-      printf "%-10s %6d %-7s %6d %9.1f %9.1f %9.1f %9.3f %8.1f %9.3f %7d %6d\n", o, n, d, done, rate, p50, p99, cpu, kb, dc, drops, held
+      printf "%-10s %6d %-7s %6d %9.1f %9.1f %9.1f %9.3f %8.1f %9.3f %7d %6d %5s\n", o, n, d, done, rate, p50, p99, cpu, kb, dc, drops, held, lst < 0 ? "-" : lst
     }' >> "$work/rows"
 }
 
@@ -276,8 +286,8 @@ echo
 echo "coatid vs charon ($(nproc) CPUs, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)," \
   "hub and driver on the same machine; $("$CHARON" --version 2>&1 | head -1);" \
   "window $window, driver key RSA-${BENCH_DRIVER_BITS:-2048})"
-hdr='%-10s %6s %-7s %6s %9s %9s %9s %9s %8s %9s %7s %6s\n'
-printf "$hdr" offer N hub done "neg/s" "p50 ms" "p99 ms" "cpu/neg" "kB/SA" "drv cpu" drops held
+hdr='%-10s %6s %-7s %6s %9s %9s %9s %9s %8s %9s %7s %6s %5s\n'
+printf "$hdr" offer N hub done "neg/s" "p50 ms" "p99 ms" "cpu/neg" "kB/SA" "drv cpu" drops held "lst%"
 cat "$work/rows"
 # Ratios: coatid over charon, for each offer and N both ran.
 echo
