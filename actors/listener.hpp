@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -77,7 +78,9 @@ struct listener_state {
   std::unordered_multimap<std::string, caf::actor_addr> by_remote;
   /// Established peers by identity (phase-1 ID, and XAuth user when XAuth follows):
   /// INITIAL-CONTACT ends the same identity's older ISAKMP SAs at other addresses.
-  std::unordered_multimap<std::string, caf::actor_addr> by_identity;
+  /// (A set per identity: many SAs of one identity, a load test's certificate, must not
+  /// make each peer's end a scan of all of them.)
+  std::unordered_map<std::string, std::set<caf::actor_addr>> by_identity;
   std::uint16_t ike_port = 500, natt_port = 4500;
   keeper keep; ///< addresses whose phase 1 is re-initiated when it ends
   /// Children of an ended ISAKMP SA waiting for a phase 1 under way with their address.

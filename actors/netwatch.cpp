@@ -36,7 +36,7 @@ void file_identity(listener_state& st, const caf::actor_addr& addr, peer_entry& 
   if (!e.identity.empty() || e.id.empty() || (e.xauth && e.user.empty()))
     return;
   e.identity = identity_key(e);
-  st.by_identity.emplace(e.identity, addr);
+  st.by_identity[e.identity].insert(addr);
 }
 
 /// INITIAL-CONTACT of `addr` (entry `e`): the same identity's ISAKMP SAs at other
@@ -46,12 +46,14 @@ void purge_identity(listener_actor* self, const caf::actor_addr& addr, const pee
   if (e.identity.empty())
     return;
   std::vector<std::pair<caf::actor_addr, std::string>> stale;
-  auto [from, to] = st.by_identity.equal_range(e.identity);
-  for (auto i = from; i != to; ++i) {
-    auto p = st.peers.find(i->second);
-    if (i->second == addr || p == st.peers.end() || p->second.remote == e.remote)
+  auto same = st.by_identity.find(e.identity);
+  if (same == st.by_identity.end())
+    return;
+  for (const auto& other : same->second) {
+    auto p = st.peers.find(other);
+    if (other == addr || p == st.peers.end() || p->second.remote == e.remote)
       continue;
-    stale.emplace_back(i->second, p->second.remote);
+    stale.emplace_back(other, p->second.remote);
   }
   for (const auto& [old, where] : stale)
     if (auto h = caf::actor_cast<caf::actor>(old)) {
@@ -213,12 +215,12 @@ void initial_contact(listener_actor* self, const std::string& remote) {
 void forget_identity(listener_state& st, const caf::actor_addr& gone, const peer_entry& e) {
   if (e.identity.empty())
     return;
-  auto [from, to] = st.by_identity.equal_range(e.identity);
-  for (auto i = from; i != to; ++i)
-    if (i->second == gone) {
-      st.by_identity.erase(i);
-      return;
-    }
+  auto i = st.by_identity.find(e.identity);
+  if (i == st.by_identity.end())
+    return;
+  i->second.erase(gone);
+  if (i->second.empty())
+    st.by_identity.erase(i);
 }
 
 } // namespace coati::actors

@@ -240,7 +240,7 @@ run_one() {
   local rss1 cpu1 drops held lst=-1 t1
   t1=$(date +%s.%N)
   [ "$daemon" != coatid ] || lst=$(awk -v a="$lh0" -v b="$(stat_value listener.handling_ns)" \
-    -v t="$(echo "$t1 - $t0" | bc)" 'BEGIN { printf "%.1f", t > 0 ? (b - a) / 1e7 / t : 0 }')
+    -v t="$(echo "$t1 - $t0" | bc)" 'BEGIN { printf("%.1f", (t > 0) ? (b - a) / 1e7 / t : 0) }')
   sleep ${BENCH_SETTLE:-1} # settled: the last replies handled
   rss1=$(rss "$pid")
   cpu1=$(ticks "$pid")
