@@ -39,10 +39,11 @@ void count(child_self self, std::string what) {
   self->state.args.link.count(self, std::move(what));
 }
 
-/// The request that removes the SA (dst, spi, proto) again when this child ends.
-kernel_cmd::delete_sa delete_request(const config::ip_address& dst, std::uint32_t spi,
-                                     kernel::xfrm_proto proto) {
-  return kernel_cmd::delete_sa{dst, spi, proto};
+void remove_at_end(child_state& st, const config::ip_address& dst, std::uint32_t spi,
+                   kernel::xfrm_proto proto) {
+  auto same = [&](const kernel_cmd::delete_sa& d) { return d.spi == spi && d.proto == proto; };
+  if (std::none_of(st.to_remove.begin(), st.to_remove.end(), same))
+    st.to_remove.push_back(kernel_cmd::delete_sa{dst, spi, proto});
 }
 
 namespace {
@@ -189,8 +190,7 @@ void reserve_spis(child_self self) {
     auto& s = self->state;
     if (c.ok) {
       s.cpi = static_cast<std::uint16_t>(c.value);
-      s.to_remove.push_back(
-          delete_request(s.args.link.ends.local, c.value, kernel::xfrm_proto::comp));
+      remove_at_end(s, s.args.link.ends.local, c.value, kernel::xfrm_proto::comp);
     } else {
       // No IPComp in this kernel: propose a CPI anyway; the SA add will report the
       // kernel's error.
@@ -205,7 +205,7 @@ void reserve_spis(child_self self) {
       return;
     }
     s.spi = r.value;
-    s.to_remove.push_back(delete_request(s.args.link.ends.local, r.value, kernel::xfrm_proto::esp));
+    remove_at_end(s, s.args.link.ends.local, r.value, kernel::xfrm_proto::esp);
     self->request(s.args.svc.kernel, std::chrono::seconds{10}, ask(kernel::xfrm_proto::comp))
         .then(on_cpi, on_error);
   };
@@ -216,15 +216,9 @@ void reserve_spis(child_self self) {
 } // namespace
 
 child_state::~child_state() {
-  // Remove what we installed (each SA once), then our policies.
-  std::vector<std::pair<std::uint32_t, kernel::xfrm_proto>> seen;
-  for (auto& d : to_remove) {
-    auto key = std::make_pair(d.spi, d.proto);
-    if (std::find(seen.begin(), seen.end(), key) != seen.end())
-      continue;
-    seen.push_back(key);
+  // Remove what we reserved or installed (each SA once: remove_at_end), then our policies.
+  for (const auto& d : to_remove)
     caf::anon_send(args.svc.kernel, kernel_request{d});
-  }
   if (policies)
     caf::anon_send(args.svc.policy, policy_remove_atom_v, self_addr);
   if (qm && qm->established() && !remote_deleted) {

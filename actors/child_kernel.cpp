@@ -49,16 +49,15 @@ void install(child_self self, std::vector<kernel_cmd::delete_sa> moved) {
   auto sas = kernel::sa_specs_for(c, ends);
   auto pending = std::make_shared<std::size_t>(sas.size());
   for (auto& sa : sas) {
-    st.to_remove.push_back(delete_request(sa.dst, sa.spi, sa.proto));
-    // (An inbound SPI is listed twice: from its allocation and from its install.)
-    auto same = [spi = sa.spi, proto = sa.proto](const kernel_cmd::delete_sa& d) {
-      return d.spi == spi && d.proto == proto;
-    };
+    remove_at_end(st, sa.dst, sa.spi, sa.proto);
+    auto old = std::find_if(moved.begin(), moved.end(), [&](const kernel_cmd::delete_sa& d) {
+      return d.spi == sa.spi && d.proto == sa.proto;
+    });
     auto spec = std::make_shared<const kernel::sa_spec>(std::move(sa));
     kernel_request rq{kernel_cmd::add_sa{spec}};
-    if (auto old = std::find_if(moved.begin(), moved.end(), same); old != moved.end()) {
+    if (old != moved.end()) {
       rq.cmd = kernel_cmd::move_sa{*old, spec};
-      std::erase_if(moved, same);
+      moved.erase(old);
     }
     auto done = [self, pending](std::string error, const char* counter) {
       auto& s = self->state;

@@ -39,13 +39,10 @@ void child_mapped(child_self self, const kernel::mapping_event& m) {
   if (c == nullptr || !c->udp_encap || m.proto != kernel::xfrm_proto::esp ||
       m.spi != c->inbound.spi)
     return;
-  const auto& e = st.args.link.ends;
-  st.arrival = datagram{};
-  st.arrival.from = m.new_src;
-  st.arrival.from_port = m.new_sport;
-  st.arrival.to = e.local;
-  st.arrival.local_port = e.local_port;
-  st.arrival.natt = e.natt;
+  auto e = st.args.link.ends;
+  e.remote = m.new_src;
+  e.remote_port = m.new_sport;
+  st.arrival = arrival_datagram(e);
   st.args.link.count(self, "natt.esp_mapping");
   child_authentic(self, ("ESP packet (SPI " + hex32(m.spi) + ")").c_str());
 }

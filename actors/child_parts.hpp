@@ -16,9 +16,10 @@ using child_self = child_api::stateful_pointer<child_state>;
 std::string hex32(std::uint32_t v);
 /// Counts `what` in the figures for children (through the peer's link).
 void count(child_self self, std::string what);
-/// The request that removes the SA (dst, spi, proto) again when this child ends.
-kernel_cmd::delete_sa delete_request(const config::ip_address& dst, std::uint32_t spi,
-                                     kernel::xfrm_proto proto);
+/// Lists the SA (dst, spi, proto) for removal when this child ends, once (an inbound SPI
+/// is listed when reserved and again when installed).
+void remove_at_end(child_state& st, const config::ip_address& dst, std::uint32_t spi,
+                   kernel::xfrm_proto proto);
 /// Our show-sa rows (in and out), to the peer, which merges its children's.
 void report_rows(child_self self);
 /// Adds the SAs to the kernel; each one's delete goes on the list for the end. `moved`: the

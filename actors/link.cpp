@@ -15,15 +15,12 @@ std::string cookie_text(const ike::cookie& i, const ike::cookie& r) {
   return crypto::to_hex(i) + ":" + crypto::to_hex(r);
 }
 
+datagram arrival_datagram(const peer_endpoints& e) {
+  return datagram{e.remote, e.remote_port, e.local, e.local_port, e.natt, {}};
+}
+
 outgoing make_out(const peer_endpoints& e, std::vector<std::uint8_t> bytes) {
-  outgoing o;
-  o.local = e.local;
-  o.local_port = e.local_port;
-  o.remote = e.remote;
-  o.remote_port = e.remote_port;
-  o.natt = e.natt;
-  o.bytes = std::move(bytes);
-  return o;
+  return outgoing{e.local, e.local_port, e.remote, e.remote_port, e.natt, std::move(bytes)};
 }
 
 void peer_link::put_detached(const outgoing& o) const {

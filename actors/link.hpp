@@ -35,6 +35,10 @@ std::string where(const peer_endpoints& e);
 /// "c0ffee..:12ab.." for logs and show-sa.
 std::string cookie_text(const ike::cookie& i, const ike::cookie& r);
 
+/// A datagram (without bytes) that says where `e`'s peer talks from and to which port of
+/// ours: what a child is told of a quick mode message's arrival.
+datagram arrival_datagram(const peer_endpoints& e);
+
 /// The datagram carrying `bytes` to the peer.
 outgoing make_out(const peer_endpoints& e, std::vector<std::uint8_t> bytes);
 

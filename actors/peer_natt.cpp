@@ -47,16 +47,6 @@ bool arrived_from(peer_state& st, const datagram& d) {
          e.local_port != st.arrival.local_port;
 }
 
-datagram arrival_datagram(const peer_endpoints& e) {
-  datagram d;
-  d.from = e.remote;
-  d.from_port = e.remote_port;
-  d.to = e.local;
-  d.local_port = e.local_port;
-  d.natt = e.natt;
-  return d;
-}
-
 void natt_float(peer_self self) {
   auto& st = self->state;
   st.args.ends.local_port = natt_port;

@@ -25,10 +25,6 @@ ike::natt_config natt_config_for(const config::remote_block& r, const peer_endpo
 /// we know it (another address or port, or another port of ours).
 bool arrived_from(peer_state& st, const datagram& d);
 
-/// A datagram (without bytes) that says where `e`'s peer talks from and to which port of
-/// ours: what a child is told of a quick mode message's arrival.
-datagram arrival_datagram(const peer_endpoints& e);
-
 /// natt_float_effect: talk on port 4500, to the peer's port 4500, with the marker.
 void natt_float(peer_self self);
 
