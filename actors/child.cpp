@@ -112,7 +112,7 @@ void receive(child_self self, std::span<const std::uint8_t> body) {
 }
 
 ike::phase1_context context_of(const child_state& st) {
-  const auto& sa = st.args.p1->sa;
+  const auto& sa = st.args.p1->sa();
   return ike::phase1_context{&sa.keys, sa.icookie, sa.rcookie,
                              sa.udp_encap() ? ike::udp_tunnel_mode(sa.natt) : std::uint16_t{0}};
 }

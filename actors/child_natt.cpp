@@ -14,7 +14,7 @@ namespace coati::actors {
 
 void child_authentic(child_self self, const char* what) {
   auto& st = self->state;
-  if (st.arrival.from_port == 0 || st.args.p1->sa.natt == ike::natt_version::none)
+  if (st.arrival.from_port == 0 || st.args.p1->sa().natt == ike::natt_version::none)
     return;
   const auto& a = st.arrival;
   auto& e = st.args.link.ends;

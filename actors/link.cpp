@@ -34,7 +34,7 @@ void peer_link::put_detached(const outgoing& o) const {
 
 std::optional<outgoing> informational_to(const peer_endpoints& ends, const phase1_shared& p1,
                                          const std::vector<ike::payload>& body) {
-  ike::phase1_context ctx{&p1.sa.keys, p1.sa.icookie, p1.sa.rcookie};
+  ike::phase1_context ctx{&p1.sa().keys, p1.sa().icookie, p1.sa().rcookie};
   auto res = ike::seal_informational(ctx, body);
   if (auto* why = std::get_if<std::string>(&res)) {
     COATI_LOG(error, "peer", "cannot build an informational message: ", *why);

@@ -44,7 +44,8 @@ outgoing make_out(const peer_endpoints& e, std::vector<std::uint8_t> bytes);
 
 /// The phase-1 SA a peer's children run under (immutable once made, shared read-only).
 struct phase1_shared {
-  ike::phase1_established sa;
+  std::shared_ptr<const ike::phase1_established> est; ///< the session's own, not a copy
+  const ike::phase1_established& sa() const { return *est; }
   std::string peer_id; ///< for logs and REMOTE_ID
 };
 

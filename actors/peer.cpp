@@ -88,7 +88,9 @@ bool receive(peer_self self, const datagram& d) {
               ": IKE fragment dropped: ike_frag is off for this remote");
     return true;
   }
-  auto r = st.fragments.add(b, std::chrono::steady_clock::now());
+  if (!st.fragments)
+    st.fragments = std::make_unique<ike::reassembler>();
+  auto r = st.fragments->add(b, std::chrono::steady_clock::now());
   if (r.discarded_partial)
     count(self, "frag.discarded_partial");
   switch (r.verdict) {
@@ -117,12 +119,12 @@ peer_state::~peer_state() {
   // tell the peer (its IPsec-SAs' Deletes come from the children), unless our address is gone
   if (p1 && !remote_deleted && !local_gone)
     if (auto out = informational_to(args.ends, *p1,
-                                    {ike::delete_isakmp_sa(p1->sa.icookie, p1->sa.rcookie)}))
+                                    {ike::delete_isakmp_sa(p1->sa().icookie, p1->sa().rcookie)}))
       link.put_detached(*out);
   if (p1) {
     const auto& r = args.snap.cfg->remotes.at(args.remote);
     COATI_LOG(notify, "peer", "ISAKMP-SA deleted ", args.ends.local.to_string(), "-",
-              where(args.ends), " spi:", cookie_text(p1->sa.icookie, p1->sa.rcookie));
+              where(args.ends), " spi:", cookie_text(p1->sa().icookie, p1->sa().rcookie));
     if (!r.script_phase1_down.empty() && args.svc.script && !handed_over)
       caf::anon_send(args.svc.script, script_atom_v, r.script_phase1_down, script_env(*this), true);
     link.count_detached("phase1_down");
@@ -219,6 +221,8 @@ peer_api::behavior_type peer_actor(peer_self self, peer_args args) {
           if (!s.p1)
             perform(self,
                     s.session->phase1_timeout("phase 1 not complete within the phase1 timer"));
+          else
+            s.session->settle(); // no retransmitted last message is coming any more
           return;
         }
         COATI_LOG(notify, "peer", where(s.args.ends), ": ISAKMP-SA expired");
@@ -293,6 +297,8 @@ peer_api::behavior_type peer_actor(peer_self self, peer_args args) {
         auto sender = self->current_sender();
         if (!sender)
           return;
+        if (!esp.empty() && self->state.session) // a quick mode proved the peer has phase 1
+          self->state.session->settle();
         self->state.child_rows[caf::actor_cast<caf::actor_addr>(sender)] = std::move(esp);
         report_rows(self);
       },

@@ -80,15 +80,15 @@ struct peer_state {
   bool remote_deleted = false; ///< the peer deleted the ISAKMP SA: no Delete back
   bool local_gone = false;     ///< our address is gone (netwatch.hpp): no Delete can go out
   std::string xauth_user;      ///< the XAuth user, once it sent its name
-  std::vector<std::string> xauth_groups;      ///< its groups (auth_reply), once accepted
-  std::optional<ike::mode_cfg_values> config; ///< what Mode Config gave the client
-  std::optional<config::ip_address> lease;    ///< its address: quick mode only from there
-  std::uint64_t dpd_gen = 0;                  ///< the DPD timer that counts (older ones are stale)
-  ike::reassembler fragments;                 ///< the peer's fragmented message under way
-  peer_endpoints arrival;                     ///< where the datagram being handled came from
-  std::uint64_t keepalive_gen = 0;            ///< the NAT-T keepalive timer that counts
-  bool rekeying = false;                      ///< our successor is being negotiated
-  bool handed_over = false;                   ///< rekeyed: the tunnel goes on, so no phase1_down
+  std::vector<std::string> xauth_groups;        ///< its groups (auth_reply), once accepted
+  std::unique_ptr<ike::mode_cfg_values> config; ///< what Mode Config gave the client
+  std::optional<config::ip_address> lease;      ///< its address: quick mode only from there
+  std::uint64_t dpd_gen = 0;                   ///< the DPD timer that counts (older ones are stale)
+  std::unique_ptr<ike::reassembler> fragments; ///< the peer's fragmented message under way
+  peer_endpoints arrival;                      ///< where the datagram being handled came from
+  std::uint64_t keepalive_gen = 0;             ///< the NAT-T keepalive timer that counts
+  bool rekeying = false;                       ///< our successor is being negotiated
+  bool handed_over = false;                    ///< rekeyed: the tunnel goes on, so no phase1_down
   bool predecessor_gone = false; ///< a rekey whose predecessor ended first: phase1_up runs
   std::vector<snapshot> held;    ///< adopted children's snapshots (their sainfo lives there)
   peer_state() = default;

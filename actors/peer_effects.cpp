@@ -59,8 +59,8 @@ void report_rows(peer_self self) {
   ike::cookie i = a.initiator ? a.cookie : ike::cookie{};
   ike::cookie r = a.initiator ? ike::cookie{} : a.cookie;
   if (st.p1) {
-    i = st.p1->sa.icookie;
-    r = st.p1->sa.rcookie;
+    i = st.p1->sa().icookie;
+    r = st.p1->sa().rcookie;
   }
   auto created = std::chrono::system_clock::to_time_t(st.created);
   char when[32];
@@ -91,10 +91,10 @@ std::vector<std::string> script_env(const peer_state& st) {
   };
   if (st.p1) {
     env.push_back("REMOTE_ID=" + st.p1->peer_id);
-    env.push_back("IKE_COOKIE=" + cookie_text(st.p1->sa.icookie, st.p1->sa.rcookie));
+    env.push_back("IKE_COOKIE=" + cookie_text(st.p1->sa().icookie, st.p1->sa().rcookie));
   }
   if (st.args.snap.cfg->mode_cfg || !st.xauth_user.empty()) // racoon with hybrid support
-    for (auto& v : mode_cfg_env(st.xauth_user, st.config ? &*st.config : nullptr))
+    for (auto& v : mode_cfg_env(st.xauth_user, st.config.get()))
       env.push_back(std::move(v));
   return env;
 }
@@ -208,7 +208,7 @@ void start_dpd(peer_self self) {
 void peer_dead(peer_self self, const ike::dpd_dead_effect& d) {
   auto& st = self->state;
   COATI_LOG(notify, "peer", "DPD: remote ", where(st.args.ends), " (ISAKMP-SA spi=",
-            st.p1 ? cookie_text(st.p1->sa.icookie, st.p1->sa.rcookie) : std::string{"?"},
+            st.p1 ? cookie_text(st.p1->sa().icookie, st.p1->sa().rcookie) : std::string{"?"},
             ") seems to be dead: ", d.probes, " R-U-THERE unanswered; removing its SAs");
   run_script(self, st.args.snap.cfg->remotes.at(st.args.remote).script_phase1_dead);
   st.link.count(self, "phase1_dead");
@@ -219,9 +219,9 @@ void peer_dead(peer_self self, const ike::dpd_dead_effect& d) {
 
 void phase1_up(peer_self self, bool config_follows) {
   auto& st = self->state;
-  const auto& sa = *st.session->established();
   auto shared = std::make_shared<phase1_shared>();
-  shared->sa = sa;
+  shared->est = st.session->established_shared();
+  const auto& sa = *shared->est;
   shared->peer_id = id_text(sa.peer_id);
   st.p1 = shared;
   st.state_text = "established";
@@ -300,7 +300,7 @@ void check_credentials(peer_self self, ike::check_credentials_effect c) {
 /// Mode Config REPLY sent: the client is set up; racoon runs phase1_up now.
 void config_done(peer_self self, ike::config_done_effect d) {
   auto& st = self->state;
-  st.config = std::move(d.values);
+  st.config = std::make_unique<ike::mode_cfg_values>(std::move(d.values));
   const auto& m = st.args.snap.cfg->mode_cfg;
   const auto* g = m ? group_values_for(*m, st.xauth_groups) : nullptr;
   COATI_LOG(notify, "peer", where(st.args.ends), ": user \"", ike::escape_text(d.user), "\" has ",

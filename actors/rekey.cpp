@@ -12,7 +12,7 @@ namespace coati::actors {
 namespace {
 
 std::string spi_of(const peer_state& st) {
-  return st.p1 ? cookie_text(st.p1->sa.icookie, st.p1->sa.rcookie) : std::string{"?"};
+  return st.p1 ? cookie_text(st.p1->sa().icookie, st.p1->sa().rcookie) : std::string{"?"};
 }
 
 /// Our children, no longer ours: for a successor to adopt.

@@ -66,6 +66,11 @@ public:
   const phase1_established* established() const { return done_ ? &sa_ : nullptr; }
   /// The last datagram sent, for the actor's retransmission timer.
   const bytes& last_sent() const { return last_sent_; }
+  /// Once complete: each message we would still answer if it came again, with its answer
+  /// (the initiator's AM2 and AM3); moved out, the exchange is about to go.
+  std::vector<std::pair<bytes, bytes>> take_answers() { return std::move(answered_); }
+  /// Once complete: the SA, moved out (the exchange is about to go).
+  phase1_established take_established() { return std::move(sa_); }
   bool is_initiator() const { return initiator_; }
   /// 1..3: the last message handled or sent.
   int last_message() const { return last_; }

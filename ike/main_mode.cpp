@@ -65,6 +65,13 @@ phase1_step main_mode::start() {
   return send(*wire);
 }
 
+std::vector<std::pair<bytes, bytes>> main_mode::take_answers() {
+  std::vector<std::pair<bytes, bytes>> out;
+  if (!(done_ && initiator_) && !last_received_.empty())
+    out.emplace_back(std::move(last_received_), std::move(last_sent_));
+  return out;
+}
+
 phase1_step main_mode::receive(std::span<const std::uint8_t> datagram) {
   // A retransmitted copy of what we answered last: the same answer, nothing recomputed.
   // That holds after completion too: a responder whose MM6 was lost gets MM5 again.

@@ -71,14 +71,57 @@ std::string notify_name(notify_type t) {
 
 } // namespace
 
-session::session(phase1_exchange x, bool initiator) : x_(std::move(x)), initiator_(initiator) {}
+namespace {
+std::size_t hash_of(std::span<const std::uint8_t> d) {
+  return std::hash<std::string_view>{}(
+      std::string_view{reinterpret_cast<const char*>(d.data()), d.size()});
+}
+} // namespace
+
+session::session(phase1_exchange x, bool initiator)
+    : x_(std::make_unique<phase1_exchange>(std::move(x))), aggressive_(x_->index() == 1),
+      initiator_(initiator) {}
 
 const phase1_established* session::established() const {
-  return std::visit([](const auto& x) { return x.established(); }, x_);
+  if (sa_)
+    return sa_.get();
+  return std::visit([](const auto& ex) { return ex.established(); }, *x_);
+}
+
+void session::phase1_done() {
+  // The SA itself stays (shared with the children); the exchange's DH key, nonces,
+  // messages and proposals go. What it would still answer is kept by hash.
+  sa_ = std::make_shared<const phase1_established>(
+      std::visit([](auto& ex) { return ex.take_established(); }, *x_));
+  for (auto& [in, reply] : std::visit([](auto& ex) { return ex.take_answers(); }, *x_))
+    kept_.push_back(kept_answer{hash_of(in), in.size(), std::move(reply)});
+  x_.reset();
+}
+
+void session::settle() {
+  kept_.clear();
+  kept_.shrink_to_fit();
+}
+
+effects session::after_phase1(std::span<const std::uint8_t> d) {
+  // Our last phase-1 answer was lost and the peer sends its message again: the same
+  // answer. Anything else of phase 1 is late.
+  auto h = hash_of(d);
+  for (const auto& k : kept_)
+    if (k.hash == h && k.size == d.size()) {
+      effects out;
+      if (!k.reply.empty())
+        out.push_back(send_effect{k.reply, false});
+      return out;
+    }
+  effects out;
+  out.push_back(log_effect{log_level::info, "ignored: phase 1 is already complete"});
+  out.push_back(count_effect{"ignored"});
+  return out;
 }
 
 effects session::start() {
-  auto step = std::visit([](auto& x) { return x.start(); }, x_);
+  auto step = std::visit([](auto& ex) { return ex.start(); }, *x_);
   effects out;
   for (auto& d : step.send)
     out.push_back(send_effect{std::move(d), true});
@@ -121,8 +164,10 @@ effects session::dispatch(std::span<const std::uint8_t> datagram, dpd_clock::tim
 effects session::on_phase1(std::span<const std::uint8_t> d, const header& h) {
   if ((h.exchange == exchange_type::aggressive) != aggressive())
     return just(count_effect{"unexpected_exchange"});
+  if (!x_)
+    return after_phase1(d);
   effects out;
-  auto step = std::visit([d](auto& x) { return x.receive(d); }, x_);
+  auto step = std::visit([d](auto& ex) { return ex.receive(d); }, *x_);
   bool in_progress = step.status == phase1_status::in_progress;
   for (auto& w : step.send)
     out.push_back(send_effect{std::move(w), in_progress && !step.retransmit});
@@ -146,10 +191,11 @@ effects session::on_phase1(std::span<const std::uint8_t> d, const header& h) {
   if (!up_ && established() != nullptr) {
     up_ = true;
     authentic_ = !step.retransmit; // MM5 / MM6 (AM2 / AM3) proved the peer
-    bool xauth = is_xauth_server(*established());
+    phase1_done();
+    bool xauth = is_xauth_server(*sa_);
     out.push_back(count_effect{"phase1_up"});
     out.push_back(phase1_up_effect{xauth});
-    if (established()->initial_contact)
+    if (sa_->initial_contact)
       out.push_back(initial_contact_effect{});
     if (xauth)
       start_xauth(out);
@@ -162,9 +208,10 @@ effects session::on_phase1(std::span<const std::uint8_t> d, const header& h) {
 void session::start_xauth(effects& out) {
   const auto& sa = *established();
   phase1_context ctx{&sa.keys, sa.icookie, sa.rcookie};
-  xs_.emplace(ctx);
-  ms_.emplace(ctx, true); // Unity values go only to a client that asks for them
-  auto s = xs_->start();
+  // Unity values go only to a client that asks for them.
+  xa_ = std::make_unique<transaction_part>(
+      transaction_part{xauth_server{ctx}, mode_cfg_server{ctx, true}, false, {}, std::nullopt});
+  auto s = xa_->xs.start();
   out.push_back(count_effect{"xauth_started"});
   take(s, out, true);
 }
@@ -181,40 +228,40 @@ void session::take(xact_step& s, effects& out, bool awaits_reply) {
 }
 
 effects session::on_transaction(std::span<const std::uint8_t> d) {
-  if (!up_ || !xs_)
+  if (!up_ || !xa_)
     return just(count_effect{"unexpected_transaction"});
   effects out;
-  auto s = xs_->receive(d);
+  auto s = xa_->xs.receive(d);
   bool xauth = s.reason != xact_reason::not_mine;
   if (!xauth)
-    s = ms_->receive(d);
-  if (xauth && s.status == xact_status::succeeded && !xauth_done_) { // <-- ACK of our SET
-    xauth_done_ = true;
+    s = xa_->ms.receive(d);
+  if (xauth && s.status == xact_status::succeeded && !xa_->done) { // <-- ACK of our SET
+    xa_->done = true;
     out.push_back(stop_retransmit_effect{});
     out.push_back(count_effect{"xauth_acked"});
     return out;
   }
   if (s.next == xact_next::check_credentials && s.credentials) { // <-- REPLY
     out.push_back(stop_retransmit_effect{});
-    user_ = s.credentials->user;
+    xa_->user = s.credentials->user;
     out.push_back(count_effect{"xauth_checks"});
     out.push_back(
         check_credentials_effect{s.credentials->user, std::move(s.credentials->password)});
     return out;
   }
   if (s.next == xact_next::provide_values) { // <-- Mode Config REQUEST
-    if (!values_) {
+    if (!xa_->values) {
       // racoon answers config only after XAuth succeeded.
       out.push_back(
           log_effect{log_level::warning, "Mode Config request before XAuth succeeded: ignored"});
       out.push_back(count_effect{"config_before_xauth"});
       return out;
     }
-    auto a = ms_->answer(*values_); // REPLY -->
+    auto a = xa_->ms.answer(*xa_->values); // REPLY -->
     take(a, out, false);
     if (a.status == xact_status::succeeded) {
       out.push_back(count_effect{"config_replied"});
-      out.push_back(config_done_effect{user_, *values_});
+      out.push_back(config_done_effect{xa_->user, *xa_->values});
     }
     return out;
   }
@@ -224,20 +271,20 @@ effects session::on_transaction(std::span<const std::uint8_t> d) {
 
 effects session::xauth_verdict(std::optional<mode_cfg_values> values, const std::string& why) {
   effects out;
-  if (!xs_)
+  if (!xa_)
     return out;
   bool ok = values.has_value();
-  auto s = xs_->verdict(ok); // SET(STATUS) -->
+  auto s = xa_->xs.verdict(ok); // SET(STATUS) -->
   if (ok) {
-    values_ = std::move(values);
+    xa_->values = std::move(values);
     out.push_back(
-        log_effect{log_level::notify, "XAuth user \"" + escape_text(user_) + "\" accepted"});
+        log_effect{log_level::notify, "XAuth user \"" + escape_text(xa_->user) + "\" accepted"});
     out.push_back(count_effect{"xauth_ok"});
     take(s, out, true);
     return out;
   }
-  out.push_back(
-      log_effect{log_level::error, "XAuth user \"" + escape_text(user_) + "\" refused: " + why});
+  out.push_back(log_effect{log_level::error,
+                           "XAuth user \"" + escape_text(xa_->user) + "\" refused: " + why});
   out.push_back(count_effect{"xauth_failed"});
   take(s, out, false);
   if (s.next == xact_next::delete_phase1 || s.status == xact_status::failed)
@@ -254,15 +301,15 @@ effects session::phase1_timeout(std::string why) {
 effects session::transaction_timeout() {
   effects out;
   out.push_back(count_effect{"xauth_timeout"});
-  out.push_back(
-      end_effect{values_ ? "no ACK to the XAuth status" : "no XAuth answer from the client"});
+  out.push_back(end_effect{xa_ && xa_->values ? "no ACK to the XAuth status"
+                                              : "no XAuth answer from the client"});
   return out;
 }
 
 effects session::on_quick(std::span<const std::uint8_t> d, std::uint32_t message_id) {
   if (!up_)
     return just(count_effect{"quick_before_phase1"});
-  if (xs_ && !values_) // racoon: no quick mode before XAuth succeeded
+  if (xa_ && !xa_->values) // racoon: no quick mode before XAuth succeeded
     return just(count_effect{"quick_before_xauth"});
   bytes wire(d.begin(), d.end());
   if (children_.contains(message_id))
@@ -320,6 +367,7 @@ effects session::on_informational(std::span<const std::uint8_t> d, dpd_clock::ti
   }
   const auto& info = std::get<informational>(res);
   authentic_ = true; // HASH(1) verified (a replayed R-U-THERE takes it back)
+  settle();          // the peer has phase 1 up: it will not send its last message again
   for (const auto& n : info.notifies) {
     if (n.message == notify_type::r_u_there || n.message == notify_type::r_u_there_ack) {
       on_dpd_notify(n, info.message_id, now, out);

@@ -9,6 +9,7 @@
 // Transaction exchanges (XAuth, Mode Config) join here as their own sub-machines.
 
 #include <cstdint>
+#include <memory>
 #include <set>
 #include <span>
 #include <string>
@@ -154,10 +155,15 @@ public:
 
   /// The phase-1 SA, once established.
   const phase1_established* established() const;
+  /// The same, to share with the children (nullptr before phase 1 is up).
+  std::shared_ptr<const phase1_established> established_shared() const { return sa_; }
+  /// Phase 1 is up and the peer has shown it knows (an authenticated message came, or the
+  /// phase1 timer ran out): the answers kept for a retransmitted last phase-1 message go.
+  void settle();
   /// True while an XAuth server still waits for the client's credentials or ACK.
-  bool in_transaction() const { return xs_.has_value() && !xauth_done_; }
+  bool in_transaction() const { return xa_ && !xa_->done; }
   bool initiator() const { return initiator_; }
-  bool aggressive() const { return x_.index() == 1; }
+  bool aggressive() const { return aggressive_; }
 
 private:
   effects dispatch(std::span<const std::uint8_t> d, dpd_clock::time_point now);
@@ -172,19 +178,39 @@ private:
   void take(xact_step& s, effects& out, bool awaits_reply);
   void start_xauth(effects& out);
   void fail(effects& out, phase1_failure why, std::string text);
+  void phase1_done();
+  effects after_phase1(std::span<const std::uint8_t> d);
 
-  phase1_exchange x_;
+  /// A phase-1 message answered last, kept once the exchange is gone (by hash: a match
+  /// only resends `reply`).
+  struct kept_answer {
+    std::size_t hash = 0;
+    std::size_t size = 0;
+    bytes reply;
+  };
+  /// XAuth server and Mode Config (hybrid_rsa_server, xauth_*_server): XAuth, then Mode
+  /// Config pull. Only roadwarriors' SAs carry one.
+  struct transaction_part {
+    xauth_server xs;
+    mode_cfg_server ms;
+    bool done = false; ///< the client ACKed the verdict
+    std::string user;
+    /// What the user gets (its lease, DNS, ...): set when the verdict was yes, so quick
+    /// mode and Mode Config may go on.
+    std::optional<mode_cfg_values> values;
+  };
+
+  /// The phase-1 exchange while it runs: its keys, nonces, DH values and messages go once
+  /// phase 1 is up (what an established SA needs is in sa_), so an SA held for hours
+  /// keeps only that.
+  std::unique_ptr<phase1_exchange> x_;
+  std::shared_ptr<const phase1_established> sa_; ///< once up
+  std::vector<kept_answer> kept_;                ///< until settle()
+  bool aggressive_;
   bool initiator_;
   bool up_ = false;
   std::set<std::uint32_t> children_;
-  // XAuth server (hybrid_rsa_server, xauth_*_server): XAuth, then Mode Config pull.
-  std::optional<xauth_server> xs_;
-  std::optional<mode_cfg_server> ms_;
-  bool xauth_done_ = false; ///< the client ACKed the verdict
-  std::string user_;
-  /// What the user gets (its lease, DNS, ...): set when the verdict was yes, so quick
-  /// mode and Mode Config may go on.
-  std::optional<mode_cfg_values> values_;
+  std::unique_ptr<transaction_part> xa_;
   dpd_replay_window dpd_in_;         ///< the peer's R-U-THERE sequence numbers
   std::optional<dpd_prober> prober_; ///< ours, when dpd_delay > 0 and the peer does DPD
   bool authentic_ = false; ///< the datagram being handled proved itself (MM5/MM6, a fresh INFO)

@@ -32,8 +32,8 @@ void session::natt_after(effects& out, bool moved) {
   // port 4500.
   if (!floated_ && initiator_) {
     const phase1_established* p = nullptr;
-    if (!aggressive()) {
-      const auto& mm = std::get<main_mode>(x_);
+    if (x_ && !aggressive()) {
+      const auto& mm = std::get<main_mode>(*x_);
       if (mm.last_message() >= 5)
         p = &mm.progress();
     } else {

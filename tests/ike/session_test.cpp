@@ -79,6 +79,35 @@ BOOST_FIXTURE_TEST_CASE(main_mode_brings_phase1_up_on_both_sides, pair_fixture) 
   establish();
 }
 
+// Once up, the exchange's state is gone; the responder still answers a repeated MM5 (its
+// MM6 was lost) with the same MM6 until the peer shows it is up, then ignores it.
+BOOST_FIXTURE_TEST_CASE(a_lost_mm6_is_sent_again_until_the_session_settles, pair_fixture) {
+  auto mm1 = i->start();            // MM1 -->
+  auto mm2 = r->receive(sent(mm1)); // <-- MM2
+  auto mm3 = i->receive(sent(mm2)); // MM3 -->
+  auto mm4 = r->receive(sent(mm3)); // <-- MM4
+  auto mm5 = i->receive(sent(mm4)); // MM5 -->
+  auto mm6 = r->receive(sent(mm5)); // <-- MM6 (lost)
+  BOOST_REQUIRE(r->established());
+  auto again = r->receive(sent(mm5));   // MM5 --> (again)
+  BOOST_TEST(sent(again) == sent(mm6)); // <-- the same MM6
+  BOOST_TEST(all<phase1_up_effect>(again).empty());
+  BOOST_TEST(!counted(again, "ignored"));
+  auto other = sent(mm5);
+  other.back() ^= 1; // not the MM5 we answered: late phase 1, ignored
+  auto late = r->receive(other);
+  BOOST_TEST(all<send_effect>(late).empty());
+  BOOST_TEST(counted(late, "ignored"));
+  auto done = i->receive(sent(again)); // the initiator is up; its exchange is gone too
+  BOOST_TEST(all<phase1_up_effect>(done).size() == 1u);
+  BOOST_TEST(counted(i->receive(sent(mm6)), "ignored"));
+  r->settle(); // the peer proved it is up
+  auto after = r->receive(sent(mm5));
+  BOOST_TEST(all<send_effect>(after).empty());
+  BOOST_TEST(counted(after, "ignored"));
+  BOOST_TEST(r->established()->icookie == i->established()->icookie); // the SA stays
+}
+
 BOOST_FIXTURE_TEST_CASE(quick_mode_goes_to_a_new_child_then_to_the_same_one, pair_fixture) {
   establish();
   auto qm1 = quick_like(*r->established(), 0x01020304);
