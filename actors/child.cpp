@@ -65,7 +65,6 @@ void established_now(child_self self) {
   e.user = st.args.xauth_user;
   publish(st.args.svc.bus, std::move(e));
   install(self);
-  report_rows(self);
   auto life = std::chrono::seconds{std::max<std::uint32_t>(c.lifetime, 2)};
   if (st.args.initiator)
     self->delayed_send(self, life * 9 / 10, expire_atom_v, std::uint32_t{1});
@@ -105,7 +104,6 @@ void receive(child_self self, std::span<const std::uint8_t> body) {
   if (!step.retransmit && !step.send.empty() && !st.qm->established() && !st.args.initiator &&
       !st.policies) { // QM2 sent
     generate(self);
-    report_rows(self);
   }
   if (!was_up && st.qm->established())
     established_now(self);
@@ -309,6 +307,11 @@ child_api::behavior_type child_actor(child_self self, child_args args) {
       [self](const adoption& a) {
         handler_clock::scope timing{self};
         child_adopted(self, a);
+      },
+      // show-sa: our IPsec SAs' rows, for the peer.
+      [self](sa_rows_atom) {
+        handler_clock::scope timing{self};
+        return std::make_tuple(std::vector<std::string>{}, esp_rows(self->state));
       },
       // NAT-T: ESP from a new address or port (the kernel's MAPPING, via the peer).
       [self](const kernel_event& ke) {

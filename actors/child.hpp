@@ -6,7 +6,7 @@
 //
 //   peer --datagram (its message ID)--> child --outgoing--> udp_sender (shared sockets)
 //   child --kernel_request--> kernel      child --policy_set--> policy
-//   child --(sa_rows_atom, {}, esp)--> peer          child --(expire_atom, mid)--> peer
+//   peer --(sa_rows_atom)--> child: {}, esp rows     child --(expire_atom, mid)--> peer
 //   peer --(delete_atom, spi)--> child               (the peer deleted the SA; 0: all)
 
 #include <cstdint>

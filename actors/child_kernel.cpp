@@ -10,9 +10,8 @@
 
 namespace coati::actors {
 
-/// Our show-sa rows (in and out), sent to the peer, which merges its children's.
-void report_rows(child_self self) {
-  auto& st = self->state;
+/// Our show-sa rows (in and out), for the peer, which merges its children's.
+std::vector<std::string> esp_rows(const child_state& st) {
   std::vector<std::string> rows;
   bool up = st.qm && st.qm->established();
   if (st.qm && (up || (!st.args.initiator && st.qm->negotiated().outbound.spi != 0))) {
@@ -34,7 +33,7 @@ void report_rows(child_self self) {
     rows.push_back(r + " " + l + " esp spi=" + hex32(c.inbound.spi) + " in" + tail + inst);
     rows.push_back(l + " " + r + " esp spi=" + hex32(c.outbound.spi) + " out" + tail + inst);
   }
-  self->send(st.args.peer, sa_rows_atom_v, std::vector<std::string>{}, std::move(rows));
+  return rows;
 }
 
 /// Adds the SAs to the kernel; each one's delete goes on the list for the end. `moved`:
@@ -47,7 +46,6 @@ void install(child_self self, std::vector<kernel_cmd::delete_sa> moved) {
   kernel::sa_ends ends{at.local, at.remote, st.args.reqid.value_or(c.inbound.spi), at.local_port,
                        at.remote_port};
   auto sas = kernel::sa_specs_for(c, ends);
-  auto pending = std::make_shared<std::size_t>(sas.size());
   for (auto& sa : sas) {
     remove_at_end(st, sa.dst, sa.spi, sa.proto);
     auto old = std::find_if(moved.begin(), moved.end(), [&](const kernel_cmd::delete_sa& d) {
@@ -59,15 +57,13 @@ void install(child_self self, std::vector<kernel_cmd::delete_sa> moved) {
       rq.cmd = kernel_cmd::move_sa{*old, spec};
       moved.erase(old);
     }
-    auto done = [self, pending](std::string error, const char* counter) {
+    auto done = [self](std::string error, const char* counter) {
       auto& s = self->state;
       if (!error.empty() && s.install_error.empty()) {
         s.install_error = std::move(error);
         if (counter != nullptr)
           count(self, counter);
       }
-      if (--*pending == 0)
-        report_rows(self);
     };
     self->request(st.args.svc.kernel, std::chrono::seconds{10}, std::move(rq))
         .then(

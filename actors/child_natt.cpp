@@ -78,7 +78,6 @@ void child_moved(child_self self, const std::string& remote, std::uint16_t remot
     st.policies = false;
     generate(self);
   }
-  report_rows(self);
 }
 
 } // namespace coati::actors

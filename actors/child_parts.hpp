@@ -20,8 +20,8 @@ void count(child_self self, std::string what);
 /// is listed when reserved and again when installed).
 void remove_at_end(child_state& st, const config::ip_address& dst, std::uint32_t spi,
                    kernel::xfrm_proto proto);
-/// Our show-sa rows (in and out), to the peer, which merges its children's.
-void report_rows(child_self self);
+/// Our show-sa rows (in and out), for the peer, which merges its children's.
+std::vector<std::string> esp_rows(const child_state& st);
 /// Adds the SAs to the kernel; each one's delete goes on the list for the end. `moved`: the
 /// deletes of SAs installed before the peer moved (those of the same SPI are moved instead).
 void install(child_self self, std::vector<kernel_cmd::delete_sa> moved = {});

@@ -20,19 +20,24 @@ newest_of newest_peers(const listener_state& st, const std::string& remote,
                        const caf::actor_addr& gone) {
   newest_of out;
   std::uint64_t up_seq = 0, negotiating_seq = 0;
-  auto [from, to] = st.by_remote.equal_range(remote);
-  for (auto i = from; i != to; ++i) {
-    auto p = st.peers.find(i->second);
-    if (i->second == gone || p == st.peers.end())
+  for (const auto& a : peers_at(st, remote)) {
+    auto p = st.peers.find(a);
+    if (a == gone || p == st.peers.end())
       continue;
     auto& seq = p->second.up ? up_seq : negotiating_seq;
     auto& addr = p->second.up ? out.up : out.negotiating;
     if (p->second.seq > seq) {
       seq = p->second.seq;
-      addr = i->second;
+      addr = a;
     }
   }
   return out;
+}
+
+const std::set<caf::actor_addr>& peers_at(const listener_state& st, const std::string& remote) {
+  static const std::set<caf::actor_addr> none;
+  auto i = st.by_remote.find(remote);
+  return i == st.by_remote.end() ? none : i->second;
 }
 
 void half_open_done(listener_state& st, peer_entry& e) {
@@ -64,7 +69,7 @@ void start_peer(listener_actor* self, peer_args pa, const ike::cookie& icookie) 
   if (e.half_open)
     st.half_open_age.emplace(e.seq, peer.address());
   st.by_cookie[icookie] = peer;
-  st.by_remote.emplace(e.remote, peer.address());
+  st.by_remote[e.remote].insert(peer.address());
   st.peers[peer.address()] = std::move(e);
 }
 
@@ -124,9 +129,8 @@ std::string connect(listener_actor* self, const std::string& address,
   if (!addr)
     return "error: not an address: " + address;
   auto text = addr->to_string();
-  auto [from, to] = st.by_remote.equal_range(text);
-  for (auto i = from; i != to; ++i)
-    if (st.peers.at(i->second).initiator)
+  for (const auto& a : peers_at(st, text))
+    if (st.peers.at(a).initiator)
       return "ok: a negotiation with " + text + " is already under way";
   return initiate(self, &*addr, acquire, std::nullopt);
 }
@@ -139,10 +143,9 @@ void start_rekey(listener_actor* self, const std::string& address) {
     return;
   // One rekey at a time per address: another initiating peer that is not up yet is a
   // negotiation under way (a rekey, or the keeper's).
-  auto [from, to] = st.by_remote.equal_range(addr->to_string());
-  for (auto i = from; i != to; ++i) {
-    const auto& e = st.peers.at(i->second);
-    if (e.initiator && !e.up && i->second != sender.address())
+  for (const auto& a : peers_at(st, addr->to_string())) {
+    const auto& e = st.peers.at(a);
+    if (e.initiator && !e.up && a != sender.address())
       return;
   }
   auto res = initiate(self, &*addr, nullptr, sender);
@@ -223,13 +226,13 @@ void route_mapping(listener_actor* self, const kernel::mapping_event& m, const k
   st.counts["mappings"] += 1;
   // Every peer at the SA's old address (several roadwarriors may share one NAT): the child
   // whose inbound SA it names follows it.
-  auto [from, to] = st.by_remote.equal_range(m.old_src.to_string());
-  if (from == to) {
+  const auto& at = peers_at(st, m.old_src.to_string());
+  if (at.empty()) {
     st.counts["mappings_unknown"] += 1;
     return;
   }
-  for (auto i = from; i != to; ++i)
-    if (auto h = caf::actor_cast<peer_api>(i->second))
+  for (const auto& a : at)
+    if (auto h = caf::actor_cast<peer_api>(a))
       self->send(h, ke);
 }
 
@@ -239,10 +242,9 @@ void keeper_peer_ended(listener_actor* self, const caf::actor_addr& gone, const 
     return;
   // Another phase 1 with the address lives on (a newer one, or the hub's own after its
   // INITIAL-CONTACT purged ours): it is the tunnel now; its end schedules the next.
-  auto [from, to] = st.by_remote.equal_range(e.remote);
-  for (auto i = from; i != to; ++i)
-    if (i->second != gone)
-      return;
+  const auto& at = peers_at(st, e.remote);
+  if (at.size() > 1 || (at.size() == 1 && !at.contains(gone)))
+    return;
   auto next = st.keep.ended(e.remote, e.up);
   if (!next)
     return;
@@ -260,7 +262,7 @@ void keeper_tick(listener_actor* self, const std::string& remote, std::uint64_t 
   if (k == nullptr)
     return; // stale: a phase 1 was started meanwhile
   auto acquire = k->acquire;
-  if (st.by_remote.count(remote) > 0)
+  if (st.by_remote.contains(remote))
     return; // a phase 1 with it started meanwhile (the hub's, or an ACQUIRE's)
   auto res = connect(self, remote, acquire ? &*acquire : nullptr);
   if (res.starts_with("ok: phase 1 started")) {

@@ -415,8 +415,6 @@ using listener_api = caf::typed_actor<
     caf::reacts_to<services>,
     /// A peer counts ike.<counter>.
     caf::reacts_to<event_atom, std::string>,
-    /// A peer's show-sa rows changed (isakmp rows, esp rows).
-    caf::reacts_to<sa_rows_atom, std::vector<std::string>, std::vector<std::string>>,
     /// A peer's ISAKMP SA is established (the peer's ID; true: XAuth follows): no longer
     /// half-open (admission control); INITIAL-CONTACT finds it by that ID.
     caf::reacts_to<established_atom, std::string, bool>,
@@ -430,7 +428,7 @@ using listener_api = caf::typed_actor<
     caf::reacts_to<kernel_event>,
     /// vpn-connect ADDRESS: start a phase 1; answers "ok: ..." or "error: ...".
     caf::replies_to<connect_atom, std::string>::with<std::string>,
-    /// show-sa rows of every peer: "isakmp", "esp"/"ipsec" or all.
+    /// show-sa rows of every peer: "isakmp", "esp"/"ipsec" or all (each peer asked).
     caf::replies_to<show_sa_atom, std::string>::with<std::string>,
     /// listener.* and ike.* counters.
     caf::replies_to<status_atom>::with<counters>,
@@ -467,8 +465,9 @@ using peer_api = caf::typed_actor<
     /// An ACQUIRE for this peer's remote, or a MAPPING (NAT-T) from its address, from the
     /// listener; a MAPPING goes on to the children.
     caf::reacts_to<kernel_event>,
-    /// A child's show-sa rows changed (isakmp rows unused, esp rows).
-    caf::reacts_to<sa_rows_atom, std::vector<std::string>, std::vector<std::string>>,
+    /// show-sa (asked by the listener): our ISAKMP SA's row, and every child's IPsec SA
+    /// rows, asked of each (actors/rows.hpp).
+    caf::replies_to<sa_rows_atom>::with<std::vector<std::string>, std::vector<std::string>>,
     /// NAT-T keepalive timer of generation n (self): we are behind a NAT, send one.
     caf::reacts_to<keepalive_atom, std::uint64_t>,
     /// NAT-T: a child's quick mode message, authenticated and new, came from where this
@@ -502,6 +501,8 @@ using child_api = caf::typed_actor<
     caf::reacts_to<moved_atom, std::string, std::uint16_t, std::uint16_t, bool>,
     /// Phase-1 rekey: a new peer actor (and ISAKMP SA) carries this child from now on.
     caf::reacts_to<adoption>,
+    /// show-sa (asked by its peer): its IPsec SAs' rows (no isakmp rows).
+    caf::replies_to<sa_rows_atom>::with<std::vector<std::string>, std::vector<std::string>>,
     /// Our own address is gone (netwatch.hpp): end without a Delete.
     caf::reacts_to<moved_atom>,
     /// NAT-T: a MAPPING from the kernel (via the peer): if it names our inbound SA, the

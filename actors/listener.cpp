@@ -6,6 +6,7 @@
 #include "actors/netwatch.hpp"
 
 #include "actors/peer.hpp"
+#include "actors/rows.hpp"
 #include "actors/setup.hpp"
 #include "actors/udp_io.hpp"
 #include "crypto/random.hpp"
@@ -161,12 +162,11 @@ listener_api::behavior_type listener(listener_api::stateful_pointer<listener_sta
     forget_identity(st, dm.source, i->second);
     keeper_peer_ended(self, dm.source, i->second);
     handover_check(self, i->second.remote, dm.source);
-    auto [from, to] = st.by_remote.equal_range(i->second.remote);
-    for (auto r = from; r != to; ++r)
-      if (r->second == dm.source) {
+    if (auto r = st.by_remote.find(i->second.remote); r != st.by_remote.end()) {
+      r->second.erase(dm.source);
+      if (r->second.empty())
         st.by_remote.erase(r);
-        break;
-      }
+    }
     st.peers.erase(i);
     if (st.stopping && st.peers.empty())
       self->quit(st.stop_reason);
@@ -228,17 +228,6 @@ listener_api::behavior_type listener(listener_api::stateful_pointer<listener_sta
       [self](event_atom, const std::string& what) {
         handler_clock::scope timing{self};
         self->state.ike_counts[what] += 1;
-      },
-      [self](sa_rows_atom, std::vector<std::string>& isakmp, std::vector<std::string>& esp) {
-        handler_clock::scope timing{self};
-        auto sender = self->current_sender();
-        if (!sender)
-          return;
-        auto i = self->state.peers.find(caf::actor_cast<caf::actor_addr>(sender));
-        if (i == self->state.peers.end())
-          return;
-        i->second.isakmp_rows = std::move(isakmp);
-        i->second.esp_rows = std::move(esp);
       },
       [self](established_atom, const std::string& id, bool xauth) {
         handler_clock::scope timing{self};
@@ -303,18 +292,27 @@ listener_api::behavior_type listener(listener_api::stateful_pointer<listener_sta
         handler_clock::scope timing{self};
         return connect(self, address);
       },
-      [self](show_sa_atom, const std::string& kind) {
+      [self](show_sa_atom, const std::string& kind) -> caf::result<std::string> {
         handler_clock::scope timing{self};
-        std::string out;
-        for (const auto& [addr, e] : self->state.peers) {
-          if (kind != "esp" && kind != "ipsec")
-            for (const auto& r : e.isakmp_rows)
-              out += r + "\n";
-          if (kind != "isakmp")
-            for (const auto& r : e.esp_rows)
-              out += r + "\n";
-        }
-        return out;
+        std::vector<peer_api> all;
+        all.reserve(self->state.by_cookie.size());
+        for (const auto& [ck, p] : self->state.by_cookie)
+          all.push_back(p);
+        auto rp = self->make_response_promise<std::string>();
+        gather_rows(self, all, std::chrono::seconds{3},
+                    [rp, kind](std::vector<sa_rows_part> parts) mutable {
+                      std::string out;
+                      for (const auto& p : parts) {
+                        if (kind != "esp" && kind != "ipsec")
+                          for (const auto& r : p.isakmp)
+                            out += r + "\n";
+                        if (kind != "isakmp")
+                          for (const auto& r : p.esp)
+                            out += r + "\n";
+                      }
+                      rp.deliver(std::move(out));
+                    });
+        return rp;
       },
       [self](status_atom) {
         handler_clock::scope timing{self};

@@ -55,8 +55,11 @@ struct peer_entry {
   bool xauth = false;           ///< XAuth follows its phase 1: its identity is (ID, user)
   bool contact_pending = false; ///< INITIAL-CONTACT came before its XAuth user was known
   std::string identity;         ///< its key in by_identity, once filed there
-  std::vector<std::string> isakmp_rows, esp_rows;
 };
+
+struct listener_state;
+/// The peers at `remote` (none: an empty set).
+const std::set<caf::actor_addr>& peers_at(const listener_state& st, const std::string& remote);
 
 struct listener_state {
   listener_state();
@@ -74,8 +77,10 @@ struct listener_state {
   std::map<ike::cookie, peer_api> by_cookie; ///< every live peer, by initiator cookie
   std::map<caf::actor_addr, peer_entry> peers;
   /// The same peers by remote address (INITIAL-CONTACT, ACQUIRE and vpn-connect look
-  /// them up by address: no scan of every peer on a hub with thousands).
-  std::unordered_multimap<std::string, caf::actor_addr> by_remote;
+  /// them up by address: no scan of every peer on a hub with thousands). A set per
+  /// address (no empty ones): thousands of peers behind one NAT address must not make
+  /// each one's end a scan of all of them.
+  std::unordered_map<std::string, std::set<caf::actor_addr>> by_remote;
   /// Established peers by identity (phase-1 ID, and XAuth user when XAuth follows):
   /// INITIAL-CONTACT ends the same identity's older ISAKMP SAs at other addresses.
   /// (A set per identity: many SAs of one identity, a load test's certificate, must not

@@ -158,7 +158,7 @@ void net_settled(listener_actor* self, std::uint64_t gen) {
     return;
   // A kept address whose phase 1 died meanwhile: its back-off is cut short.
   for (const auto& remote : st.keep.waiting()) {
-    if (st.by_remote.count(remote) > 0 || !route_to(remote))
+    if (st.by_remote.contains(remote) || !route_to(remote))
       continue;
     auto gen_now = st.keep.cut_short(remote);
     if (!gen_now)
@@ -192,11 +192,10 @@ void peer_user(listener_actor* self, const std::string& user) {
 void initial_contact(listener_actor* self, const std::string& remote) {
   auto& st = self->state;
   auto sender = caf::actor_cast<caf::actor_addr>(self->current_sender());
-  auto [from, to] = st.by_remote.equal_range(remote);
-  for (auto i = from; i != to; ++i) {
-    if (i->second == sender)
+  for (const auto& a : peers_at(st, remote)) {
+    if (a == sender)
       continue;
-    if (auto h = caf::actor_cast<caf::actor>(i->second)) {
+    if (auto h = caf::actor_cast<caf::actor>(a)) {
       COATI_LOG(notify, "listener", "INITIAL-CONTACT from ", remote,
                 ": removing an older ISAKMP-SA and its IPsec-SAs");
       st.counts["initial_contact_purged"] += 1;

@@ -7,6 +7,7 @@
 #include "actors/peer_natt.hpp"
 #include "actors/rekey.hpp"
 #include "actors/roadwarrior.hpp"
+#include "actors/rows.hpp"
 #include "actors/setup.hpp"
 #include "config/config.hpp"
 #include "crypto/random.hpp"
@@ -177,8 +178,6 @@ peer_api::behavior_type peer_actor(peer_self self, peer_args args) {
         s.children.erase(i);
         break;
       }
-    if (s.child_rows.erase(dm.source) > 0)
-      report_rows(self);
   });
   if (st.args.first) {
     auto d = std::move(*st.args.first);
@@ -186,7 +185,6 @@ peer_api::behavior_type peer_actor(peer_self self, peer_args args) {
     if (!receive(self, d))
       return peer_api::behavior_type::make_empty_behavior();
   }
-  report_rows(self);
   return {
       // A datagram with our cookies, from the listener.
       [self](datagram& d) {
@@ -291,16 +289,22 @@ peer_api::behavior_type peer_actor(peer_self self, peer_args args) {
         if (s.p1)
           start_children(self);
       },
-      // A child's show-sa rows changed.
-      [self](sa_rows_atom, std::vector<std::string>&, std::vector<std::string>& esp) {
+      // show-sa: our row, and our children's (asked of each).
+      [self](sa_rows_atom) -> caf::result<std::vector<std::string>, std::vector<std::string>> {
         handler_clock::scope timing{self};
-        auto sender = self->current_sender();
-        if (!sender)
-          return;
-        if (!esp.empty() && self->state.session) // a quick mode proved the peer has phase 1
-          self->state.session->settle();
-        self->state.child_rows[caf::actor_cast<caf::actor_addr>(sender)] = std::move(esp);
-        report_rows(self);
+        std::vector<child_api> kids;
+        for (const auto& [mid, c] : self->state.children)
+          kids.push_back(c);
+        auto rp = self->make_response_promise<std::vector<std::string>, std::vector<std::string>>();
+        gather_rows(self, kids, std::chrono::seconds{2},
+                    [rp, row = isakmp_row(self->state)](std::vector<sa_rows_part> parts) mutable {
+                      std::vector<std::string> esp;
+                      for (auto& p : parts)
+                        esp.insert(esp.end(), std::make_move_iterator(p.esp.begin()),
+                                   std::make_move_iterator(p.esp.end()));
+                      rp.deliver(std::vector<std::string>{std::move(row)}, std::move(esp));
+                    });
+        return rp;
       },
       // A child's SAs are about to expire: as initiator, negotiate their successor.
       [self](expire_atom, std::uint32_t mid) {

@@ -9,7 +9,7 @@
 //   peer --outgoing--> udp_sender (the shared sockets, from our address and port; sendmsg)
 //   peer --(script_atom, path, env)--> script              phase1_up / phase1_down / phase1_dead
 //   peer --(dpd_atom, generation)--> peer                   DPD: probe when idle, or dead
-//   peer --(sa_rows_atom, isakmp, esp)--> listener          rows for coatictl show-sa
+//   listener --(sa_rows_atom)--> peer --(sa_rows_atom)--> child   coatictl show-sa (rows.hpp)
 //   peer --(event_atom, counter)--> listener                ike.* counters for stats
 //   peer --(initial_contact_atom, remote)--> listener       older peers of that remote go
 //   peer --(established_atom, id, xauth)--> listener         phase 1 up: no longer half-open
@@ -73,7 +73,6 @@ struct peer_state {
   std::shared_ptr<const phase1_shared> p1;
   std::map<std::uint32_t, child_api> children;                       ///< by quick mode message ID
   std::map<std::uint32_t, const config::sainfo_block*> child_sainfo; ///< initiator's children
-  std::map<caf::actor_addr, std::vector<std::string>> child_rows;
   retransmitter rtx;
   std::string state_text = "negotiating";
   std::chrono::system_clock::time_point created = std::chrono::system_clock::now();

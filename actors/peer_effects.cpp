@@ -52,9 +52,8 @@ void count(peer_self self, std::string what) {
   self->state.link.count(self, std::move(what));
 }
 
-/// Our show-sa rows: the ISAKMP SA and every child's IPsec SAs, to the listener.
-void report_rows(peer_self self) {
-  auto& st = self->state;
+/// Our ISAKMP SA's show-sa row.
+std::string isakmp_row(const peer_state& st) {
   const auto& a = st.args;
   ike::cookie i = a.initiator ? a.cookie : ike::cookie{};
   ike::cookie r = a.initiator ? ike::cookie{} : a.cookie;
@@ -73,10 +72,7 @@ void report_rows(peer_self self) {
     row += " user=\"" + ike::escape_text(st.xauth_user) + "\"";
   if (st.config && st.config->address)
     row += " address=" + dotted(*st.config->address);
-  std::vector<std::string> esp;
-  for (const auto& [addr, rows] : st.child_rows)
-    esp.insert(esp.end(), rows.begin(), rows.end());
-  self->send(a.listener, sa_rows_atom_v, std::vector<std::string>{row}, std::move(esp));
+  return row;
 }
 
 /// racoon's hook environment.
@@ -237,7 +233,6 @@ void phase1_up(peer_self self, bool config_follows) {
   if (!config_follows && (!st.args.predecessor || st.predecessor_gone))
     run_script(self, r.script_phase1_up);
   publish(st.args.svc.bus, peer_event(st, "phase1_up"));
-  report_rows(self);
   // The ISAKMP SA's lifetime: gone when it ends, replaced before (rekey, initiator).
   // A proposal without a lifetime (0) gets the remote block's.
   auto life = sa.agreed.lifetime != 0 ? std::chrono::seconds{sa.agreed.lifetime} : r.lifetime;
@@ -310,7 +305,6 @@ void config_done(peer_self self, ike::config_done_effect d) {
     self->send(st.args.svc.ddns, ddns_register{d.user, dotted(*st.config->address),
                                                caf::actor_cast<caf::actor_addr>(self)});
   run_script(self, st.args.snap.cfg->remotes.at(st.args.remote).script_phase1_up);
-  report_rows(self);
 }
 
 } // namespace
@@ -366,7 +360,6 @@ bool perform(peer_self self, ike::effects fx) {
       natt_float(self);
     } else if (std::holds_alternative<ike::peer_moved_effect>(e)) {
       natt_follow(self);
-      report_rows(self);
     } else if (std::holds_alternative<ike::deleted_by_peer_effect>(e)) {
       st.remote_deleted = true;
       release_children(self); // a successor of the same peer adopts them

@@ -21,8 +21,8 @@ const config::timer_block& timers(const peer_state& st);
 bus_event peer_event(const peer_state& st, std::string kind);
 /// Counts `what` in the listener's figures for peers.
 void count(peer_self self, std::string what);
-/// Our show-sa rows: the ISAKMP SA and every child's IPsec SAs, to the listener.
-void report_rows(peer_self self);
+/// Our ISAKMP SA's show-sa row.
+std::string isakmp_row(const peer_state& st);
 /// racoon's hook environment for this peer's scripts.
 std::vector<std::string> script_env(const peer_state& st);
 /// A child for quick mode `mid`: responder with its first message, else initiator of

@@ -35,7 +35,6 @@ std::shared_ptr<handover_data> take_children(peer_self self) {
   }
   st.children.clear();
   st.child_sainfo.clear();
-  st.child_rows.clear();
   return d;
 }
 
@@ -147,7 +146,6 @@ void child_adopted(child_api::stateful_pointer<child_state> self, const adoption
   s.args.p1 = a.data->p1;
   s.args.link = a.data->link;
   s.args.message_id = a.data->message_id;
-  report_rows(self);
 }
 
 } // namespace coati::actors

@@ -312,8 +312,12 @@ effects session::on_quick(std::span<const std::uint8_t> d, std::uint32_t message
   if (xa_ && !xa_->values) // racoon: no quick mode before XAuth succeeded
     return just(count_effect{"quick_before_xauth"});
   bytes wire(d.begin(), d.end());
-  if (children_.contains(message_id))
+  if (children_.contains(message_id)) {
+    // A quick mode going on (QM2 to our QM1, QM3 to our QM2) means the peer has phase 1
+    // up: it will not send its last phase-1 message again.
+    settle();
     return just(child_datagram_effect{message_id, std::move(wire), false});
+  }
   if (initiator_)
     return just(count_effect{"unexpected_quick"});
   children_.insert(message_id);

@@ -95,7 +95,7 @@ struct world {
   std::vector<std::string> counted; ///< ike.* counters
   int established = 0;              ///< established_atom (no longer half-open)
   int initial_contacts = 0;
-  std::vector<std::string> isakmp_rows, esp_rows; ///< the latest show-sa rows
+  std::vector<std::string> isakmp_rows, esp_rows; ///< show-sa rows, as the peer answered
   std::vector<kernel_request> kernel;             ///< every kernel request
   int policy_sets = 0;
   std::vector<std::string> events; ///< bus event kinds
@@ -113,10 +113,6 @@ caf::behavior listener_standin(caf::event_based_actor* self, world_ptr w) {
   return {
       [w](outgoing& o) { w->sent.push_back(std::move(o)); },
       [w](event_atom, std::string& c) { w->counted.push_back(std::move(c)); },
-      [w](sa_rows_atom, std::vector<std::string>& i, std::vector<std::string>& e) {
-        w->isakmp_rows = std::move(i);
-        w->esp_rows = std::move(e);
-      },
       [w](established_atom, const std::string&, bool) { ++w->established; },
       [w](initial_contact_atom, std::string&) { ++w->initial_contacts; },
   };
@@ -252,6 +248,20 @@ struct exchange_fixture {
     sched.run();
   }
 
+  /// show-sa, as the listener asks it: the peer's rows and its children's, in w.
+  void ask_rows() {
+    w->isakmp_rows.clear();
+    w->esp_rows.clear();
+    sys.spawn([p = peer, seen = w](caf::event_based_actor* self) {
+      self->request(p, std::chrono::seconds{2}, sa_rows_atom_v)
+          .then([seen](std::vector<std::string>& i, std::vector<std::string>& e) {
+            seen->isakmp_rows = std::move(i);
+            seen->esp_rows = std::move(e);
+          });
+    });
+    sched.run();
+  }
+
   /// A datagram from the satellite to the peer actor, and everything it causes.
   void deliver(ike::bytes b) {
     caf::anon_send(peer, from_satellite(std::move(b)));
@@ -329,6 +339,7 @@ BOOST_AUTO_TEST_CASE(responder_main_mode_rsasig_message_by_message) {
   BOOST_TEST(w->count_of("phase1_up") == 1u);
   BOOST_TEST(w->initial_contacts == 1); // armagnac sends INITIAL-CONTACT
   BOOST_TEST((w->events == std::vector<std::string>{"phase1_up"}));
+  ask_rows();
   BOOST_TEST_REQUIRE(w->isakmp_rows.size() == 1u);
   BOOST_TEST(w->isakmp_rows[0].find("responder established") != std::string::npos,
              w->isakmp_rows[0]);
@@ -456,6 +467,8 @@ BOOST_AUTO_TEST_CASE(child_quick_mode_message_by_message) {
   // The child reports it: counted, on the bus, and both SAs installed in show-sa.
   BOOST_TEST(w->count_of("phase2_up") == 1u);
   BOOST_TEST((w->events == std::vector<std::string>{"phase1_up", "sa_up"}));
+  ask_rows();
+  BOOST_TEST_REQUIRE(w->isakmp_rows.size() == 1u);
   BOOST_TEST_REQUIRE(w->esp_rows.size() == 2u);
   for (const auto& row : w->esp_rows)
     BOOST_TEST(row.find("state=mature kernel=installed") != std::string::npos, row);

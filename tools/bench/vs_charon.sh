@@ -22,17 +22,18 @@
 #              coati-load's count of phase 1s up, this says the hub kept them all.
 #              At N = 1,000 kB/SA still carries one-off growth (thread arenas, tables):
 #              compare memory per SA at the larger Ns.
-#              With rsasig charon holds fewer than N: every negotiation carries the
-#              driver certificate's DN from one of 4 addresses, and charon retires an
-#              older IKEv1 ISAKMP SA of the same peer some seconds after a newer one comes
-#              up (at a CPU cost). Its kB/SA then divides by more SAs than it holds:
-#              rsasig memory per SA is comparable once coati-load has a certificate per
-#              identity. The PSK offers give each negotiation its own ID (--unique-ids).
+#              Each negotiation is its own peer identity (--unique-ids): PSK offers say
+#              ID_FQDN n<i>.load.test, rsasig ones carry a certificate of their own
+#              (CN=n<i>.load.test, coati-load --ca-key). With one identity from 4
+#              addresses charon retires an older IKEv1 ISAKMP SA of the same peer once a
+#              newer one is up, and would hold fewer than N.
 #   lst%       coatid only: the share of one CPU its listener actor spent handling
 #              messages over the run (listener.handling_ns): the listener routes every
 #              datagram in, and it is one actor; well below 100 % it is not the limit,
 #              and sharding it by cookie would gain nothing
 #   BENCH_SETTLE  seconds between the run's end and the readings (default 1)
+# coatid's runs also print how long `coatictl show-sa isakmp` took to list them all (the
+# listener asks every peer actor for its row: rows are pulled, actors/rows.hpp).
 # then coatid/charon for each figure.
 # charon (5.9.x) is tuned for load as its documentation says: a large IKE_SA hash table
 # with segments (ikesa_table_size, ikesa_table_segments), worker threads, the DoS
@@ -218,7 +219,10 @@ run_one() {
   local offer=$1 n=$2 daemon=$3 name="$1-$2-$3" args=()
   if [[ $offer == rsasig* ]]; then
     use_root "$rsa_root"
-    args+=(--cert "$pki/load.crt" --key "$pki/load.pem" --ca "$pki/ca.crt")
+    # a certificate per negotiation (CN=n<i>.load.test, made before the clock starts): the
+    # hub sees N signing peers, as N satellites
+    args+=(--cert "$pki/load.crt" --key "$pki/load.pem" --ca "$pki/ca.crt" --unique-ids
+      --ca-key "$pki/ca.key")
   else
     use_root "$psk_root"
     args+=(--psk "$psk" --unique-ids)
@@ -247,6 +251,11 @@ run_one() {
   drops=$(($(udp_drops) - drops0))
   if [ "$daemon" = coatid ]; then
     held=$(($(stat_value listener.peers) - $(stat_value listener.half_open)))
+    local s0 s1 shown
+    s0=$(date +%s.%N)
+    shown=$(ctl show-sa isakmp | grep -c ' established ' || true)
+    s1=$(date +%s.%N)
+    echo "[$name] coatictl show-sa isakmp: $shown established rows in $(echo "$s1 - $s0" | bc) s"
   else
     # listed one by one: `swanctl --stats` counted fewer IKE_SAs here than charon then
     # deleted on shutdown, and IKEv1 responders as half-open once established

@@ -12,6 +12,7 @@
 #include <poll.h>
 #include <queue>
 #include <stdexcept>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <unordered_map>
@@ -23,10 +24,18 @@
 #include "ike/main_mode.hpp"
 #include "ike/quick_mode.hpp"
 #include "ike/transaction.hpp"
+#include "tools/load/mint.hpp"
 #include "tools/load/outcomes.hpp"
 #include "tools/load/roadwarrior.hpp"
 
 namespace coati::load {
+
+double process_cpu_seconds() {
+  rusage self{};
+  ::getrusage(RUSAGE_SELF, &self);
+  return static_cast<double>(self.ru_utime.tv_sec + self.ru_stime.tv_sec) +
+         static_cast<double>(self.ru_utime.tv_usec + self.ru_stime.tv_usec) / 1e6;
+}
 
 namespace {
 
@@ -139,6 +148,7 @@ public:
   load_report run() {
     if (o_.hold_after_mm4)
       std::signal(SIGUSR1, on_usr1);
+    rep_.setup_cpu_s = process_cpu_seconds();
     start_ = clock::now();
     last_outcome_ = start_;
     auto deadline = start_ + o_.timeout;
@@ -223,6 +233,11 @@ private:
     auto cas = std::make_shared<crypto::cert_store>();
     if (o_.ca_file.empty() || !cas->add_ca_file(o_.ca_file))
       throw std::runtime_error("no CA certificate in '" + o_.ca_file + "' (--ca)");
+    if (o_.unique_ids) { // before the clock starts: one certificate per negotiation
+      if (o_.ca_key_file.empty())
+        throw std::runtime_error("--unique-ids with --cert needs --ca-key (the CA's key)");
+      minted_ = load::mint_certificates(*cert, o_.ca_file, o_.ca_key_file, o_.count);
+    }
     for (auto& e : eps_) {
       e.me.id = ike::id_payload::der_asn1_dn(cert->subject_der()); // what charon matches
       e.me.cert = *cert;
@@ -283,6 +298,11 @@ private:
     if (o_.unique_ids && !ep.me.cert) { // one peer identity per negotiation
       auto me = ep.me;
       me.id = ike::id_payload::fqdn("n" + std::to_string(n.index) + ".load.test");
+      n.mm.emplace(ike::main_mode::initiator(std::move(me), ep.policy, n.icookie));
+    } else if (!minted_.empty()) { // its own certificate, its subject as its ID
+      auto me = ep.me;
+      me.cert = minted_[n.index];
+      me.id = ike::id_payload::der_asn1_dn(me.cert->subject_der());
       n.mm.emplace(ike::main_mode::initiator(std::move(me), ep.policy, n.icookie));
     } else {
       n.mm.emplace(ike::main_mode::initiator(ep.me, ep.policy, n.icookie));
@@ -696,6 +716,7 @@ private:
   const load_options& o_;
   sockaddr_in hub_{};
   std::vector<endpoint> eps_;
+  std::vector<crypto::certificate> minted_; ///< --unique-ids --cert: negotiation i's own
   std::vector<negotiation> slots_;
   std::unordered_map<std::uint64_t, std::size_t> by_cookie_;
   std::unordered_map<std::uint32_t, std::size_t> address_of_; ///< leased address -> login

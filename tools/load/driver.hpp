@@ -28,7 +28,9 @@ struct load_options {
   std::string psk;                       ///< the pre-shared key (coatid finds it by our address)
   std::vector<ike::phase1_offer> offers; ///< phase-1 transforms offered, in order
   bool quick = false;                    ///< a quick mode after each phase 1
-  bool unique_ids = false; ///< PSK: negotiation i says ID_FQDN n<i>.load.test (else its address)
+  /// PSK: negotiation i says ID_FQDN n<i>.load.test (else its address); with --cert and
+  /// --ca-key, negotiation i has its own certificate (CN=n<i>.load.test, tools/load/mint.hpp)
+  bool unique_ids = false;
   std::string quick_remote = "192.168.0.0/16"; ///< IDcr of each quick mode (IDci: 10.x.y.z/32)
   std::chrono::milliseconds interval{10000};   ///< retransmission interval (racoon's timer)
   unsigned counter = 5;                        ///< transmissions before giving up
@@ -49,8 +51,12 @@ struct load_options {
   // Main mode with RSA signatures (--cert, --key, --ca; not with --hybrid).
   std::string cert_file;   ///< our certificate (PEM): we sign MM5, our ID is its subject
   std::string key_file;    ///< its RSA key (PEM)
+  std::string ca_key_file; ///< the CA's key (PEM): --unique-ids mints a certificate each
   std::string logins_file; ///< where to write one line per login (see main.cpp)
 };
+
+/// This process's user + system CPU time so far, in seconds.
+double process_cpu_seconds();
 
 /// What happened.
 struct load_report {
@@ -72,10 +78,11 @@ struct load_report {
   std::vector<std::string> failed_cookies;        ///< "ICOOKIE reason" of each failure
   std::vector<std::string> cross_wired_samples;   ///< the first few, with the reason
   double seconds = 0;                             ///< first MM1 to the last outcome
-  double p50_ms = 0, p99_ms = 0, max_ms = 0;      ///< completed negotiations' own durations
-  std::size_t xauth_ok = 0;                       ///< logins: XAuth SETs that said ok
-  std::size_t configured = 0;                     ///< logins: Mode Config REPLYs with an address
-  std::size_t addresses = 0;                      ///< logins: distinct addresses received
+  double setup_cpu_s = 0; ///< our CPU time before the first MM1 (certificates minted...)
+  double p50_ms = 0, p99_ms = 0, max_ms = 0; ///< completed negotiations' own durations
+  std::size_t xauth_ok = 0;                  ///< logins: XAuth SETs that said ok
+  std::size_t configured = 0;                ///< logins: Mode Config REPLYs with an address
+  std::size_t addresses = 0;                 ///< logins: distinct addresses received
 };
 
 /// Runs the negotiations; throws std::runtime_error when the sockets cannot be set up.
