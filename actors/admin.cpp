@@ -277,8 +277,8 @@ private:
           out = "ok\n" + text + (text.empty() || text.back() == '\n' ? "" : "\n");
       };
       auto failed = [&](caf::error& e) { out = "error\n" + sys_.render(e) + "\n"; };
-      if (verb == "show-sa")
-        s->request(daemon_, std::chrono::seconds{5}, show_sa_atom_v, arg).receive(answer, failed);
+      if (verb == "show-sa") // every peer is asked: a hub of 100,000 takes seconds
+        s->request(daemon_, std::chrono::seconds{60}, show_sa_atom_v, arg).receive(answer, failed);
       else
         s->request(daemon_, std::chrono::seconds{5}, connect_atom_v, arg).receive(answer, failed);
       return out;

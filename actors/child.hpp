@@ -6,8 +6,8 @@
 //
 //   peer --datagram (its message ID)--> child --outgoing--> udp_sender (shared sockets)
 //   child --kernel_request--> kernel      child --policy_set--> policy
-//   peer --(sa_rows_atom)--> child: {}, esp rows     child --(expire_atom, mid)--> peer
-//   peer --(delete_atom, spi)--> child               (the peer deleted the SA; 0: all)
+//   listener --(sa_rows_atom)--> child: {}, esp rows (rows.hpp)   child --(expire_atom, mid)-->
+//   peer peer --(delete_atom, spi)--> child               (the peer deleted the SA; 0: all)
 
 #include <cstdint>
 #include <memory>

@@ -465,9 +465,9 @@ using peer_api = caf::typed_actor<
     /// An ACQUIRE for this peer's remote, or a MAPPING (NAT-T) from its address, from the
     /// listener; a MAPPING goes on to the children.
     caf::reacts_to<kernel_event>,
-    /// show-sa (asked by the listener): our ISAKMP SA's row, and every child's IPsec SA
-    /// rows, asked of each (actors/rows.hpp).
-    caf::replies_to<sa_rows_atom>::with<std::vector<std::string>, std::vector<std::string>>,
+    /// show-sa (asked by the listener): our ISAKMP SA's row and our children, whom the
+    /// listener asks for theirs next (actors/rows.hpp).
+    caf::replies_to<sa_rows_atom>::with<std::vector<std::string>, std::vector<caf::actor>>,
     /// NAT-T keepalive timer of generation n (self): we are behind a NAT, send one.
     caf::reacts_to<keepalive_atom, std::uint64_t>,
     /// NAT-T: a child's quick mode message, authenticated and new, came from where this
@@ -501,7 +501,7 @@ using child_api = caf::typed_actor<
     caf::reacts_to<moved_atom, std::string, std::uint16_t, std::uint16_t, bool>,
     /// Phase-1 rekey: a new peer actor (and ISAKMP SA) carries this child from now on.
     caf::reacts_to<adoption>,
-    /// show-sa (asked by its peer): its IPsec SAs' rows (no isakmp rows).
+    /// show-sa (asked by the listener): its IPsec SAs' rows (no isakmp rows).
     caf::replies_to<sa_rows_atom>::with<std::vector<std::string>, std::vector<std::string>>,
     /// Our own address is gone (netwatch.hpp): end without a Delete.
     caf::reacts_to<moved_atom>,

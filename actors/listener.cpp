@@ -299,19 +299,18 @@ listener_api::behavior_type listener(listener_api::stateful_pointer<listener_sta
         for (const auto& [ck, p] : self->state.by_cookie)
           all.push_back(p);
         auto rp = self->make_response_promise<std::string>();
-        gather_rows(self, all, std::chrono::seconds{3},
-                    [rp, kind](std::vector<sa_rows_part> parts) mutable {
-                      std::string out;
-                      for (const auto& p : parts) {
-                        if (kind != "esp" && kind != "ipsec")
-                          for (const auto& r : p.isakmp)
-                            out += r + "\n";
-                        if (kind != "isakmp")
-                          for (const auto& r : p.esp)
-                            out += r + "\n";
-                      }
-                      rp.deliver(std::move(out));
-                    });
+        gather_rows(self, all, [rp, kind](std::vector<sa_rows_part> parts) mutable {
+          std::string out;
+          for (const auto& p : parts) {
+            if (kind != "esp" && kind != "ipsec")
+              for (const auto& r : p.isakmp)
+                out += r + "\n";
+            if (kind != "isakmp")
+              for (const auto& r : p.esp)
+                out += r + "\n";
+          }
+          rp.deliver(std::move(out));
+        });
         return rp;
       },
       [self](status_atom) {

@@ -7,7 +7,6 @@
 #include "actors/peer_natt.hpp"
 #include "actors/rekey.hpp"
 #include "actors/roadwarrior.hpp"
-#include "actors/rows.hpp"
 #include "actors/setup.hpp"
 #include "config/config.hpp"
 #include "crypto/random.hpp"
@@ -289,22 +288,13 @@ peer_api::behavior_type peer_actor(peer_self self, peer_args args) {
         if (s.p1)
           start_children(self);
       },
-      // show-sa: our row, and our children's (asked of each).
-      [self](sa_rows_atom) -> caf::result<std::vector<std::string>, std::vector<std::string>> {
+      // show-sa: our row, and our children (the listener asks them next).
+      [self](sa_rows_atom) {
         handler_clock::scope timing{self};
-        std::vector<child_api> kids;
+        std::vector<caf::actor> kids;
         for (const auto& [mid, c] : self->state.children)
-          kids.push_back(c);
-        auto rp = self->make_response_promise<std::vector<std::string>, std::vector<std::string>>();
-        gather_rows(self, kids, std::chrono::seconds{2},
-                    [rp, row = isakmp_row(self->state)](std::vector<sa_rows_part> parts) mutable {
-                      std::vector<std::string> esp;
-                      for (auto& p : parts)
-                        esp.insert(esp.end(), std::make_move_iterator(p.esp.begin()),
-                                   std::make_move_iterator(p.esp.end()));
-                      rp.deliver(std::vector<std::string>{std::move(row)}, std::move(esp));
-                    });
-        return rp;
+          kids.push_back(caf::actor_cast<caf::actor>(c));
+        return std::make_tuple(std::vector<std::string>{isakmp_row(self->state)}, std::move(kids));
       },
       // A child's SAs are about to expire: as initiator, negotiate their successor.
       [self](expire_atom, std::uint32_t mid) {

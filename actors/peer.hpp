@@ -9,7 +9,7 @@
 //   peer --outgoing--> udp_sender (the shared sockets, from our address and port; sendmsg)
 //   peer --(script_atom, path, env)--> script              phase1_up / phase1_down / phase1_dead
 //   peer --(dpd_atom, generation)--> peer                   DPD: probe when idle, or dead
-//   listener --(sa_rows_atom)--> peer --(sa_rows_atom)--> child   coatictl show-sa (rows.hpp)
+//   listener --(sa_rows_atom)--> peer: row, children         coatictl show-sa (rows.hpp)
 //   peer --(event_atom, counter)--> listener                ike.* counters for stats
 //   peer --(initial_contact_atom, remote)--> listener       older peers of that remote go
 //   peer --(established_atom, id, xauth)--> listener         phase 1 up: no longer half-open

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <ctime>
 
 #include "actors/child.hpp"
 #include "actors/peer_natt.hpp"
@@ -63,7 +64,9 @@ std::string isakmp_row(const peer_state& st) {
   }
   auto created = std::chrono::system_clock::to_time_t(st.created);
   char when[32];
-  std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", std::localtime(&created));
+  std::tm local{};
+  ::localtime_r(&created, &local); // peers answer on several threads at once
+  std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &local);
   std::string row = a.ends.local.to_string() + " " + where(a.ends) + " " + cookie_text(i, r) + " " +
                     (a.initiator ? "initiator " : "responder ") + st.state_text + " " + when;
   if (st.p1)

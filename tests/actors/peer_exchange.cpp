@@ -17,6 +17,7 @@
 #include <caf/scheduler/test_coordinator.hpp>
 
 #include "actors/peer.hpp"
+#include "actors/rows.hpp"
 #include "actors/setup.hpp"
 #include "config/config.hpp"
 #include "fixture.hpp"
@@ -253,11 +254,10 @@ struct exchange_fixture {
     w->isakmp_rows.clear();
     w->esp_rows.clear();
     sys.spawn([p = peer, seen = w](caf::event_based_actor* self) {
-      self->request(p, std::chrono::seconds{2}, sa_rows_atom_v)
-          .then([seen](std::vector<std::string>& i, std::vector<std::string>& e) {
-            seen->isakmp_rows = std::move(i);
-            seen->esp_rows = std::move(e);
-          });
+      gather_rows(self, {p}, [seen](std::vector<sa_rows_part> parts) {
+        seen->isakmp_rows = std::move(parts.at(0).isakmp);
+        seen->esp_rows = std::move(parts.at(0).esp);
+      });
     });
     sched.run();
   }

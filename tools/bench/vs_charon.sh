@@ -261,7 +261,11 @@ run_one() {
     # deleted on shutdown, and IKEv1 responders as half-open once established
     held=$(swan --list-sas 2>/dev/null | grep -c ', ESTABLISHED, ' || true)
   fi
+  local k0 k1
+  k0=$(date +%s.%N)
   if [ "$daemon" = coatid ]; then stop_coatid; else stop_charon; fi
+  k1=$(date +%s.%N)
+  echo "[$name] $daemon stopped (SIGTERM to exit) in $(echo "$k1 - $k0" | bc) s"
   local out=$work/load-$name.out
   grep -E '^(coati-load|  phase 1|  failure|RESULT)' "$out" | sed "s/^/[$name] /"
   [ "$rc" = 0 ] || echo "[$name] (coati-load exited with $rc: not every negotiation completed)"
