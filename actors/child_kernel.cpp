@@ -36,6 +36,25 @@ std::vector<std::string> esp_rows(const child_state& st) {
   return rows;
 }
 
+namespace {
+
+/// The kernel refused an SA: what it still holds under that SPI (the larval state our SPI
+/// reservation made) is of no use, and goes now instead of at the child's end. (Kept, a
+/// refused child's reservation stays in one of the kernel's hash chains for the child's
+/// life: with thousands of children between the same addresses, every later SPI
+/// reservation walks them all.)
+void drop_refused(child_self self, const kernel_cmd::delete_sa& d) {
+  auto& st = self->state;
+  auto same = [&](const kernel_cmd::delete_sa& x) { return x.spi == d.spi && x.proto == d.proto; };
+  auto i = std::find_if(st.to_remove.begin(), st.to_remove.end(), same);
+  if (i == st.to_remove.end())
+    return;
+  st.to_remove.erase(i);
+  caf::anon_send(st.args.svc.kernel, kernel_request{d});
+}
+
+} // namespace
+
 /// Adds the SAs to the kernel; each one's delete goes on the list for the end. `moved`:
 /// the deletes of the SAs installed before the peer moved; an SA found there is moved (its
 /// replay state kept), the others are deleted.
@@ -51,6 +70,7 @@ void install(child_self self, std::vector<kernel_cmd::delete_sa> moved) {
     auto old = std::find_if(moved.begin(), moved.end(), [&](const kernel_cmd::delete_sa& d) {
       return d.spi == sa.spi && d.proto == sa.proto;
     });
+    kernel_cmd::delete_sa mine{sa.dst, sa.spi, sa.proto};
     auto spec = std::make_shared<const kernel::sa_spec>(std::move(sa));
     kernel_request rq{kernel_cmd::add_sa{spec}};
     if (old != moved.end()) {
@@ -67,9 +87,11 @@ void install(child_self self, std::vector<kernel_cmd::delete_sa> moved) {
     };
     self->request(st.args.svc.kernel, std::chrono::seconds{10}, std::move(rq))
         .then(
-            [done](kernel_reply& r) {
+            [self, done, mine](kernel_reply& r) {
               done(r.ok ? std::string{} : r.error,
                    r.unsupported ? "sa_add_unsupported" : "sa_add_failed");
+              if (!r.ok && mine.dst == self->state.args.link.ends.local) // ours: reserved
+                drop_refused(self, mine);
             },
             [self, done](caf::error& e) { done(self->system().render(e), nullptr); });
   }

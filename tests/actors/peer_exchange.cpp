@@ -119,6 +119,14 @@ caf::behavior listener_standin(caf::event_based_actor* self, world_ptr w) {
   };
 }
 
+/// show-sa's side of the listener: asks the peer (and its children) for their rows.
+void rows_asker(caf::event_based_actor* self, peer_api peer, world_ptr seen) {
+  gather_rows(self, {peer}, [seen](std::vector<sa_rows_part> parts) {
+    seen->isakmp_rows = std::move(parts.at(0).isakmp);
+    seen->esp_rows = std::move(parts.at(0).esp);
+  });
+}
+
 /// The kernel's place: records each request; SPI and CPI allocations get the test's
 /// values, everything else succeeds.
 caf::behavior kernel_standin(caf::event_based_actor* self, world_ptr w) {
@@ -253,13 +261,8 @@ struct exchange_fixture {
   void ask_rows() {
     w->isakmp_rows.clear();
     w->esp_rows.clear();
-    sys.spawn([p = peer, seen = w](caf::event_based_actor* self) {
-      gather_rows(self, {p}, [seen](std::vector<sa_rows_part> parts) {
-        seen->isakmp_rows = std::move(parts.at(0).isakmp);
-        seen->esp_rows = std::move(parts.at(0).esp);
-      });
-    });
-    sched.run();
+    sys.spawn(rows_asker, peer, w); // (arguments, not captures: CAF 0.17 reads a null
+    sched.run();                    //  argument tuple for a functor spawned without any)
   }
 
   /// A datagram from the satellite to the peer actor, and everything it causes.
