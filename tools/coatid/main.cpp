@@ -7,7 +7,6 @@
 //   --config-root DIR  take the configuration's absolute paths under DIR
 // Signals: SIGHUP reloads the configuration, SIGTERM / SIGINT stop every actor (exit 0).
 
-#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdlib>
@@ -77,14 +76,12 @@ struct system_config : caf::actor_system_config {
     add_message_types<caf::id_block::coati_pool>();
     add_message_types<caf::id_block::coati_ddns>();
     add_message_types<caf::id_block::coati_bus>();
-    // One scheduler worker per CPU (at least 2), not CAF's default of at least 4: nothing
-    // blocking runs on them (the kernel, auth, script and ddns work is on threads of its
-    // own), and on a 2-CPU hub the extra workers only cost switches: 6-8 % less CPU per
-    // negotiation with 2 (tools/bench/vs_charon.sh). COATI_CAF_WORKERS=N sets another count.
-    std::size_t workers = std::max(2u, std::thread::hardware_concurrency());
+    // COATI_CAF_WORKERS=N: N scheduler workers instead of CAF's default (one per CPU, at
+    // least 4). On a 2-CPU hub, 2 took 6-8 % less CPU per negotiation in
+    // tools/bench/vs_charon.sh, but one show-sa of 100,000 SAs took 50 s instead of 7: not
+    // the default until that is understood.
     if (const char* w = std::getenv("COATI_CAF_WORKERS"); w != nullptr && std::atoi(w) > 0)
-      workers = static_cast<std::size_t>(std::atoi(w));
-    set("scheduler.max-threads", workers);
+      set("scheduler.max-threads", static_cast<std::size_t>(std::atoi(w)));
   }
 };
 
