@@ -1,5 +1,6 @@
 #include "actors/child.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "actors/child_parts.hpp"
@@ -39,11 +40,16 @@ void count(child_self self, std::string what) {
   self->state.args.link.count(self, std::move(what));
 }
 
-void remove_at_end(child_state& st, const config::ip_address& dst, std::uint32_t spi,
-                   kernel::xfrm_proto proto) {
-  auto same = [&](const kernel_cmd::delete_sa& d) { return d.spi == spi && d.proto == proto; };
-  if (std::none_of(st.to_remove.begin(), st.to_remove.end(), same))
-    st.to_remove.push_back(kernel_cmd::delete_sa{dst, spi, proto});
+std::vector<kernel_cmd::delete_sa>::iterator find_sa(std::vector<kernel_cmd::delete_sa>& list,
+                                                     const kernel_cmd::delete_sa& sa) {
+  return std::find_if(list.begin(), list.end(), [&](const kernel_cmd::delete_sa& d) {
+    return d.spi == sa.spi && d.proto == sa.proto;
+  });
+}
+
+void remove_at_end(child_state& st, const kernel_cmd::delete_sa& sa) {
+  if (find_sa(st.to_remove, sa) == st.to_remove.end())
+    st.to_remove.push_back(sa);
 }
 
 namespace {
@@ -188,7 +194,7 @@ void reserve_spis(child_self self) {
     auto& s = self->state;
     if (c.ok) {
       s.cpi = static_cast<std::uint16_t>(c.value);
-      remove_at_end(s, s.args.link.ends.local, c.value, kernel::xfrm_proto::comp);
+      remove_at_end(s, {s.args.link.ends.local, c.value, kernel::xfrm_proto::comp});
     } else {
       // No IPComp in this kernel: propose a CPI anyway; the SA add will report the
       // kernel's error.
@@ -203,7 +209,7 @@ void reserve_spis(child_self self) {
       return;
     }
     s.spi = r.value;
-    remove_at_end(s, s.args.link.ends.local, r.value, kernel::xfrm_proto::esp);
+    remove_at_end(s, {s.args.link.ends.local, r.value, kernel::xfrm_proto::esp});
     self->request(s.args.svc.kernel, std::chrono::seconds{10}, ask(kernel::xfrm_proto::comp))
         .then(on_cpi, on_error);
   };

@@ -6,8 +6,9 @@
 //
 //   peer --datagram (its message ID)--> child --outgoing--> udp_sender (shared sockets)
 //   child --kernel_request--> kernel      child --policy_set--> policy
-//   listener --(sa_rows_atom)--> child: {}, esp rows (rows.hpp)   child --(expire_atom, mid)-->
-//   peer peer --(delete_atom, spi)--> child               (the peer deleted the SA; 0: all)
+//   child --(expire_atom, mid)--> peer               peer --(delete_atom, spi)--> child
+//   listener --(sa_rows_atom)--> child: {}, esp rows (show-sa, rows.hpp)
+//   (delete_atom: the peer deleted the SA; spi 0: all of them)
 
 #include <cstdint>
 #include <memory>

@@ -45,8 +45,7 @@ namespace {
 /// reservation walks them all.)
 void drop_refused(child_self self, const kernel_cmd::delete_sa& d) {
   auto& st = self->state;
-  auto same = [&](const kernel_cmd::delete_sa& x) { return x.spi == d.spi && x.proto == d.proto; };
-  auto i = std::find_if(st.to_remove.begin(), st.to_remove.end(), same);
+  auto i = find_sa(st.to_remove, d);
   if (i == st.to_remove.end())
     return;
   st.to_remove.erase(i);
@@ -66,11 +65,9 @@ void install(child_self self, std::vector<kernel_cmd::delete_sa> moved) {
                        at.remote_port};
   auto sas = kernel::sa_specs_for(c, ends);
   for (auto& sa : sas) {
-    remove_at_end(st, sa.dst, sa.spi, sa.proto);
-    auto old = std::find_if(moved.begin(), moved.end(), [&](const kernel_cmd::delete_sa& d) {
-      return d.spi == sa.spi && d.proto == sa.proto;
-    });
     kernel_cmd::delete_sa mine{sa.dst, sa.spi, sa.proto};
+    remove_at_end(st, mine);
+    auto old = find_sa(moved, mine);
     auto spec = std::make_shared<const kernel::sa_spec>(std::move(sa));
     kernel_request rq{kernel_cmd::add_sa{spec}};
     if (old != moved.end()) {

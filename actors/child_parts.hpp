@@ -16,10 +16,12 @@ using child_self = child_api::stateful_pointer<child_state>;
 std::string hex32(std::uint32_t v);
 /// Counts `what` in the figures for children (through the peer's link).
 void count(child_self self, std::string what);
-/// Lists the SA (dst, spi, proto) for removal when this child ends, once (an inbound SPI
-/// is listed when reserved and again when installed).
-void remove_at_end(child_state& st, const config::ip_address& dst, std::uint32_t spi,
-                   kernel::xfrm_proto proto);
+/// The entry of `list` for the same SA as `sa` (SPI and protocol), or the list's end.
+std::vector<kernel_cmd::delete_sa>::iterator find_sa(std::vector<kernel_cmd::delete_sa>& list,
+                                                     const kernel_cmd::delete_sa& sa);
+/// Lists `sa` for removal when this child ends, once (an inbound SPI is listed when
+/// reserved and again when installed).
+void remove_at_end(child_state& st, const kernel_cmd::delete_sa& sa);
 /// Our show-sa rows (in and out), for the peer, which merges its children's.
 std::vector<std::string> esp_rows(const child_state& st);
 /// Adds the SAs to the kernel; each one's delete goes on the list for the end. `moved`: the

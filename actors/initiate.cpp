@@ -20,7 +20,7 @@ newest_of newest_peers(const listener_state& st, const std::string& remote,
                        const caf::actor_addr& gone) {
   newest_of out;
   std::uint64_t up_seq = 0, negotiating_seq = 0;
-  for (const auto& a : peers_at(st, remote)) {
+  for (const auto& a : st.by_remote.at(remote)) {
     auto p = st.peers.find(a);
     if (a == gone || p == st.peers.end())
       continue;
@@ -32,12 +32,6 @@ newest_of newest_peers(const listener_state& st, const std::string& remote,
     }
   }
   return out;
-}
-
-const std::set<caf::actor_addr>& peers_at(const listener_state& st, const std::string& remote) {
-  static const std::set<caf::actor_addr> none;
-  auto i = st.by_remote.find(remote);
-  return i == st.by_remote.end() ? none : i->second;
 }
 
 void half_open_done(listener_state& st, peer_entry& e) {
@@ -69,7 +63,7 @@ void start_peer(listener_actor* self, peer_args pa, const ike::cookie& icookie) 
   if (e.half_open)
     st.half_open_age.emplace(e.seq, peer.address());
   st.by_cookie[icookie] = peer;
-  st.by_remote[e.remote].insert(peer.address());
+  st.by_remote.add(e.remote, peer.address());
   st.peers[peer.address()] = std::move(e);
 }
 
@@ -129,7 +123,7 @@ std::string connect(listener_actor* self, const std::string& address,
   if (!addr)
     return "error: not an address: " + address;
   auto text = addr->to_string();
-  for (const auto& a : peers_at(st, text))
+  for (const auto& a : st.by_remote.at(text))
     if (st.peers.at(a).initiator)
       return "ok: a negotiation with " + text + " is already under way";
   return initiate(self, &*addr, acquire, std::nullopt);
@@ -143,7 +137,7 @@ void start_rekey(listener_actor* self, const std::string& address) {
     return;
   // One rekey at a time per address: another initiating peer that is not up yet is a
   // negotiation under way (a rekey, or the keeper's).
-  for (const auto& a : peers_at(st, addr->to_string())) {
+  for (const auto& a : st.by_remote.at(addr->to_string())) {
     const auto& e = st.peers.at(a);
     if (e.initiator && !e.up && a != sender.address())
       return;
@@ -226,7 +220,7 @@ void route_mapping(listener_actor* self, const kernel::mapping_event& m, const k
   st.counts["mappings"] += 1;
   // Every peer at the SA's old address (several roadwarriors may share one NAT): the child
   // whose inbound SA it names follows it.
-  const auto& at = peers_at(st, m.old_src.to_string());
+  const auto& at = st.by_remote.at(m.old_src.to_string());
   if (at.empty()) {
     st.counts["mappings_unknown"] += 1;
     return;
@@ -242,9 +236,9 @@ void keeper_peer_ended(listener_actor* self, const caf::actor_addr& gone, const 
     return;
   // Another phase 1 with the address lives on (a newer one, or the hub's own after its
   // INITIAL-CONTACT purged ours): it is the tunnel now; its end schedules the next.
-  const auto& at = peers_at(st, e.remote);
-  if (at.size() > 1 || (at.size() == 1 && !at.contains(gone)))
-    return;
+  for (const auto& a : st.by_remote.at(e.remote))
+    if (a != gone)
+      return;
   auto next = st.keep.ended(e.remote, e.up);
   if (!next)
     return;

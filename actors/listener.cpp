@@ -17,6 +17,21 @@
 
 namespace coati::actors {
 
+void peer_index::remove(const std::string& key, const caf::actor_addr& peer) {
+  auto i = sets_.find(key);
+  if (i == sets_.end())
+    return;
+  i->second.erase(peer);
+  if (i->second.empty())
+    sets_.erase(i);
+}
+
+const std::set<caf::actor_addr>& peer_index::at(const std::string& key) const {
+  static const std::set<caf::actor_addr> none;
+  auto i = sets_.find(key);
+  return i == sets_.end() ? none : i->second;
+}
+
 // ---------------------------------------------------------------- the actor
 
 namespace {
@@ -162,11 +177,7 @@ listener_api::behavior_type listener(listener_api::stateful_pointer<listener_sta
     forget_identity(st, dm.source, i->second);
     keeper_peer_ended(self, dm.source, i->second);
     handover_check(self, i->second.remote, dm.source);
-    if (auto r = st.by_remote.find(i->second.remote); r != st.by_remote.end()) {
-      r->second.erase(dm.source);
-      if (r->second.empty())
-        st.by_remote.erase(r);
-    }
+    st.by_remote.remove(i->second.remote, dm.source);
     st.peers.erase(i);
     if (st.stopping && st.peers.empty())
       self->quit(st.stop_reason);

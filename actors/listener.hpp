@@ -57,9 +57,20 @@ struct peer_entry {
   std::string identity;         ///< its key in by_identity, once filed there
 };
 
-struct listener_state;
-/// The peers at `remote` (none: an empty set).
-const std::set<caf::actor_addr>& peers_at(const listener_state& st, const std::string& remote);
+/// Peers filed under a text key (a remote address, an identity): a set per key, none
+/// empty, so thousands of peers under one key (behind one NAT address, a load test's one
+/// certificate) never make one peer's end a scan of all of them.
+class peer_index {
+public:
+  void add(const std::string& key, const caf::actor_addr& peer) { sets_[key].insert(peer); }
+  void remove(const std::string& key, const caf::actor_addr& peer);
+  /// The peers under `key` (none: an empty set).
+  const std::set<caf::actor_addr>& at(const std::string& key) const;
+  bool contains(const std::string& key) const { return sets_.contains(key); }
+
+private:
+  std::unordered_map<std::string, std::set<caf::actor_addr>> sets_;
+};
 
 struct listener_state {
   listener_state();
@@ -77,15 +88,11 @@ struct listener_state {
   std::map<ike::cookie, peer_api> by_cookie; ///< every live peer, by initiator cookie
   std::map<caf::actor_addr, peer_entry> peers;
   /// The same peers by remote address (INITIAL-CONTACT, ACQUIRE and vpn-connect look
-  /// them up by address: no scan of every peer on a hub with thousands). A set per
-  /// address (no empty ones): thousands of peers behind one NAT address must not make
-  /// each one's end a scan of all of them.
-  std::unordered_map<std::string, std::set<caf::actor_addr>> by_remote;
+  /// them up by address: no scan of every peer on a hub with thousands).
+  peer_index by_remote;
   /// Established peers by identity (phase-1 ID, and XAuth user when XAuth follows):
   /// INITIAL-CONTACT ends the same identity's older ISAKMP SAs at other addresses.
-  /// (A set per identity: many SAs of one identity, a load test's certificate, must not
-  /// make each peer's end a scan of all of them.)
-  std::unordered_map<std::string, std::set<caf::actor_addr>> by_identity;
+  peer_index by_identity;
   std::uint16_t ike_port = 500, natt_port = 4500;
   keeper keep; ///< addresses whose phase 1 is re-initiated when it ends
   /// Children of an ended ISAKMP SA waiting for a phase 1 under way with their address.

@@ -36,7 +36,7 @@ void file_identity(listener_state& st, const caf::actor_addr& addr, peer_entry& 
   if (!e.identity.empty() || e.id.empty() || (e.xauth && e.user.empty()))
     return;
   e.identity = identity_key(e);
-  st.by_identity[e.identity].insert(addr);
+  st.by_identity.add(e.identity, addr);
 }
 
 /// INITIAL-CONTACT of `addr` (entry `e`): the same identity's ISAKMP SAs at other
@@ -46,10 +46,7 @@ void purge_identity(listener_actor* self, const caf::actor_addr& addr, const pee
   if (e.identity.empty())
     return;
   std::vector<std::pair<caf::actor_addr, std::string>> stale;
-  auto same = st.by_identity.find(e.identity);
-  if (same == st.by_identity.end())
-    return;
-  for (const auto& other : same->second) {
+  for (const auto& other : st.by_identity.at(e.identity)) {
     auto p = st.peers.find(other);
     if (other == addr || p == st.peers.end() || p->second.remote == e.remote)
       continue;
@@ -192,7 +189,7 @@ void peer_user(listener_actor* self, const std::string& user) {
 void initial_contact(listener_actor* self, const std::string& remote) {
   auto& st = self->state;
   auto sender = caf::actor_cast<caf::actor_addr>(self->current_sender());
-  for (const auto& a : peers_at(st, remote)) {
+  for (const auto& a : st.by_remote.at(remote)) {
     if (a == sender)
       continue;
     if (auto h = caf::actor_cast<caf::actor>(a)) {
@@ -214,12 +211,7 @@ void initial_contact(listener_actor* self, const std::string& remote) {
 void forget_identity(listener_state& st, const caf::actor_addr& gone, const peer_entry& e) {
   if (e.identity.empty())
     return;
-  auto i = st.by_identity.find(e.identity);
-  if (i == st.by_identity.end())
-    return;
-  i->second.erase(gone);
-  if (i->second.empty())
-    st.by_identity.erase(i);
+  st.by_identity.remove(e.identity, gone);
 }
 
 } // namespace coati::actors

@@ -69,13 +69,12 @@ std::string notify_name(notify_type t) {
   }
 }
 
-} // namespace
-
-namespace {
+/// A phase-1 message as kept once the exchange is gone (kept_answer).
 std::size_t hash_of(std::span<const std::uint8_t> d) {
   return std::hash<std::string_view>{}(
       std::string_view{reinterpret_cast<const char*>(d.data()), d.size()});
 }
+
 } // namespace
 
 session::session(phase1_exchange x, bool initiator)

@@ -90,7 +90,7 @@ struct row {
   std::string openssl_key; // empty: openssl speed has no such figure
 };
 
-// One round of coati's figures, in `row` order (`ok` false: no RSA key to time).
+// One round of coati's figures, in `row` order (none: no RSA key to time).
 std::vector<row> crypto_round(int iterations) {
   std::vector<row> rows;
   auto dh_rows = [&](dh_group g, const std::string& name, dh_exponent e, const std::string& ossl) {
