@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "crypto/error.hpp"
+#include "crypto/key_decoding.hpp"
 
 namespace coati::crypto {
 
@@ -36,6 +37,7 @@ std::optional<public_key> public_key::load_pem_file(const std::string& path) {
   auto f = open_file(path);
   if (!f)
     return std::nullopt;
+  use_fast_key_decoding();
   EVP_PKEY* k = PEM_read_PUBKEY(f.get(), nullptr, nullptr, nullptr);
   if (k == nullptr) {
     std::rewind(f.get());
@@ -81,6 +83,7 @@ std::optional<private_key> private_key::load_pem_file(const std::string& path) {
   auto f = open_file(path);
   if (!f)
     return std::nullopt;
+  use_fast_key_decoding();
   EVP_PKEY* k = PEM_read_PrivateKey(f.get(), nullptr, nullptr, nullptr);
   if (k == nullptr || !is_rsa(k)) {
     EVP_PKEY_free(k);
@@ -110,6 +113,7 @@ crypto::public_key private_key::public_key() const {
   int len = i2d_PUBKEY(pk(key_), &der);
   if (len <= 0)
     throw error("public key encoding");
+  use_fast_key_decoding();
   const unsigned char* p = der;
   EVP_PKEY* pub = d2i_PUBKEY(nullptr, &p, len);
   OPENSSL_free(der);

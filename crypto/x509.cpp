@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "crypto/error.hpp"
+#include "crypto/key_decoding.hpp"
 
 namespace coati::crypto {
 
@@ -51,6 +52,7 @@ bool is_wildcard(X509_NAME_ENTRY* e) {
 } // namespace
 
 std::optional<certificate> certificate::from_der(bytes_view der) {
+  use_fast_key_decoding();
   const unsigned char* p = der.data();
   X509* x = d2i_X509(nullptr, &p, static_cast<long>(der.size()));
   if (x == nullptr || p != der.data() + der.size()) {
@@ -65,6 +67,7 @@ std::optional<certificate> certificate::load_pem_file(const std::string& path) {
   std::unique_ptr<std::FILE, decltype(&std::fclose)> f(std::fopen(path.c_str(), "r"), &std::fclose);
   if (!f)
     return std::nullopt;
+  use_fast_key_decoding();
   X509* x = PEM_read_X509(f.get(), nullptr, nullptr, nullptr);
   if (x == nullptr) {
     clear_openssl_errors();

@@ -6,8 +6,13 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <memory>
+
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "cli.hpp"
+#include "crypto/key_decoding.hpp"
 #include "crypto/random.hpp"
 #include "crypto/rsa.hpp"
 #include "crypto/x509.hpp"
@@ -235,4 +240,49 @@ BOOST_AUTO_TEST_CASE(asn1dn_text_compare_and_wildcards) {
   BOOST_TEST(!dn_from_text("C=FR, nonsense"));
   BOOST_TEST(!dn_from_text("XX=1"));
   BOOST_TEST(dn_to_text(bytes{1, 2, 3}).empty());
+}
+
+// crypto/key_decoding.cpp has OpenSSL decode RSA keys with its built-in method. After a
+// certificate was parsed: a provider-decoded private key still signs what a parsed
+// certificate's key checks, and builtin_rsa_copy's CA key signs a certificate (as
+// coati-load mints them) that the store then accepts.
+BOOST_AUTO_TEST_CASE(keys_after_the_fast_decoding_sign_check_and_mint) {
+  scratch s;
+  const auto dir = s.path("pki");
+  sh(mkpki() + dir + " rhum");
+  auto cert = certificate::load_pem_file(dir + "/rhum.crt");
+  auto key = private_key::load_pem_file(dir + "/rhum.pem");
+  BOOST_REQUIRE(cert);
+  BOOST_REQUIRE(key);
+  auto again = certificate::from_der(cert->der());
+  BOOST_REQUIRE(again);
+  auto h = random_bytes(20);
+  BOOST_TEST(verify_ikev1(*again->public_key(), h, sign_ikev1(*key, h)));
+
+  std::unique_ptr<std::FILE, decltype(&std::fclose)> f(std::fopen((dir + "/ca.key").c_str(), "r"),
+                                                       &std::fclose);
+  BOOST_REQUIRE(f);
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> read(
+      PEM_read_PrivateKey(f.get(), nullptr, nullptr, nullptr), &EVP_PKEY_free);
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> ca_key(builtin_rsa_copy(read.get()),
+                                                             &EVP_PKEY_free);
+  BOOST_REQUIRE(ca_key);
+  std::unique_ptr<X509, decltype(&X509_free)> minted(X509_dup(static_cast<X509*>(cert->native())),
+                                                     &X509_free);
+  BOOST_REQUIRE(minted);
+  ASN1_INTEGER_set_int64(X509_get_serialNumber(minted.get()), 4242);
+  BOOST_REQUIRE(X509_sign(minted.get(), ca_key.get(), EVP_sha256()) > 0);
+  unsigned char* der = nullptr;
+  int len = i2d_X509(minted.get(), &der);
+  BOOST_REQUIRE(len > 0);
+  auto parsed = certificate::from_der(std::vector<std::uint8_t>(der, der + len));
+  OPENSSL_free(der);
+  BOOST_REQUIRE(parsed);
+  BOOST_TEST(parsed->der() != cert->der());
+  cert_store store;
+  BOOST_REQUIRE(store.add_hash_dir(dir));
+  auto r = store.verify(*parsed);
+  BOOST_TEST(r.ok, r.reason);
+  // Not RSA (or nothing): no copy.
+  BOOST_TEST(builtin_rsa_copy(nullptr) == nullptr);
 }

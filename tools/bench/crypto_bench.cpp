@@ -6,9 +6,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <iomanip>
 #include <iostream>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <sstream>
@@ -20,6 +22,7 @@
 #include "crypto/keyschedule.hpp"
 #include "crypto/random.hpp"
 #include "crypto/rsa.hpp"
+#include "crypto/x509.hpp"
 
 namespace coati::bench {
 
@@ -117,7 +120,12 @@ std::vector<row> crypto_round(int iterations) {
   std::string keyfile = tmpl + "/rsa.pem";
   run("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out " + keyfile +
       " 2>/dev/null");
+  std::string certfile = tmpl + "/cert.der";
+  run("openssl req -x509 -new -key " + keyfile +
+      " -subj /CN=bench.test -days 1 -outform DER -out " + certfile + " 2>/dev/null");
   auto key = private_key::load_pem_file(keyfile);
+  std::ifstream cf(certfile, std::ios::binary);
+  std::vector<std::uint8_t> cert_der((std::istreambuf_iterator<char>(cf)), {});
   std::filesystem::remove_all(tmpl);
   if (key) {
     auto pub = key->public_key();
@@ -128,6 +136,11 @@ std::vector<row> crypto_round(int iterations) {
     rows.push_back({"RSA-2048 verify (IKEv1 raw hash)",
                     time_us(iterations * 10, [&] { (void)verify_ikev1(pub, h, sig); }),
                     "rsa2048 verify"});
+    // Not a crypto operation, but one per certificate a peer sends (crypto/key_decoding.cpp).
+    if (!cert_der.empty())
+      rows.push_back({"X.509 parse (RSA-2048 certificate, DER)",
+                      time_us(iterations * 10, [&] { (void)certificate::from_der(cert_der); }),
+                      ""});
   } else {
     std::cerr << "coati-bench: could not make an RSA key with openssl genpkey\n";
     return {};
@@ -180,7 +193,8 @@ int crypto_main(int iterations, int rounds, bool with_openssl) {
       for (const auto& [name, us] : openssl_speed())
         ossl[name] = ossl.contains(name) ? std::min(ossl[name], us) : us;
   }
-  std::cout << "coati-bench crypto: " << iterations << " iterations per operation (x10 verify, "
+  std::cout << "coati-bench crypto: " << iterations
+            << " iterations per operation (x10 verify and parse, "
             << "x50 key schedule), lowest of " << rounds << " rounds\n";
   std::cout << std::left << std::setw(40) << "operation" << std::right << std::setw(14)
             << "coati us/op" << std::setw(16) << "openssl us/op" << std::setw(9) << "ratio"

@@ -8,6 +8,8 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "crypto/key_decoding.hpp"
+
 namespace coati::load {
 namespace {
 
@@ -32,10 +34,12 @@ std::vector<crypto::certificate> mint_certificates(const crypto::certificate& tm
   std::unique_ptr<std::FILE, file_closer> kf{std::fopen(ca_key_file.c_str(), "r")};
   if (!kf)
     throw std::runtime_error("cannot read the CA key (--ca-key) '" + ca_key_file + "'");
-  std::unique_ptr<EVP_PKEY, pkey_free> ca_key{
+  std::unique_ptr<EVP_PKEY, pkey_free> read_key{
       PEM_read_PrivateKey(kf.get(), nullptr, nullptr, nullptr)};
+  // X509_sign wants the key in the form coati_crypto has OpenSSL use (key_decoding.hpp).
+  std::unique_ptr<EVP_PKEY, pkey_free> ca_key{crypto::builtin_rsa_copy(read_key.get())};
   if (!ca_key)
-    throw std::runtime_error("no private key in '" + ca_key_file + "' (--ca-key)");
+    throw std::runtime_error("no RSA private key in '" + ca_key_file + "' (--ca-key)");
   auto ca_cert = crypto::certificate::load_pem_file(ca_cert_file);
   if (!ca_cert)
     throw std::runtime_error("no certificate in '" + ca_cert_file + "' (--ca)");
