@@ -76,10 +76,19 @@ struct system_config : caf::actor_system_config {
     add_message_types<caf::id_block::coati_pool>();
     add_message_types<caf::id_block::coati_ddns>();
     add_message_types<caf::id_block::coati_bus>();
+    // CAF's work-stealing scheduler lets an idle worker spin (aggressive, then moderate
+    // polling with 50 us sleeps) before it waits for work. That spinning was a third of
+    // coatid's CPU while it listed and stopped 30,000 SAs (perf: take_tail), and with
+    // 100,000 peers a SIGTERM took 41 s and one show-sa 7 s. With idle workers that wait
+    // (tools/bench/vs_charon.sh): 0.59 -> 0.55 ms per rsasig negotiation, stop 2.9 s,
+    // show-sa 1.9 s. Enqueued work still wakes a worker at once. COATI_CAF_POLLING=1
+    // brings CAF's polling back, for comparison.
+    if (const char* p = std::getenv("COATI_CAF_POLLING"); p == nullptr || std::atoi(p) == 0) {
+      set("work-stealing.aggressive-poll-attempts", std::size_t{0});
+      set("work-stealing.moderate-poll-attempts", std::size_t{0});
+    }
     // COATI_CAF_WORKERS=N: N scheduler workers instead of CAF's default (one per CPU, at
-    // least 4). On a 2-CPU hub, 2 took 6-8 % less CPU per negotiation in
-    // tools/bench/vs_charon.sh, but one show-sa of 100,000 SAs took 50 s instead of 7: not
-    // the default until that is understood.
+    // least 4).
     if (const char* w = std::getenv("COATI_CAF_WORKERS"); w != nullptr && std::atoi(w) > 0)
       set("scheduler.max-threads", static_cast<std::size_t>(std::atoi(w)));
   }
