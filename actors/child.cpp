@@ -73,8 +73,8 @@ void established_now(child_self self) {
   install(self);
   auto life = std::chrono::seconds{std::max<std::uint32_t>(c.lifetime, 2)};
   if (st.args.initiator)
-    self->delayed_send(self, life * 9 / 10, expire_atom_v, std::uint32_t{1});
-  self->delayed_send(self, life, expire_atom_v, true);
+    later(self, st.args.link, life * 9 / 10, expire_atom_v, std::uint32_t{1});
+  later(self, st.args.link, life, expire_atom_v, true);
 }
 
 void fail(child_self self, const std::string& why) {
@@ -89,7 +89,7 @@ void send_step(child_self self, const ike::child_step& step) {
   for (const auto& d : step.send) {
     st.args.link.send(self, d);
     if (!step.retransmit && !st.qm->established())
-      arm_retransmit(self, st.rtx, d, timers(st));
+      arm_retransmit(self, st.rtx, d, st.args.link, timers(st));
   }
 }
 
@@ -256,7 +256,7 @@ child_api::behavior_type child_actor(child_self self, child_args args) {
     st.args.first.reset();
   }
   reserve_spis(self);
-  self->delayed_send(self, timers(st).phase2, expire_atom_v, false);
+  later(self, st.args.link, timers(st).phase2, expire_atom_v, false);
   return {
       // A quick mode datagram from the peer actor (marker already removed).
       [self](datagram& d) {

@@ -47,8 +47,10 @@ void start_peer(listener_actor* self, peer_args pa, const ike::cookie& icookie) 
   pa.snap = st.snap;
   pa.svc = st.svc;
   pa.listener = self;
-  if (st.io)
+  if (st.io) {
     pa.sender = st.io->sender();
+    pa.alarms = st.alarms;
+  }
   pa.board = st.board;
   peer_entry e;
   e.icookie = icookie;

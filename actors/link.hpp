@@ -12,6 +12,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/alarms.hpp"
 #include "actors/counter_board.hpp"
 #include "actors/interfaces.hpp"
 #include "actors/udp_sender.hpp"
@@ -65,6 +66,8 @@ struct peer_link {
   /// IKE fragmentation: a datagram longer than this many bytes (the non-ESP marker on
   /// port 4500 included) goes as fragments; 0: never (the peer did not announce them).
   std::size_t fragment_packet = 0;
+  /// The timers (alarms.hpp); none in actor tests, which use CAF's clock (`later`).
+  std::shared_ptr<alarm_service> alarms = nullptr;
 
   /// Sends `wire` to the peer (persend times), as fragments when it is too long for one
   /// packet and the peer takes fragments. A retransmission calls this again: the same
@@ -153,10 +156,23 @@ private:
   std::uint64_t gen_ = 0;
 };
 
+/// Sends `self` the message `xs...` after `delay`: on the link's alarm service (the
+/// daemon), else with CAF's delayed_send (actor tests advance that clock by hand). Both
+/// paths are compiled, so the typed interface checks the message either way.
+template <class Self, class... Ts>
+void later(Self* self, const peer_link& link, caf::timespan delay, Ts&&... xs) {
+  if (link.alarms)
+    link.alarms->after(delay, caf::actor_cast<caf::actor_addr>(self),
+                       caf::make_message(std::forward<Ts>(xs)...));
+  else
+    self->delayed_send(self, delay, std::forward<Ts>(xs)...);
+}
+
 /// Arms `r` with `wire` and schedules its first tick on `self` after the interval.
 template <class Self>
-void arm_retransmit(Self* self, retransmitter& r, ike::bytes wire, const config::timer_block& t) {
-  self->delayed_send(self, t.interval, tick_atom_v, r.arm(std::move(wire)));
+void arm_retransmit(Self* self, retransmitter& r, ike::bytes wire, const peer_link& link,
+                    const config::timer_block& t) {
+  later(self, link, t.interval, tick_atom_v, r.arm(std::move(wire)));
 }
 
 /// A retransmission tick of generation `gen`: resends the round trip's datagram (counted
@@ -171,7 +187,7 @@ bool retransmit_tick(Self* self, retransmitter& r, std::uint64_t gen, const peer
   case retransmitter::verdict::resend:
     link.count(self, "retransmitted");
     link.send(self, r.last());
-    self->delayed_send(self, t.interval, tick_atom_v, gen);
+    later(self, link, t.interval, tick_atom_v, gen);
     return false;
   case retransmitter::verdict::stale:
     break;

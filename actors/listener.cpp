@@ -152,6 +152,7 @@ listener_api::behavior_type listener(listener_api::stateful_pointer<listener_sta
   self->state.natt_port = opts.natt_port;
   if (opts.bind_sockets) {
     self->state.io = std::make_unique<udp_io>(caf::actor_cast<caf::actor>(self), opts);
+    self->state.alarms = std::make_shared<alarm_service>();
     if (self->state.io->bound() == 0) {
       COATI_LOG(error, "listener", "no socket could be bound");
       self->quit(caf::make_error(caf::sec::cannot_open_port));
@@ -340,6 +341,12 @@ listener_api::behavior_type listener(listener_api::stateful_pointer<listener_sta
         if (self->state.io) { // every datagram the peers and children sent or could not
           out.values["listener.sent"] = self->state.io->sender()->sent();
           out.values["listener.send_failed"] = self->state.io->sender()->failed();
+        }
+        if (self->state.alarms) { // the peers' and children's timers (alarms.hpp)
+          out.values["listener.alarms_pending"] =
+              static_cast<std::int64_t>(self->state.alarms->pending());
+          out.values["listener.alarm_early_wakeups"] =
+              static_cast<std::int64_t>(self->state.alarms->early_wakeups());
         }
         self->state.clock.add_to(out, "listener", mailbox_depth(self));
         return out;

@@ -15,6 +15,7 @@
 #include <caf/all.hpp>
 
 #include "actors/admission.hpp"
+#include "actors/alarms.hpp"
 #include "actors/counter_board.hpp"
 #include "actors/interfaces.hpp"
 #include "actors/keeper.hpp"
@@ -79,6 +80,8 @@ struct listener_state {
   listener_state& operator=(const listener_state&) = delete;
   static inline const char* name = "listener";
   std::unique_ptr<udp_io> io;
+  /// Its peers' and children's timers (alarms.hpp), with the sockets (tests: CAF's clock).
+  std::shared_ptr<alarm_service> alarms;
   std::map<std::string, std::int64_t> counts;
   std::map<std::string, std::int64_t> ike_counts; ///< events the peers report: ike.*
   /// The peers' and children's ike.* counters, added where they happen (counter_board.hpp).

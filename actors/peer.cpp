@@ -145,6 +145,7 @@ peer_api::behavior_type peer_actor(peer_self self, peer_args args) {
   st.args = std::move(args);
   st.link =
       peer_link{st.args.listener, st.args.ends, timers(st).persend, st.args.sender, st.args.board};
+  st.link.alarms = st.args.alarms;
   if (st.args.snap.cfg->remotes.at(st.args.remote).ike_frag == config::tristate::force)
     st.link.fragment_packet = ike::default_fragment_packet; // without waiting for the VID
   auto x = make_exchange(self);
@@ -161,7 +162,7 @@ peer_api::behavior_type peer_actor(peer_self self, peer_args args) {
   count(self, st.args.initiator ? "phase1_initiated" : "phase1_responded");
   if (st.args.initiator)
     perform(self, st.session->start());
-  self->delayed_send(self, timers(st).phase1, expire_atom_v, false);
+  later(self, st.link, timers(st).phase1, expire_atom_v, false);
   if (st.args.predecessor) // a rekey: know whether the predecessor ends before us
     self->monitor(*st.args.predecessor);
   self->set_down_handler([self](caf::down_msg& dm) {

@@ -45,6 +45,7 @@ struct peer_args {
   listener_api listener;
   std::shared_ptr<const udp_sender> sender; ///< the shared sockets (none in actor tests)
   std::shared_ptr<counter_board> board;     ///< the listener's ike.* counters (idem)
+  std::shared_ptr<alarm_service> alarms;    ///< the timers (idem: CAF's clock without)
   std::size_t remote = 0;                   ///< index of the remote block in snap.cfg->remotes
   peer_endpoints ends;
   bool initiator = false;

@@ -176,7 +176,7 @@ void arm_dpd(peer_self self) {
   if (!next)
     return;
   auto wait = std::chrono::ceil<std::chrono::milliseconds>(*next - ike::dpd_clock::now());
-  self->delayed_send(self, std::max(wait, std::chrono::milliseconds{1}), dpd_atom_v, ++st.dpd_gen);
+  later(self, st.link, std::max(wait, std::chrono::milliseconds{1}), dpd_atom_v, ++st.dpd_gen);
 }
 
 namespace {
@@ -239,7 +239,7 @@ void phase1_up(peer_self self, bool config_follows) {
   // The ISAKMP SA's lifetime: gone when it ends, replaced before (rekey, initiator).
   // A proposal without a lifetime (0) gets the remote block's.
   auto life = sa.agreed.lifetime != 0 ? std::chrono::seconds{sa.agreed.lifetime} : r.lifetime;
-  self->delayed_send(self, life, expire_atom_v, true);
+  later(self, st.link, life, expire_atom_v, true);
   rekey_phase1_up(self, life);
   if (st.args.acquire) // started by traffic: its quick mode now
     start_children(self);
@@ -319,7 +319,7 @@ bool perform(peer_self self, ike::effects fx) {
     if (auto* s = std::get_if<ike::send_effect>(&e)) {
       st.link.send(self, s->wire);
       if (s->awaits_reply)
-        arm_retransmit(self, st.rtx, std::move(s->wire), timers(st));
+        arm_retransmit(self, st.rtx, std::move(s->wire), st.link, timers(st));
     } else if (auto* c = std::get_if<ike::count_effect>(&e)) {
       count(self, std::move(c->name));
     } else if (auto* l = std::get_if<ike::log_effect>(&e)) {

@@ -89,7 +89,7 @@ void natt_start_keepalives(peer_self self) {
     return;
   COATI_LOG(info, "peer", where(st.args.ends), ": NAT-T: we are behind a NAT: a keepalive every ",
             every.count(), " s");
-  self->delayed_send(self, every, keepalive_atom_v, ++st.keepalive_gen);
+  later(self, st.link, every, keepalive_atom_v, ++st.keepalive_gen);
 }
 
 void natt_keepalive(peer_self self, std::uint64_t gen) {
@@ -100,7 +100,7 @@ void natt_keepalive(peer_self self, std::uint64_t gen) {
   o.natt = false;
   st.link.put(self, o);
   st.link.count(self, "natt.keepalives_sent");
-  self->delayed_send(self, st.args.snap.cfg->timer.natt_keepalive, keepalive_atom_v, gen);
+  later(self, st.link, st.args.snap.cfg->timer.natt_keepalive, keepalive_atom_v, gen);
 }
 
 } // namespace coati::actors

@@ -2,7 +2,8 @@
 # Issue 5, point 7: many simultaneous phase-1 negotiations against one coatid hub, from
 # coati-load in a second namespace (four addresses, pre-shared key, main mode).
 #  (a) 1,000 at once: all established, none cross-wired; coatid counts 1,000 phase1_up
-#      and `show-sa isakmp` lists exactly the driver's 1,000 cookie pairs.
+#      and `show-sa isakmp` lists exactly the driver's 1,000 cookie pairs; their timers
+#      are pending on coatid's alarm service (listener.alarms_pending).
 #  (b) 200 at once, held after MM4 (all mid-exchange), one peer actor crashed with the
 #      test hook: the other 199 finish, the crashed one gives up waiting for MM6, coatid
 #      counts one crash, keeps running and still accepts new negotiations.
@@ -26,6 +27,9 @@ grep -v '^  FAILED' "$work/a.out"
 [ "$(result "$work/a.out" cross_wired)" = 0 ] || fail "(a) cross-wired replies"
 [ "$(stat_value ike.phase1_up)" = "$n_all" ] || fail "(a) ike.phase1_up is $(stat_value ike.phase1_up)"
 [ "$(stat_value listener.peers)" = "$n_all" ] || fail "(a) listener.peers is $(stat_value listener.peers)"
+# Their timers live on the alarm service (actors/alarms.hpp): at least each one's lifetime.
+pending=$(stat_value listener.alarms_pending)
+[ "${pending:-0}" -ge "$n_all" ] || fail "(a) listener.alarms_pending is '$pending', not at least $n_all"
 ctl show-sa isakmp > "$work/a.show"
 awk '$5 == "established" { print $3 }' "$work/a.show" | sort -u > "$work/a.hub"
 sort -u "$work/a.sas" > "$work/a.driver"
