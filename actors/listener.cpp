@@ -1,6 +1,7 @@
 #include "actors/listener.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 #include "actors/initiate.hpp"
 #include "actors/netwatch.hpp"
@@ -137,6 +138,21 @@ void dispatch(listener_actor* self, datagram& d) {
 }
 
 } // namespace
+
+std::size_t cookie_hash::operator()(const ike::cookie& c) const noexcept {
+  static const std::uint64_t key = [] {
+    std::uint64_t k = 0;
+    auto r = crypto::random_bytes(sizeof k);
+    std::memcpy(&k, r.data(), sizeof k);
+    return k;
+  }();
+  std::uint64_t x = 0;
+  std::memcpy(&x, c.data(), sizeof x);
+  x ^= key; // then splitmix64's finalizer
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return static_cast<std::size_t>(x ^ (x >> 31));
+}
 
 listener_state::listener_state() = default;
 listener_state::~listener_state() {

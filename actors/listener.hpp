@@ -73,6 +73,13 @@ private:
   std::unordered_map<std::string, std::set<caf::actor_addr>> sets_;
 };
 
+/// Hashes an initiator cookie for the listener's table. The peer chooses it: a mix keyed
+/// with a secret drawn at start-up (a bijection on 64 bits), so nobody can aim many
+/// cookies at one bucket.
+struct cookie_hash {
+  std::size_t operator()(const ike::cookie& c) const noexcept;
+};
+
 struct listener_state {
   listener_state();
   ~listener_state(); ///< stops and joins the I/O thread, closing the sockets
@@ -88,8 +95,9 @@ struct listener_state {
   std::shared_ptr<counter_board> board = std::make_shared<counter_board>();
   snapshot snap; ///< for the peers spawned from now on
   services svc;
-  std::map<ike::cookie, peer_api> by_cookie; ///< every live peer, by initiator cookie
-  std::map<caf::actor_addr, peer_entry> peers;
+  /// Every live peer, by initiator cookie (hashed: a hub's hot lookup, one per datagram).
+  std::unordered_map<ike::cookie, peer_api, cookie_hash> by_cookie;
+  std::unordered_map<caf::actor_addr, peer_entry> peers;
   /// The same peers by remote address (INITIAL-CONTACT, ACQUIRE and vpn-connect look
   /// them up by address: no scan of every peer on a hub with thousands).
   peer_index by_remote;
