@@ -9,6 +9,7 @@
 #     acquiring policy asks for ESP only, as racoon builds its proposal): both
 #     sides agree on the SPIs; on this host the kernel cannot add the ESP SAs, which
 #     coatid reports (log, show-sa, counters); with ESP (the VM) both sides install them;
+#     the IPComp CPI coatid reserved is released at once, since no IPComp was chosen;
 #   - coatid stops: phase1_down_cli.sh removes the policies.
 tag=sc$$
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -111,6 +112,11 @@ else
   grep -Eq "^ike +sa_add_unsupported +1$" <<<"$st" || fail "the exchange did not report the failed SA add"
 fi
 echo "ok: ACQUIRE -> quick mode: SPIs $spi_in/$spi_out agreed with charon"
+# The IPComp CPI coatid reserved before the quick mode began goes once no IPComp was
+# chosen (not at the SA's end: each reservation is a larval state in the kernel).
+wait_for 5 sh -c "! ip -n $sat xfrm state | grep -q 'proto comp'" \
+  || fail "the unused IPComp CPI reservation is still in the kernel: $(ip -o -n "$sat" xfrm state | grep 'proto comp')"
+echo "ok: the CPI reserved for IPComp was released once the SA took none"
 
 stop_coatid
 wait_for 5 test -f "$work/phase1_down_cli.env" || fail "phase1_down_cli.sh did not run"
