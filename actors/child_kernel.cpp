@@ -65,11 +65,8 @@ void install(child_self self, std::vector<kernel_cmd::delete_sa> moved) {
   kernel::sa_ends ends{at.local, at.remote, st.args.reqid.value_or(c.inbound.spi), at.local_port,
                        at.remote_port};
   auto sas = kernel::sa_specs_for(c, ends);
-  if (std::none_of(sas.begin(), sas.end(),
-                   [](const auto& sa) { return sa.proto == kernel::xfrm_proto::comp; }))
-    for (auto r = st.to_remove; const auto& d : r) // (a copy: drop_reservation erases)
-      if (d.proto == kernel::xfrm_proto::comp && d.dst == at.local)
-        drop_reservation(self, d);
+  if (!c.ipcomp) // the CPI reserved before the quick mode (none kept: nothing to drop)
+    drop_reservation(self, {at.local, st.cpi, kernel::xfrm_proto::comp});
   for (auto& sa : sas) {
     kernel_cmd::delete_sa mine{sa.dst, sa.spi, sa.proto};
     remove_at_end(st, mine);

@@ -47,10 +47,9 @@ void start_peer(listener_actor* self, peer_args pa, const ike::cookie& icookie) 
   pa.snap = st.snap;
   pa.svc = st.svc;
   pa.listener = self;
-  if (st.io) {
+  if (st.io)
     pa.sender = st.io->sender();
-    pa.alarms = st.alarms;
-  }
+  pa.alarms = st.alarms; // (none without sockets: actor tests run on CAF's clock)
   pa.board = st.board;
   peer_entry e;
   e.icookie = icookie;
