@@ -19,13 +19,29 @@ alarm_service::~alarm_service() {
   thread_.join();
 }
 
-void alarm_service::after(caf::timespan delay, caf::actor_addr dest, caf::message msg) {
+alarm_service::token alarm_service::enroll(caf::actor_addr who) {
+  std::lock_guard lock{mu_};
+  auto t = ++next_;
+  actors_.emplace(t, std::move(who));
+  return t;
+}
+
+void alarm_service::leave(token t) {
+  caf::actor_addr gone; // (the weak reference goes outside the lock)
+  std::lock_guard lock{mu_};
+  if (auto i = actors_.find(t); i != actors_.end()) {
+    gone = std::move(i->second);
+    actors_.erase(i);
+  }
+}
+
+void alarm_service::after(caf::timespan delay, token t, maker make, std::uint64_t arg) {
   auto due = clock::now() + std::chrono::duration_cast<clock::duration>(delay);
   bool wake = false;
   {
     std::lock_guard lock{mu_};
     wake = heap_.empty() || due < heap_.front().due;
-    heap_.push_back(entry{due, ++seq_, std::move(dest), std::move(msg)});
+    heap_.push_back(entry{due, ++seq_, t, make, arg});
     std::push_heap(heap_.begin(), heap_.end(), later_first{});
     if (wake)
       ++early_;
@@ -39,13 +55,23 @@ std::size_t alarm_service::pending() const {
   return heap_.size();
 }
 
+std::size_t alarm_service::enrolled() const {
+  std::lock_guard lock{mu_};
+  return actors_.size();
+}
+
 std::uint64_t alarm_service::early_wakeups() const {
   std::lock_guard lock{mu_};
   return early_;
 }
 
 void alarm_service::run() {
-  std::vector<entry> due;
+  struct due_alarm {
+    caf::actor_addr dest;
+    maker make;
+    std::uint64_t arg;
+  };
+  std::vector<due_alarm> due;
   std::unique_lock lock{mu_};
   while (!stop_) {
     if (heap_.empty()) {
@@ -59,14 +85,16 @@ void alarm_service::run() {
     }
     while (!heap_.empty() && heap_.front().due <= now) {
       std::pop_heap(heap_.begin(), heap_.end(), later_first{});
-      due.push_back(std::move(heap_.back()));
+      const auto& e = heap_.back();
+      if (auto i = actors_.find(e.who); i != actors_.end()) // else: it left
+        due.push_back(due_alarm{i->second, e.make, e.arg});
       heap_.pop_back();
     }
     lock.unlock();
-    for (auto& e : due)
-      if (auto dest = caf::actor_cast<caf::strong_actor_ptr>(e.dest))
-        dest->enqueue(nullptr, caf::make_message_id(), std::move(e.msg), nullptr);
-    due.clear(); // (the weak references and messages go outside the lock)
+    for (auto& a : due)
+      if (auto dest = caf::actor_cast<caf::strong_actor_ptr>(a.dest))
+        dest->enqueue(nullptr, caf::make_message_id(), a.make(a.arg), nullptr);
+    due.clear(); // (the weak references go outside the lock)
     lock.lock();
   }
 }

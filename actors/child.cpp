@@ -330,8 +330,16 @@ child_api::behavior_type child_actor(child_self self, child_args args) {
         handler_clock::scope timing{self};
         auto& s = self->state;
         if (!hard) {
-          if (!s.qm || !s.qm->established())
+          if (!s.qm || !s.qm->established()) {
             fail(self, "quick mode not complete within the phase2 timer");
+            return;
+          }
+          // No retransmission of this quick mode is coming any more: what only the
+          // exchange needed goes (PFS key pair, nonces, kept messages: ike::quick_mode).
+          s.qm->settle();
+          s.args.first.reset();
+          s.waiting.clear();
+          s.waiting.shrink_to_fit();
           return;
         }
         COATI_LOG(notify, "child", where(s.args.link.ends), ": IPsec-SA expired");

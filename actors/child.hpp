@@ -52,6 +52,7 @@ struct child_args {
 struct child_state {
   static inline const char* name = "child";
   handler_clock clock{name}; ///< this child's handling time, and its kind's figures
+  alarm_slot alarm;          ///< its timers on the listener's alarm service (link.hpp `later`)
   child_args args;
   std::optional<ike::quick_mode> qm;
   const config::sainfo_block* sainfo = nullptr;

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <caf/all.hpp>
@@ -156,16 +157,18 @@ private:
   std::uint64_t gen_ = 0;
 };
 
-/// Sends `self` the message `xs...` after `delay`: on the link's alarm service (the
-/// daemon), else with CAF's delayed_send (actor tests advance that clock by hand). Both
-/// paths are compiled, so the typed interface checks the message either way.
-template <class Self, class... Ts>
-void later(Self* self, const peer_link& link, caf::timespan delay, Ts&&... xs) {
+/// Sends `self` the timer message (`atom`, `arg`) after `delay`: on the link's alarm
+/// service (the daemon; `self`'s state holds an alarm_slot named `alarm`), else with CAF's
+/// delayed_send (actor tests advance that clock by hand). Both paths are compiled, so the
+/// typed interface checks the message either way.
+template <class Self, class Atom, class Arg>
+void later(Self* self, const peer_link& link, caf::timespan delay, Atom atom, Arg arg) {
+  static_assert(std::is_integral_v<Arg>, "an alarm carries one number");
   if (link.alarms)
-    link.alarms->after(delay, caf::actor_cast<caf::actor_addr>(self),
-                       caf::make_message(std::forward<Ts>(xs)...));
+    self->state.alarm.after(link.alarms, caf::actor_cast<caf::actor_addr>(self), delay,
+                            &timer_message<Atom, Arg>, static_cast<std::uint64_t>(arg));
   else
-    self->delayed_send(self, delay, std::forward<Ts>(xs)...);
+    self->delayed_send(self, delay, atom, arg);
 }
 
 /// Arms `r` with `wire` and schedules its first tick on `self` after the interval.

@@ -361,6 +361,8 @@ listener_api::behavior_type listener(listener_api::stateful_pointer<listener_sta
         if (self->state.alarms) { // the peers' and children's timers (alarms.hpp)
           out.values["listener.alarms_pending"] =
               static_cast<std::int64_t>(self->state.alarms->pending());
+          out.values["listener.alarm_actors"] =
+              static_cast<std::int64_t>(self->state.alarms->enrolled());
           out.values["listener.alarm_early_wakeups"] =
               static_cast<std::int64_t>(self->state.alarms->early_wakeups());
         }

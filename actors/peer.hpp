@@ -68,6 +68,7 @@ struct peer_args {
 struct peer_state {
   static inline const char* name = "peer";
   handler_clock clock{name}; ///< this peer's handling time, and its kind's figures
+  alarm_slot alarm;          ///< its timers on the listener's alarm service (link.hpp `later`)
   peer_args args;
   peer_link link;
   std::optional<ike::session> session;
