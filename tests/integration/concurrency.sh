@@ -6,7 +6,8 @@
 #      are pending on coatid's alarm service (listener.alarms_pending).
 #  (b) 200 at once, held after MM4 (all mid-exchange), one peer actor crashed with the
 #      test hook: the other 199 finish, the crashed one gives up waiting for MM6, coatid
-#      counts one crash, keeps running and still accepts new negotiations.
+#      counts one crash, keeps running and still accepts new negotiations; the crashed
+#      actor left the alarm service (listener.alarm_actors).
 # Figures (negotiations/s, memory) are the benchmark's job: tools/bench/load.sh.
 tag=cc$$
 source "$(dirname "${BASH_SOURCE[0]}")/../../tools/load/lab.sh"
@@ -67,6 +68,9 @@ kill -0 "$coatid_pid" || fail "(b) coatid died"
 [ "$(stat_value listener.peers_crashed)" = 1 ] || fail "(b) listener.peers_crashed is $(stat_value listener.peers_crashed)"
 [ "$(stat_value ike.phase1_up)" = 199 ] || fail "(b) ike.phase1_up is $(stat_value ike.phase1_up)"
 [ "$(stat_value listener.peers)" = 199 ] || fail "(b) listener.peers is $(stat_value listener.peers)"
+# The crashed peer left the alarm service with its state: its pending alarms no longer
+# hold it (actors/alarms.hpp), the 199 others are enrolled.
+[ "$(stat_value listener.alarm_actors)" = 199 ] || fail "(b) listener.alarm_actors is $(stat_value listener.alarm_actors), not 199"
 ! ctl show-sa isakmp | grep -q "^.* $crashed:" || fail "(b) the crashed peer's SA is still listed"
 echo "ok: (b) 199/200 established, the crashed one ($crashed) failed waiting for MM6, 0 cross-wired; peers_crashed = 1"
 
