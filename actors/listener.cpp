@@ -132,7 +132,7 @@ void dispatch(listener_actor* self, datagram& d) {
   pa.initiator = false;
   pa.cookie = fresh_cookie(st);
   auto icookie = hdr.icookie;
-  pa.first = std::move(d);
+  pa.first = std::make_shared<datagram>(std::move(d));
   c["peers_started"] += 1;
   start_peer(self, std::move(pa), icookie);
 }

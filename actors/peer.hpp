@@ -51,7 +51,7 @@ struct peer_args {
   bool initiator = false;
   bool aggressive = false;                 ///< aggressive mode instead of main mode
   ike::cookie cookie{};                    ///< ours: icookie as initiator, rcookie as responder
-  std::optional<datagram> first;           ///< responder: the first message
+  std::shared_ptr<datagram> first;         ///< responder: the first message (once)
   std::optional<kernel::selector> acquire; ///< initiator: quick mode for this traffic
   /// The acquiring policy wants IPComp (its first template is IPComp). racoon builds its
   /// proposal from the policy: an ESP-only policy gets an ESP-only proposal, whatever the
@@ -76,7 +76,7 @@ struct peer_state {
   std::map<std::uint32_t, child_api> children;                       ///< by quick mode message ID
   std::map<std::uint32_t, const config::sainfo_block*> child_sainfo; ///< initiator's children
   retransmitter rtx;
-  std::string state_text = "negotiating";
+  const char* state_text = "negotiating"; ///< (a literal)
   std::chrono::system_clock::time_point created = std::chrono::system_clock::now();
   bool remote_deleted = false; ///< the peer deleted the ISAKMP SA: no Delete back
   bool local_gone = false;     ///< our address is gone (netwatch.hpp): no Delete can go out

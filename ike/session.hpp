@@ -212,7 +212,7 @@ private:
   std::set<std::uint32_t> children_;
   std::unique_ptr<transaction_part> xa_;
   dpd_replay_window dpd_in_;         ///< the peer's R-U-THERE sequence numbers
-  std::optional<dpd_prober> prober_; ///< ours, when dpd_delay > 0 and the peer does DPD
+  std::unique_ptr<dpd_prober> prober_; ///< ours, when dpd_delay > 0 and the peer does DPD
   bool authentic_ = false; ///< the datagram being handled proved itself (MM5/MM6, a fresh INFO)
   bool floated_ = false;   ///< NAT-T: IKE runs on port 4500
   bool natt_told_ = false; ///< NAT-T: what NAT-D found is logged

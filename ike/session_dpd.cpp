@@ -15,7 +15,7 @@ bool session::start_dpd(const dpd_timing& t, dpd_clock::time_point now) {
   const auto* sa = established();
   if (!up_ || sa == nullptr || t.delay.count() <= 0 || !sa->peer_dpd)
     return false;
-  prober_.emplace(t, dpd_sequencer::random_start(), now);
+  prober_ = std::make_unique<dpd_prober>(t, dpd_sequencer::random_start(), now);
   return true;
 }
 

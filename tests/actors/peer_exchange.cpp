@@ -250,7 +250,7 @@ struct exchange_fixture {
     a.ends.local = *ip_address::parse(hub_addr);
     a.ends.remote = *ip_address::parse(sat_addr);
     a.cookie = ck(0x22);
-    a.first = from_satellite(std::move(mm1));
+    a.first = std::make_shared<datagram>(from_satellite(std::move(mm1)));
     peer = sys.spawn(peer_actor, std::move(a));
     caf::actor_cast<caf::abstract_actor*>(peer)->attach_functor(
         [seen = w](const caf::error&) { seen->peer_ended = true; });
