@@ -69,7 +69,7 @@ struct phase1_established {
   cookie icookie{}, rcookie{};
   id_payload peer_id;
   std::optional<crypto::certificate> peer_cert;
-  bytes ni_b, nr_b;             ///< nonces (quick mode needs neither, DPD/rekey logs may)
+  bytes ni_b, nr_b; ///< nonces (the exchange's; a session drops them once phase 1 is up)
   bool initial_contact = false; ///< the peer sent INITIAL-CONTACT
   bool responder_lifetime = false;
   bool peer_dpd = false;                  ///< the peer sent the DPD vendor ID (RFC 3706) in phase 1

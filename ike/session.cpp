@@ -90,8 +90,15 @@ const phase1_established* session::established() const {
 void session::phase1_done() {
   // The SA itself stays (shared with the children); the exchange's DH key, nonces,
   // messages and proposals go. What it would still answer is kept by hash.
-  sa_ = std::make_shared<const phase1_established>(
-      std::visit([](auto& ex) { return ex.take_established(); }, *x_));
+  auto sa = std::visit([](auto& ex) { return ex.take_established(); }, *x_);
+  // Phase 1's own proofs are done: SKEYID (HASH_I/HASH_R) and SKEYID_e (the source of
+  // enc_key) are wiped as they go, and the nonces; what follows needs SKEYID_d, SKEYID_a,
+  // enc_key and the IV only.
+  sa.keys.skeyid = {};
+  sa.keys.skeyid_e = {};
+  sa.ni_b = {};
+  sa.nr_b = {};
+  sa_ = std::make_shared<const phase1_established>(std::move(sa));
   for (auto& [in, reply] : std::visit([](auto& ex) { return ex.take_answers(); }, *x_))
     kept_.push_back(kept_answer{hash_of(in), in.size(), std::move(reply)});
   x_.reset();

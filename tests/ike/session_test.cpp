@@ -79,6 +79,23 @@ BOOST_FIXTURE_TEST_CASE(main_mode_brings_phase1_up_on_both_sides, pair_fixture) 
   establish();
 }
 
+// Once up, a session keeps only the keys what follows needs: SKEYID and SKEYID_e (and the
+// nonces) are gone on both sides, SKEYID_d, SKEYID_a, the cipher key and IV stay.
+BOOST_FIXTURE_TEST_CASE(phase1_keys_not_needed_any_more_are_dropped, pair_fixture) {
+  establish();
+  for (const auto* sa : {i->established(), r->established()}) {
+    BOOST_REQUIRE(sa != nullptr);
+    BOOST_TEST(sa->keys.skeyid.empty());
+    BOOST_TEST(sa->keys.skeyid_e.empty());
+    BOOST_TEST(sa->ni_b.empty());
+    BOOST_TEST(sa->nr_b.empty());
+    BOOST_TEST(!sa->keys.skeyid_d.empty());
+    BOOST_TEST(!sa->keys.skeyid_a.empty());
+    BOOST_TEST(!sa->keys.enc_key.empty());
+    BOOST_TEST(!sa->keys.iv.empty());
+  }
+}
+
 // Once up, the exchange's state is gone; the responder still answers a repeated MM5 (its
 // MM6 was lost) with the same MM6 until the peer shows it is up, then ignores it.
 BOOST_FIXTURE_TEST_CASE(a_lost_mm6_is_sent_again_until_the_session_settles, pair_fixture) {
