@@ -54,6 +54,9 @@ satctl vpn-connect 192.0.2.1 >/dev/null || fail "vpn-connect 192.0.2.1"
 wait_for 20 grep -q "IPsec-SA established" "$work/sat.log" || fail "no first pair"
 first=$(satctl show-sa esp | sed -n 's/.* esp spi=0x\([0-9a-f]*\) in .*/\1/p')
 [ -n "$first" ] || fail "no first inbound SPI"
+# (the hub's Delete names its own inbound SPI: the satellite's outbound one)
+first_out=$(satctl show-sa esp | sed -n 's/.* esp spi=0x\([0-9a-f]*\) out .*/\1/p')
+[ -n "$first_out" ] || fail "no first outbound SPI"
 grep -q "lifetime=20 " <<<"$(satctl show-sa esp)" || fail "the pair's lifetime is not 20 s"
 wait_for 25 sh -c "[ \$(grep -c 'IPsec-SA established' '$work/sat.log') -ge 2 ]" || fail "no rekey"
 # Both ends set the same 20 s lifetime at the same moment: whichever timer fires first
@@ -66,7 +69,7 @@ sat_expired=$(satctl stats | awk '$1 == "ike" && $2 == "phase2_expired" { print 
 if [ "${sat_expired:-0}" -lt 1 ]; then
   wait_for 5 sh -c "'$CTL' -s '$hub_sock' stats | grep -Eq '^ike +phase2_expired +[1-9]'" \
     || fail "the old pair expired on neither side"
-  grep -q "deleted the IPsec-SA with SPI 0x$first" "$work/sat.log" \
+  grep -q "deleted the IPsec-SA with SPI 0x$first_out" "$work/sat.log" \
     || fail "the satellite neither expired the old pair nor took the hub's Delete for it"
   echo "(the hub's timer fired first; the satellite removed the pair on its Delete)"
 fi
