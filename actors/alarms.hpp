@@ -25,6 +25,7 @@
 #include <vector>
 
 #include <caf/actor_addr.hpp>
+#include <caf/actor_cast.hpp>
 #include <caf/message.hpp>
 
 namespace coati::actors {
@@ -101,12 +102,13 @@ public:
   alarm_slot(const alarm_slot&) = delete;
   alarm_slot& operator=(const alarm_slot&) = delete;
 
-  /// Sends `self` `make(arg)` after `delay` on `svc`.
-  void after(const std::shared_ptr<alarm_service>& svc, const caf::actor_addr& self,
-             caf::timespan delay, alarm_service::maker make, std::uint64_t arg) {
+  /// Sends `self` `make(arg)` after `delay` on `svc` (its address taken once, to enrol).
+  template <class Self>
+  void after(const std::shared_ptr<alarm_service>& svc, Self* self, caf::timespan delay,
+             alarm_service::maker make, std::uint64_t arg) {
     if (!svc_) {
       svc_ = svc;
-      token_ = svc_->enroll(self);
+      token_ = svc_->enroll(caf::actor_cast<caf::actor_addr>(self));
     }
     svc_->after(delay, token_, make, arg);
   }

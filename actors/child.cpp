@@ -337,9 +337,6 @@ child_api::behavior_type child_actor(child_self self, child_args args) {
           // No retransmission of this quick mode is coming any more: what only the
           // exchange needed goes (PFS key pair, nonces, kept messages: ike::quick_mode).
           s.qm->settle();
-          s.args.first.reset();
-          s.waiting.clear();
-          s.waiting.shrink_to_fit();
           return;
         }
         COATI_LOG(notify, "child", where(s.args.link.ends), ": IPsec-SA expired");

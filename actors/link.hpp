@@ -165,8 +165,8 @@ template <class Self, class Atom, class Arg>
 void later(Self* self, const peer_link& link, caf::timespan delay, Atom atom, Arg arg) {
   static_assert(std::is_integral_v<Arg>, "an alarm carries one number");
   if (link.alarms)
-    self->state.alarm.after(link.alarms, caf::actor_cast<caf::actor_addr>(self), delay,
-                            &timer_message<Atom, Arg>, static_cast<std::uint64_t>(arg));
+    self->state.alarm.after(link.alarms, self, delay, &timer_message<Atom, Arg>,
+                            static_cast<std::uint64_t>(arg));
   else
     self->delayed_send(self, delay, atom, arg);
 }

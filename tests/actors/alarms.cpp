@@ -90,7 +90,7 @@ BOOST_FIXTURE_TEST_CASE(an_ended_actor_leaves_and_is_not_held, test::actor_fixtu
   auto svc = std::make_shared<alarm_service>();
   auto a = sys.spawn(
       [](caf::stateful_actor<slot_state>* me, std::shared_ptr<alarm_service> s) -> caf::behavior {
-        me->state.alarm.after(s, caf::actor_cast<caf::actor_addr>(me), std::chrono::hours{1},
+        me->state.alarm.after(s, me, std::chrono::hours{1},
                               &timer_message<caf::atom_constant<caf::atom("test")>, int>, 1);
         return {[me](caf::atom_constant<caf::atom("test")>, int) { me->quit(); }};
       },
