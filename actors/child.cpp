@@ -245,10 +245,14 @@ child_state::~child_state() {
   }
 }
 
-child_api::behavior_type child_actor(child_self self, child_args args) {
+child_actor::child_actor(caf::actor_config& cfg, child_args args) : shared_behavior_actor(cfg) {
+  state.args = std::move(args);
+}
+
+child_actor::behavior_type child_actor::make_behavior() {
+  child_self self = this;
   self->set_exception_handler(exit_reason_of);
   auto& st = self->state;
-  st.args = std::move(args);
   st.self_addr = self->address();
   st.arrival = st.args.first_from;
   if (st.args.first) {
@@ -257,9 +261,15 @@ child_api::behavior_type child_actor(child_self self, child_args args) {
   }
   reserve_spis(self);
   later(self, st.args.link, timers(st).phase2, expire_atom_v, false);
-  return {
+  return shared_behavior();
+}
+
+/// The handlers of every child (actors/shared_behavior.hpp): each finds its actor first.
+child_api::behavior_type child_actor::shared_behavior() {
+  static const child_api::behavior_type shared{
       // A quick mode datagram from the peer actor (marker already removed).
-      [self](datagram& d) {
+      [](datagram& d) {
+        auto self = current();
         handler_clock::scope timing{self};
         if (d.from_port != 0) { // (the last one's arrival also stands for those waiting)
           self->state.arrival.from = d.from;
@@ -275,14 +285,16 @@ child_api::behavior_type child_actor(child_self self, child_args args) {
         receive(self, d.bytes);
       },
       // Retransmission timer of the round trip under way.
-      [self](tick_atom, std::uint64_t gen) {
+      [](tick_atom, std::uint64_t gen) {
+        auto self = current();
         handler_clock::scope timing{self};
         auto& s = self->state;
         if (retransmit_tick(self, s.rtx, gen, s.args.link, timers(s)))
           fail(self, "no answer after " + std::to_string(s.rtx.tries()) + " transmissions");
       },
       // The peer deleted the SA whose outbound SPI (our view) is `spi`; 0: all.
-      [self](delete_atom, std::uint32_t spi) {
+      [](delete_atom, std::uint32_t spi) {
+        auto self = current();
         handler_clock::scope timing{self};
         auto& s = self->state;
         bool ours = spi == 0 || (s.qm && s.qm->negotiated().outbound.spi == spi);
@@ -295,38 +307,45 @@ child_api::behavior_type child_actor(child_self self, child_args args) {
       },
       // Soft lifetime (initiator): ask the peer for a successor; this one lives on
       // until its hard lifetime.
-      [self](expire_atom, std::uint32_t) {
+      [](expire_atom, std::uint32_t) {
+        auto self = current();
         handler_clock::scope timing{self};
         self->send(self->state.args.peer, expire_atom_v, self->state.args.message_id);
       },
       // NAT-T: the peer moved (a new NAT mapping): the SAs and policies follow.
-      [self](moved_atom, std::string& remote, std::uint16_t rport, std::uint16_t lport, bool natt) {
+      [](moved_atom, std::string& remote, std::uint16_t rport, std::uint16_t lport, bool natt) {
+        auto self = current();
         handler_clock::scope timing{self};
         child_moved(self, remote, rport, lport, natt);
       },
       // Our own address is gone (netwatch.hpp): end here, no Delete can go out.
-      [self](moved_atom) {
+      [](moved_atom) {
+        auto self = current();
         self->state.remote_deleted = true;
         self->quit();
       },
       // Phase-1 rekey: a new peer actor carries this child (actors/rekey.hpp).
-      [self](const adoption& a) {
+      [](const adoption& a) {
+        auto self = current();
         handler_clock::scope timing{self};
         child_adopted(self, a);
       },
       // show-sa: our IPsec SAs' rows, for the peer.
-      [self](sa_rows_atom) {
+      [](sa_rows_atom) {
+        auto self = current();
         handler_clock::scope timing{self};
         return std::make_tuple(std::vector<std::string>{}, esp_rows(self->state));
       },
       // NAT-T: ESP from a new address or port (the kernel's MAPPING, via the peer).
-      [self](const kernel_event& ke) {
+      [](const kernel_event& ke) {
+        auto self = current();
         handler_clock::scope timing{self};
         if (const auto* m = ke.ev ? std::get_if<kernel::mapping_event>(ke.ev.get()) : nullptr)
           child_mapped(self, *m);
       },
       // false: the phase2 timer; true: the hard lifetime.
-      [self](expire_atom, bool hard) {
+      [](expire_atom, bool hard) {
+        auto self = current();
         handler_clock::scope timing{self};
         auto& s = self->state;
         if (!hard) {
@@ -344,6 +363,7 @@ child_api::behavior_type child_actor(child_self self, child_args args) {
         self->quit();
       },
   };
+  return shared;
 }
 
 } // namespace coati::actors

@@ -21,6 +21,7 @@
 #include "actors/interfaces.hpp"
 #include "actors/link.hpp"
 #include "actors/services.hpp"
+#include "actors/shared_behavior.hpp"
 #include "config/model.hpp"
 #include "ike/quick_mode.hpp"
 
@@ -74,8 +75,16 @@ struct child_state {
   ~child_state();
 };
 
-/// Spawned by its peer (monitored by it); ends with its SAs.
-child_api::behavior_type child_actor(child_api::stateful_pointer<child_state> self,
-                                     child_args args);
+/// Spawned (`spawn<child_actor>(args)`) and monitored by its peer; ends with its SAs.
+/// All children share one behavior (actors/shared_behavior.hpp).
+class child_actor final : public shared_behavior_actor<child_api, child_state> {
+public:
+  child_actor(caf::actor_config& cfg, child_args args);
+  /// Reserves the SPIs and arms the phase2 timer.
+  behavior_type make_behavior() override;
+
+private:
+  static child_api::behavior_type shared_behavior();
+};
 
 } // namespace coati::actors

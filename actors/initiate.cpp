@@ -60,7 +60,7 @@ void start_peer(listener_actor* self, peer_args pa, const ike::cookie& icookie) 
   e.half_open = !pa.initiator;
   if (e.half_open)
     st.admit.opened(e.remote);
-  auto peer = self->spawn<caf::monitored>(peer_actor, std::move(pa));
+  auto peer = self->spawn<peer_actor, caf::monitored>(std::move(pa));
   if (e.half_open)
     st.half_open_age.emplace(e.seq, peer.address());
   st.by_cookie[icookie] = peer;

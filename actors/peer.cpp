@@ -139,10 +139,14 @@ peer_state::~peer_state() {
       caf::anon_send_exit(child, caf::exit_reason::user_shutdown);
 }
 
-peer_api::behavior_type peer_actor(peer_self self, peer_args args) {
+peer_actor::peer_actor(caf::actor_config& cfg, peer_args args) : shared_behavior_actor(cfg) {
+  state.args = std::move(args);
+}
+
+peer_actor::behavior_type peer_actor::make_behavior() {
+  peer_self self = this;
   self->set_exception_handler(exit_reason_of);
   auto& st = self->state;
-  st.args = std::move(args);
   st.link =
       peer_link{st.args.listener, st.args.ends, timers(st).persend, st.args.sender, st.args.board};
   st.link.alarms = st.args.alarms;
@@ -185,14 +189,21 @@ peer_api::behavior_type peer_actor(peer_self self, peer_args args) {
     if (!receive(self, d))
       return peer_api::behavior_type::make_empty_behavior();
   }
-  return {
+  return shared_behavior();
+}
+
+/// The handlers of every peer (actors/shared_behavior.hpp): each finds its actor first.
+peer_api::behavior_type peer_actor::shared_behavior() {
+  static const peer_api::behavior_type shared{
       // A datagram with our cookies, from the listener.
-      [self](datagram& d) {
+      [](datagram& d) {
+        auto self = current();
         handler_clock::scope timing{self};
         receive(self, d);
       },
       // Retransmission timer of the phase-1 round trip under way.
-      [self](tick_atom, std::uint64_t gen) {
+      [](tick_atom, std::uint64_t gen) {
+        auto self = current();
         handler_clock::scope timing{self};
         auto& s = self->state;
         if (!retransmit_tick(self, s.rtx, gen, s.link, timers(s)))
@@ -204,7 +215,8 @@ peer_api::behavior_type peer_actor(peer_self self, peer_args args) {
                             "no answer after " + std::to_string(s.rtx.tries()) + " transmissions"));
       },
       // Dead peer detection: probe when idle, retry, or declare the peer dead.
-      [self](dpd_atom, std::uint64_t gen) {
+      [](dpd_atom, std::uint64_t gen) {
+        auto self = current();
         handler_clock::scope timing{self};
         auto& s = self->state;
         if (gen != s.dpd_gen || !perform(self, s.session->dpd_timer(ike::dpd_clock::now())))
@@ -212,7 +224,8 @@ peer_api::behavior_type peer_actor(peer_self self, peer_args args) {
         arm_dpd(self);
       },
       // false: the phase1 timer; true: the ISAKMP SA's lifetime.
-      [self](expire_atom, bool established_lifetime) {
+      [](expire_atom, bool established_lifetime) {
+        auto self = current();
         handler_clock::scope timing{self};
         auto& s = self->state;
         if (!established_lifetime) {
@@ -228,21 +241,25 @@ peer_api::behavior_type peer_actor(peer_self self, peer_args args) {
         self->quit();
       },
       // Phase-1 rekey: the soft point; our successor is up; our predecessor's children.
-      [self](rekey_atom) {
+      [](rekey_atom) {
+        auto self = current();
         handler_clock::scope timing{self};
         rekey_soft(self);
       },
-      [self](rekey_atom, const caf::actor& successor) {
+      [](rekey_atom, const caf::actor& successor) {
+        auto self = current();
         handler_clock::scope timing{self};
         rekey_succeeded(self, successor);
       },
-      [self](const handover& h) {
+      [](const handover& h) {
+        auto self = current();
         handler_clock::scope timing{self};
         adopt_children(self, h);
       },
       // Our own address changed (netwatch.hpp): this ISAKMP SA ends; the keeper starts a
       // new one from the new address. `gone`: the old address is no longer ours.
-      [self](moved_atom, bool gone) {
+      [](moved_atom, bool gone) {
+        auto self = current();
         handler_clock::scope timing{self};
         auto& s = self->state;
         s.local_gone = gone;
@@ -254,12 +271,14 @@ peer_api::behavior_type peer_actor(peer_self self, peer_args args) {
         self->quit();
       },
       // NAT-T keepalive: we are behind a NAT.
-      [self](keepalive_atom, std::uint64_t gen) {
+      [](keepalive_atom, std::uint64_t gen) {
+        auto self = current();
         handler_clock::scope timing{self};
         natt_keepalive(self, gen);
       },
       // NAT-T: a child's quick mode message proved itself from elsewhere: follow it.
-      [self](moved_atom, datagram& d) {
+      [](moved_atom, datagram& d) {
+        auto self = current();
         handler_clock::scope timing{self};
         if (arrived_from(self->state, d))
           perform(self, self->state.session->quick_mode_moved());
@@ -268,7 +287,8 @@ peer_api::behavior_type peer_actor(peer_self self, peer_args args) {
       [](crash_atom) { throw std::runtime_error("peer: test crash requested"); },
       // ACQUIRE for our remote: quick mode for that traffic (now, or once phase 1 is up).
       // MAPPING (NAT-T, ESP from a new port): to the children, the SA's owner follows it.
-      [self](const kernel_event& ke) {
+      [](const kernel_event& ke) {
+        auto self = current();
         handler_clock::scope timing{self};
         auto& s = self->state;
         if (ke.ev && std::holds_alternative<kernel::mapping_event>(*ke.ev)) {
@@ -290,7 +310,8 @@ peer_api::behavior_type peer_actor(peer_self self, peer_args args) {
           start_children(self);
       },
       // show-sa: our row, and our children (the listener asks them next).
-      [self](sa_rows_atom) {
+      [](sa_rows_atom) {
+        auto self = current();
         handler_clock::scope timing{self};
         std::vector<caf::actor> kids;
         for (const auto& [mid, c] : self->state.children)
@@ -298,7 +319,8 @@ peer_api::behavior_type peer_actor(peer_self self, peer_args args) {
         return std::make_tuple(std::vector<std::string>{isakmp_row(self->state)}, std::move(kids));
       },
       // A child's SAs are about to expire: as initiator, negotiate their successor.
-      [self](expire_atom, std::uint32_t mid) {
+      [](expire_atom, std::uint32_t mid) {
+        auto self = current();
         handler_clock::scope timing{self};
         auto& s = self->state;
         auto i = s.child_sainfo.find(mid);
@@ -309,6 +331,7 @@ peer_api::behavior_type peer_actor(peer_self self, peer_args args) {
         spawn_child(self, fresh_message_id(s), std::nullopt, i->second);
       },
   };
+  return shared;
 }
 
 } // namespace coati::actors

@@ -33,6 +33,7 @@
 #include "actors/interfaces.hpp"
 #include "actors/link.hpp"
 #include "actors/services.hpp"
+#include "actors/shared_behavior.hpp"
 #include "ike/fragment.hpp"
 #include "ike/session.hpp"
 
@@ -100,7 +101,16 @@ struct peer_state {
   ~peer_state();
 };
 
-/// Spawned and monitored by the listener; one per ISAKMP SA.
-peer_api::behavior_type peer_actor(peer_api::stateful_pointer<peer_state> self, peer_args args);
+/// One per ISAKMP SA, spawned (`spawn<peer_actor>(args)`) and monitored by the listener.
+/// All peers share one behavior (actors/shared_behavior.hpp).
+class peer_actor final : public shared_behavior_actor<peer_api, peer_state> {
+public:
+  peer_actor(caf::actor_config& cfg, peer_args args);
+  /// Starts the exchange (and handles the responder's first datagram).
+  behavior_type make_behavior() override;
+
+private:
+  static peer_api::behavior_type shared_behavior();
+};
 
 } // namespace coati::actors

@@ -132,7 +132,7 @@ void spawn_child(peer_self self, std::uint32_t mid, std::optional<ike::bytes> fi
     ca.reqid = st.args.acquire_reqid;
     st.session->child_started(mid);
   }
-  st.children[mid] = self->spawn<caf::monitored>(child_actor, std::move(ca));
+  st.children[mid] = self->spawn<child_actor, caf::monitored>(std::move(ca));
   if (sainfo != nullptr)
     st.child_sainfo[mid] = sainfo;
 }

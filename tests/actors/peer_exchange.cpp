@@ -251,7 +251,7 @@ struct exchange_fixture {
     a.ends.remote = *ip_address::parse(sat_addr);
     a.cookie = ck(0x22);
     a.first = std::make_shared<datagram>(from_satellite(std::move(mm1)));
-    peer = sys.spawn(peer_actor, std::move(a));
+    peer = sys.spawn<peer_actor>(std::move(a));
     caf::actor_cast<caf::abstract_actor*>(peer)->attach_functor(
         [seen = w](const caf::error&) { seen->peer_ended = true; });
     sched.run();
