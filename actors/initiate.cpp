@@ -101,9 +101,7 @@ std::string initiate(listener_actor* self, const config::ip_address* addr,
       !r.exchange_modes.empty() && r.exchange_modes.front() == config::exchange_mode::aggressive;
   pa.cookie = fresh_cookie(st);
   if (acquire != nullptr) {
-    pa.acquire = acquire->sel;
-    pa.acquire_ipcomp = acquire->ipcomp;
-    pa.acquire_reqid = acquire->reqid;
+    pa.acquire = std::make_shared<const kernel::acquire_event>(*acquire);
   }
   pa.predecessor = std::move(predecessor);
   auto icookie = pa.cookie;

@@ -147,9 +147,9 @@ peer_actor::behavior_type peer_actor::make_behavior() {
   peer_self self = this;
   self->set_exception_handler(exit_reason_of);
   auto& st = self->state;
-  st.link =
-      peer_link{st.args.listener, st.args.ends, timers(st).persend, st.args.sender, st.args.board};
-  st.link.alarms = st.args.alarms;
+  st.link = peer_link{st.args.listener, st.args.ends, timers(st).persend, std::move(st.args.sender),
+                      std::move(st.args.board)};
+  st.link.alarms = std::move(st.args.alarms); // (the link holds them from now on)
   if (st.args.snap.cfg->remotes.at(st.args.remote).ike_frag == config::tristate::force)
     st.link.fragment_packet = ike::default_fragment_packet; // without waiting for the VID
   auto x = make_exchange(self);
@@ -303,9 +303,7 @@ peer_api::behavior_type peer_actor::shared_behavior() {
           count(self, "acquire_passive"); // passive on: we never start a negotiation
           return;
         }
-        s.args.acquire = acq->sel;
-        s.args.acquire_ipcomp = acq->ipcomp;
-        s.args.acquire_reqid = acq->reqid;
+        s.args.acquire = std::make_shared<const kernel::acquire_event>(*acq);
         if (s.p1)
           start_children(self);
       },

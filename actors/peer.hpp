@@ -47,19 +47,19 @@ struct peer_args {
   std::shared_ptr<const udp_sender> sender; ///< the shared sockets (none in actor tests)
   std::shared_ptr<counter_board> board;     ///< the listener's ike.* counters (idem)
   std::shared_ptr<alarm_service> alarms;    ///< the timers (idem: CAF's clock without)
-  std::size_t remote = 0;                   ///< index of the remote block in snap.cfg->remotes
+  // (sender, board and alarms move into the peer's link when it starts)
+  std::size_t remote = 0; ///< index of the remote block in snap.cfg->remotes
   peer_endpoints ends;
   bool initiator = false;
-  bool aggressive = false;                 ///< aggressive mode instead of main mode
-  ike::cookie cookie{};                    ///< ours: icookie as initiator, rcookie as responder
-  std::shared_ptr<datagram> first;         ///< responder: the first message (once)
-  std::optional<kernel::selector> acquire; ///< initiator: quick mode for this traffic
-  /// The acquiring policy wants IPComp (its first template is IPComp). racoon builds its
-  /// proposal from the policy: an ESP-only policy gets an ESP-only proposal, whatever the
-  /// sainfo's compression_algorithm says, so the SAs fit the policy's templates.
-  bool acquire_ipcomp = false;
-  /// The acquiring policy's reqid: our SAs must carry it to be used by that policy.
-  std::optional<std::uint32_t> acquire_reqid;
+  bool aggressive = false;         ///< aggressive mode instead of main mode
+  ike::cookie cookie{};            ///< ours: icookie as initiator, rcookie as responder
+  std::shared_ptr<datagram> first; ///< responder: the first message (once)
+  /// Initiator: quick mode for this traffic (the ACQUIRE's selector). Its policy's reqid:
+  /// our SAs must carry it to be used by that policy. `ipcomp`: the policy wants IPComp (its
+  /// first template is IPComp); racoon builds its proposal from the policy: an ESP-only
+  /// policy gets an ESP-only proposal, whatever the sainfo's compression_algorithm says, so
+  /// the SAs fit the policy's templates. (Shared, immutable: 16 bytes per peer, not 60.)
+  std::shared_ptr<const kernel::acquire_event> acquire;
   /// Phase-1 rekey (actors/rekey.hpp): the peer this one replaces. No INITIAL-CONTACT,
   /// no quick mode; once up, it adopts the predecessor's children.
   std::optional<peer_api> predecessor;

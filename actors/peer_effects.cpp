@@ -124,12 +124,13 @@ void spawn_child(peer_self self, std::uint32_t mid, std::optional<ike::bytes> fi
     ca.first_from = arrival_datagram(st.arrival); // (QM1 is the datagram being handled)
   ca.first = std::move(first);
   ca.sainfo = sainfo;
-  ca.offer_ipcomp = st.args.acquire_ipcomp;
+  ca.offer_ipcomp = st.args.acquire && st.args.acquire->ipcomp;
   ca.lease = st.lease;
   ca.xauth_user = st.xauth_user;
   ca.xauth_groups = st.xauth_groups;
   if (ca.initiator) {
-    ca.reqid = st.args.acquire_reqid;
+    if (st.args.acquire)
+      ca.reqid = st.args.acquire->reqid;
     st.session->child_started(mid);
   }
   st.children[mid] = self->spawn<child_actor, caf::monitored>(std::move(ca));
@@ -160,7 +161,7 @@ void start_children(peer_self self) {
       auto remote = id_of(*s->remote);
       auto l = local ? kernel::prefix_of(*local) : std::nullopt;
       auto r = remote ? kernel::prefix_of(*remote) : std::nullopt;
-      const auto& sel = *st.args.acquire;
+      const auto& sel = st.args.acquire->sel;
       if (!l || !r || l->addr != sel.src || l->prefix != sel.src_prefix || r->addr != sel.dst ||
           r->prefix != sel.dst_prefix)
         continue;
