@@ -69,7 +69,7 @@ void established_now(child_self self) {
   e.spi_in = c.inbound.spi;
   e.spi_out = c.outbound.spi;
   e.user = st.args.xauth_user;
-  publish(st.args.svc.bus, std::move(e));
+  publish(st.args.svc->bus, std::move(e));
   install(self);
   auto life = std::chrono::seconds{std::max<std::uint32_t>(c.lifetime, 2)};
   if (st.args.initiator)
@@ -210,10 +210,11 @@ void reserve_spis(child_self self) {
     }
     s.spi = r.value;
     remove_at_end(s, {s.args.link.ends.local, r.value, kernel::xfrm_proto::esp});
-    self->request(s.args.svc.kernel, std::chrono::seconds{10}, ask(kernel::xfrm_proto::comp))
+    self->request(s.args.svc->kernel, std::chrono::seconds{10}, ask(kernel::xfrm_proto::comp))
         .then(on_cpi, on_error);
   };
-  self->request(self->state.args.svc.kernel, std::chrono::seconds{10}, ask(kernel::xfrm_proto::esp))
+  self->request(self->state.args.svc->kernel, std::chrono::seconds{10},
+                ask(kernel::xfrm_proto::esp))
       .then(on_spi, on_error);
 }
 
@@ -222,9 +223,9 @@ void reserve_spis(child_self self) {
 child_state::~child_state() {
   // Remove what we reserved or installed (each SA once: remove_at_end), then our policies.
   for (const auto& d : to_remove)
-    caf::anon_send(args.svc.kernel, kernel_request{d});
+    caf::anon_send(args.svc->kernel, kernel_request{d});
   if (policies)
-    caf::anon_send(args.svc.policy, policy_remove_atom_v, self_addr);
+    caf::anon_send(args.svc->policy, policy_remove_atom_v, self_addr);
   if (qm && qm->established() && !remote_deleted) {
     // Delete names our inbound SPI (RFC 2408 §3.15), like racoon.
     std::uint32_t in_spi = qm->established()->inbound.spi;
@@ -241,7 +242,7 @@ child_state::~child_state() {
     e.spi_in = qm->established()->inbound.spi;
     e.spi_out = qm->established()->outbound.spi;
     e.user = args.xauth_user;
-    publish(args.svc.bus, std::move(e));
+    publish(args.svc->bus, std::move(e));
   }
 }
 

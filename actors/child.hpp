@@ -30,7 +30,7 @@ namespace coati::actors {
 /// What a child actor is started with.
 struct child_args {
   snapshot snap;
-  services svc;
+  shared_services svc = no_services(); ///< (never null)
   peer_link link;
   peer_api peer;
   std::size_t remote = 0;

@@ -50,7 +50,7 @@ void drop_reservation(child_self self, const kernel_cmd::delete_sa& d) {
   if (i == st.to_remove.end())
     return;
   st.to_remove.erase(i);
-  caf::anon_send(st.args.svc.kernel, kernel_request{d});
+  caf::anon_send(st.args.svc->kernel, kernel_request{d});
 }
 
 } // namespace
@@ -85,7 +85,7 @@ void install(child_self self, std::vector<kernel_cmd::delete_sa> moved) {
           count(self, counter);
       }
     };
-    self->request(st.args.svc.kernel, std::chrono::seconds{10}, std::move(rq))
+    self->request(st.args.svc->kernel, std::chrono::seconds{10}, std::move(rq))
         .then(
             [self, done, mine](kernel_reply& r) {
               done(r.ok ? std::string{} : r.error,
@@ -96,7 +96,7 @@ void install(child_self self, std::vector<kernel_cmd::delete_sa> moved) {
             [self, done](caf::error& e) { done(self->system().render(e), nullptr); });
   }
   for (const auto& d : moved) // (in order after the moves: the kernel actor's mailbox keeps it)
-    caf::anon_send(st.args.svc.kernel, kernel_request{d});
+    caf::anon_send(st.args.svc->kernel, kernel_request{d});
 }
 
 /// generate_policy: as racoon does, the responder installs the tunnel's policies built
@@ -125,7 +125,7 @@ void generate(child_self self) {
   ps.specs = std::make_shared<const std::vector<kernel::policy_spec>>(
       std::move(std::get<std::vector<kernel::policy_spec>>(gen)));
   st.policies = true;
-  self->request(st.args.svc.policy, std::chrono::seconds{10}, std::move(ps))
+  self->request(st.args.svc->policy, std::chrono::seconds{10}, std::move(ps))
       .then(
           [self](kernel_reply& rep) {
             if (!rep.ok) {

@@ -74,7 +74,7 @@ void child_moved(child_self self, const std::string& remote, std::uint16_t remot
     install(self, std::move(before_move));
   }
   if (new_address && st.policies) {
-    self->send(st.args.svc.policy, policy_remove_atom_v, st.self_addr);
+    self->send(st.args.svc->policy, policy_remove_atom_v, st.self_addr);
     st.policies = false;
     generate(self);
   }

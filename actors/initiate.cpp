@@ -116,7 +116,7 @@ std::string initiate(listener_actor* self, const config::ip_address* addr,
 std::string connect(listener_actor* self, const std::string& address,
                     const kernel::acquire_event* acquire) {
   auto& st = self->state;
-  if (!st.snap.cfg || !st.svc.kernel)
+  if (!st.snap.cfg || !st.svc->kernel)
     return "error: not ready";
   auto addr = config::ip_address::parse(address);
   if (!addr)
@@ -132,7 +132,7 @@ void start_rekey(listener_actor* self, const std::string& address) {
   auto& st = self->state;
   auto sender = caf::actor_cast<peer_api>(self->current_sender());
   auto addr = config::ip_address::parse(address);
-  if (!sender || !addr || !st.snap.cfg || !st.svc.kernel || st.stopping)
+  if (!sender || !addr || !st.snap.cfg || !st.svc->kernel || st.stopping)
     return;
   // One rekey at a time per address: another initiating peer that is not up yet is a
   // negotiation under way (a rekey, or the keeper's).

@@ -18,6 +18,11 @@
 
 namespace coati::actors {
 
+const shared_services& no_services() {
+  static const shared_services none = std::make_shared<const services>();
+  return none;
+}
+
 void peer_index::remove(const std::string& key, const caf::actor_addr& peer) {
   auto i = sets_.find(key);
   if (i == sets_.end())
@@ -80,7 +85,7 @@ void dispatch(listener_actor* self, datagram& d) {
     c["unknown_cookie"] += 1;
     return;
   }
-  if (!st.snap.cfg || !st.svc.kernel) {
+  if (!st.snap.cfg || !st.svc->kernel) {
     c["not_ready"] += 1;
     return;
   }
@@ -100,7 +105,7 @@ void dispatch(listener_actor* self, datagram& d) {
       COATI_LOG(warning, "listener", line);
       auto e = make_event("admission_drop", "", d.to.to_string()); // a summary, not per packet
       e.detail = std::move(line);
-      publish(st.svc.bus, std::move(e));
+      publish(st.svc->bus, std::move(e));
     }
     if (admission::refuses(verdict))
       return;
@@ -251,7 +256,7 @@ listener_api::behavior_type listener(listener_api::stateful_pointer<listener_sta
       },
       [self](services& svc) {
         handler_clock::scope timing{self};
-        self->state.svc = std::move(svc);
+        self->state.svc = std::make_shared<const services>(std::move(svc));
       },
       [self](event_atom, const std::string& what) {
         handler_clock::scope timing{self};
@@ -305,7 +310,7 @@ listener_api::behavior_type listener(listener_api::stateful_pointer<listener_sta
       [self](const kernel_event& ke) {
         handler_clock::scope timing{self};
         auto& st = self->state;
-        publish_kernel_event(st.svc.bus, ke);
+        publish_kernel_event(st.svc->bus, ke);
         if (const auto* m = ke.ev ? std::get_if<kernel::mapping_event>(ke.ev.get()) : nullptr) {
           route_mapping(self, *m, ke);
           return;

@@ -93,8 +93,8 @@ struct listener_state {
   std::map<std::string, std::int64_t> ike_counts; ///< events the peers report: ike.*
   /// The peers' and children's ike.* counters, added where they happen (counter_board.hpp).
   std::shared_ptr<counter_board> board = std::make_shared<counter_board>();
-  snapshot snap; ///< for the peers spawned from now on
-  services svc;
+  snapshot snap;                       ///< for the peers spawned from now on
+  shared_services svc = no_services(); ///< (never null; what peers get)
   /// Every live peer, by initiator cookie (hashed: a hub's hot lookup, one per datagram).
   std::unordered_map<ike::cookie, peer_api, cookie_hash> by_cookie;
   std::unordered_map<caf::actor_addr, peer_entry> peers;

@@ -115,6 +115,16 @@ bool receive(peer_self self, const datagram& d) {
 
 } // namespace
 
+const std::string& peer_state::xauth_user() const {
+  static const std::string none;
+  return user ? user->name : none;
+}
+
+const std::optional<config::ip_address>& peer_state::lease() const {
+  static const std::optional<config::ip_address> none;
+  return user ? user->lease : none;
+}
+
 peer_state::~peer_state() {
   // tell the peer (its IPsec-SAs' Deletes come from the children), unless our address is gone
   if (p1 && !remote_deleted && !local_gone)
@@ -125,13 +135,14 @@ peer_state::~peer_state() {
     const auto& r = args.snap.cfg->remotes.at(args.remote);
     COATI_LOG(notify, "peer", "ISAKMP-SA deleted ", args.ends.local.to_string(), "-",
               where(args.ends), " spi:", cookie_text(p1->sa().icookie, p1->sa().rcookie));
-    if (!r.script_phase1_down.empty() && args.svc.script && !handed_over)
-      caf::anon_send(args.svc.script, script_atom_v, r.script_phase1_down, script_env(*this), true);
+    if (!r.script_phase1_down.empty() && args.svc->script && !handed_over)
+      caf::anon_send(args.svc->script, script_atom_v, r.script_phase1_down, script_env(*this),
+                     true);
     link.count_detached("phase1_down");
-    publish(args.svc.bus, peer_event(*this, "phase1_down"));
+    publish(args.svc->bus, peer_event(*this, "phase1_down"));
   }
-  if (lease)
-    publish(args.svc.bus, peer_event(*this, "lease_released"));
+  if (lease())
+    publish(args.svc->bus, peer_event(*this, "lease_released"));
   for (const auto& [mid, child] : children)
     if (local_gone) // from a gone address no Delete can go out
       caf::anon_send(child, moved_atom_v);

@@ -42,7 +42,7 @@ namespace coati::actors {
 /// What a peer actor is started with.
 struct peer_args {
   snapshot snap;
-  services svc;
+  shared_services svc = no_services(); ///< (never null)
   listener_api listener;
   std::shared_ptr<const udp_sender> sender; ///< the shared sockets (none in actor tests)
   std::shared_ptr<counter_board> board;     ///< the listener's ike.* counters (idem)
@@ -65,6 +65,15 @@ struct peer_args {
   std::optional<peer_api> predecessor;
 };
 
+/// What only a roadwarrior's ISAKMP SA carries (XAuth, Mode Config): allocated when its
+/// user sends a name, so a satellite's peer does not hold ~100 bytes of empty fields.
+struct roadwarrior_part {
+  std::string name;                             ///< the XAuth user
+  std::vector<std::string> groups;              ///< its groups (auth_reply), once accepted
+  std::unique_ptr<ike::mode_cfg_values> config; ///< what Mode Config gave the client
+  std::optional<config::ip_address> lease;      ///< its address: quick mode only from there
+};
+
 /// A peer actor's state.
 struct peer_state {
   static inline const char* name = "peer";
@@ -81,10 +90,7 @@ struct peer_state {
   std::chrono::system_clock::time_point created = std::chrono::system_clock::now();
   bool remote_deleted = false; ///< the peer deleted the ISAKMP SA: no Delete back
   bool local_gone = false;     ///< our address is gone (netwatch.hpp): no Delete can go out
-  std::string xauth_user;      ///< the XAuth user, once it sent its name
-  std::vector<std::string> xauth_groups;        ///< its groups (auth_reply), once accepted
-  std::unique_ptr<ike::mode_cfg_values> config; ///< what Mode Config gave the client
-  std::optional<config::ip_address> lease;      ///< its address: quick mode only from there
+  std::unique_ptr<roadwarrior_part> user;      ///< a roadwarrior's, once its XAuth user sent a name
   std::uint64_t dpd_gen = 0;                   ///< the DPD timer that counts (older ones are stale)
   std::unique_ptr<ike::reassembler> fragments; ///< the peer's fragmented message under way
   peer_endpoints arrival;                      ///< where the datagram being handled came from
@@ -99,6 +105,11 @@ struct peer_state {
   /// The end of the ISAKMP SA: phase1_down script, children stopped. CAF destroys the
   /// state before attached functors run, so the clean-up lives here.
   ~peer_state();
+
+  /// The XAuth user ("": none yet).
+  const std::string& xauth_user() const;
+  /// Its leased address, once accepted.
+  const std::optional<config::ip_address>& lease() const;
 };
 
 /// One per ISAKMP SA, spawned (`spawn<peer_actor>(args)`) and monitored by the listener.

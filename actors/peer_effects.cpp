@@ -41,9 +41,9 @@ const config::timer_block& timers(const peer_state& st) {
 bus_event peer_event(const peer_state& st, std::string kind) {
   auto e =
       make_event(std::move(kind), st.args.ends.remote.to_string(), st.args.ends.local.to_string());
-  e.user = st.xauth_user;
-  if (st.lease)
-    e.lease = st.lease->to_string();
+  e.user = st.xauth_user();
+  if (st.lease())
+    e.lease = st.lease()->to_string();
   if (st.p1)
     e.id = st.p1->peer_id;
   return e;
@@ -71,10 +71,11 @@ std::string isakmp_row(const peer_state& st) {
                     (a.initiator ? "initiator " : "responder ") + st.state_text + " " + when;
   if (st.p1)
     row += " id=\"" + st.p1->peer_id + "\"";
-  if (!st.xauth_user.empty())
-    row += " user=\"" + ike::escape_text(st.xauth_user) + "\"";
-  if (st.config && st.config->address)
-    row += " address=" + dotted(*st.config->address);
+  if (st.user) {
+    row += " user=\"" + ike::escape_text(st.user->name) + "\"";
+    if (st.user->config && st.user->config->address)
+      row += " address=" + dotted(*st.user->config->address);
+  }
   return row;
 }
 
@@ -92,8 +93,8 @@ std::vector<std::string> script_env(const peer_state& st) {
     env.push_back("REMOTE_ID=" + st.p1->peer_id);
     env.push_back("IKE_COOKIE=" + cookie_text(st.p1->sa().icookie, st.p1->sa().rcookie));
   }
-  if (st.args.snap.cfg->mode_cfg || !st.xauth_user.empty()) // racoon with hybrid support
-    for (auto& v : mode_cfg_env(st.xauth_user, st.config.get()))
+  if (st.args.snap.cfg->mode_cfg || st.user) // racoon with hybrid support
+    for (auto& v : mode_cfg_env(st.xauth_user(), st.user ? st.user->config.get() : nullptr))
       env.push_back(std::move(v));
   return env;
 }
@@ -101,9 +102,9 @@ std::vector<std::string> script_env(const peer_state& st) {
 namespace {
 
 void run_script(peer_self self, const std::string& path) {
-  if (path.empty() || !self->state.args.svc.script)
+  if (path.empty() || !self->state.args.svc->script)
     return;
-  self->send(self->state.args.svc.script, script_atom_v, path, script_env(self->state));
+  self->send(self->state.args.svc->script, script_atom_v, path, script_env(self->state));
 }
 
 } // namespace
@@ -125,9 +126,11 @@ void spawn_child(peer_self self, std::uint32_t mid, std::optional<ike::bytes> fi
   ca.first = std::move(first);
   ca.sainfo = sainfo;
   ca.offer_ipcomp = st.args.acquire && st.args.acquire->ipcomp;
-  ca.lease = st.lease;
-  ca.xauth_user = st.xauth_user;
-  ca.xauth_groups = st.xauth_groups;
+  if (st.user) {
+    ca.lease = st.user->lease;
+    ca.xauth_user = st.user->name;
+    ca.xauth_groups = st.user->groups;
+  }
   if (ca.initiator) {
     if (st.args.acquire)
       ca.reqid = st.args.acquire->reqid;
@@ -212,7 +215,7 @@ void peer_dead(peer_self self, const ike::dpd_dead_effect& d) {
             ") seems to be dead: ", d.probes, " R-U-THERE unanswered; removing its SAs");
   run_script(self, st.args.snap.cfg->remotes.at(st.args.remote).script_phase1_dead);
   st.link.count(self, "phase1_dead");
-  publish(st.args.svc.bus, peer_event(st, "phase1_dead"));
+  publish(st.args.svc->bus, peer_event(st, "phase1_dead"));
   st.state_text = "dead";
   self->quit();
 }
@@ -236,7 +239,7 @@ void phase1_up(peer_self self, bool config_follows) {
   // does not: the tunnel never went down (its predecessor runs no phase1_down either).
   if (!config_follows && (!st.args.predecessor || st.predecessor_gone))
     run_script(self, r.script_phase1_up);
-  publish(st.args.svc.bus, peer_event(st, "phase1_up"));
+  publish(st.args.svc->bus, peer_event(st, "phase1_up"));
   // The ISAKMP SA's lifetime: gone when it ends, replaced before (rekey, initiator).
   // A proposal without a lifetime (0) gets the remote block's.
   auto life = sa.agreed.lifetime != 0 ? std::chrono::seconds{sa.agreed.lifetime} : r.lifetime;
@@ -270,44 +273,49 @@ void log_line(const peer_state& st, const ike::log_effect& l) {
 /// gets the verdict (with the user's Mode Config values when both said yes).
 void check_credentials(peer_self self, ike::check_credentials_effect c) {
   auto& st = self->state;
-  st.xauth_user = c.user;
+  if (!st.user)
+    st.user = std::make_unique<roadwarrior_part>();
+  st.user->name = c.user;
   auto verdict = [self](std::optional<ike::mode_cfg_values> v, const std::string& why,
                         std::vector<std::string> groups) {
     auto& s = self->state;
     if (v) {
-      s.lease = ip_of(*v->address);
-      s.xauth_groups = std::move(groups);
-      self->send(s.args.listener, user_atom_v, s.xauth_user);
-      publish(s.args.svc.bus, peer_event(s, "xauth_ok"));
-      publish(s.args.svc.bus, peer_event(s, "lease_granted"));
+      s.user->lease = ip_of(*v->address);
+      s.user->groups = std::move(groups);
+      self->send(s.args.listener, user_atom_v, s.user->name);
+      publish(s.args.svc->bus, peer_event(s, "xauth_ok"));
+      publish(s.args.svc->bus, peer_event(s, "lease_granted"));
     } else {
       auto e = peer_event(s, "xauth_fail");
       e.detail = why;
-      publish(s.args.svc.bus, std::move(e));
+      publish(s.args.svc->bus, std::move(e));
     }
     perform(self, s.session->xauth_verdict(std::move(v), why));
   };
   const auto* m = st.args.snap.cfg->mode_cfg ? &*st.args.snap.cfg->mode_cfg : nullptr;
-  if (m == nullptr || !st.args.svc.auth || !st.args.svc.pool) {
+  if (m == nullptr || !st.args.svc->auth || !st.args.svc->pool) {
     verdict(std::nullopt, "this hub has no mode_cfg block: nobody can log in", {});
     return;
   }
   auth_request rq{c.user, std::move(c.password), where(st.args.ends)};
-  check_roadwarrior(self, st.args.svc, *m, std::move(rq), verdict);
+  check_roadwarrior(self, *st.args.svc, *m, std::move(rq), verdict);
 }
 
 /// Mode Config REPLY sent: the client is set up; racoon runs phase1_up now.
 void config_done(peer_self self, ike::config_done_effect d) {
   auto& st = self->state;
-  st.config = std::make_unique<ike::mode_cfg_values>(std::move(d.values));
+  if (!st.user) // (the session asks for credentials before Mode Config)
+    st.user = std::make_unique<roadwarrior_part>();
+  st.user->config = std::make_unique<ike::mode_cfg_values>(std::move(d.values));
+  const auto& config = st.user->config;
   const auto& m = st.args.snap.cfg->mode_cfg;
-  const auto* g = m ? group_values_for(*m, st.xauth_groups) : nullptr;
+  const auto* g = m ? group_values_for(*m, st.user->groups) : nullptr;
   COATI_LOG(notify, "peer", where(st.args.ends), ": user \"", ike::escape_text(d.user), "\" has ",
-            st.config->address ? dotted(*st.config->address) : std::string{"no address"},
+            config->address ? dotted(*config->address) : std::string{"no address"},
             g != nullptr ? " (the values of mode_cfg group \"" + g->name + "\")" : std::string{});
-  if (st.config->address && st.args.svc.ddns) // A + PTR while this peer lives
-    self->send(st.args.svc.ddns, ddns_register{d.user, dotted(*st.config->address),
-                                               caf::actor_cast<caf::actor_addr>(self)});
+  if (config->address && st.args.svc->ddns) // A + PTR while this peer lives
+    self->send(st.args.svc->ddns, ddns_register{d.user, dotted(*config->address),
+                                                caf::actor_cast<caf::actor_addr>(self)});
   run_script(self, st.args.snap.cfg->remotes.at(st.args.remote).script_phase1_up);
 }
 

@@ -21,7 +21,7 @@ std::shared_ptr<handover_data> take_children(peer_self self) {
   auto d = std::make_shared<handover_data>();
   d->remote = st.args.ends.remote.to_string();
   d->peer_id = st.p1 ? st.p1->peer_id : std::string{};
-  d->xauth_user = st.xauth_user;
+  d->xauth_user = st.xauth_user();
   d->remote_deleted = st.remote_deleted;
   for (const auto& [mid, child] : st.children) {
     adopted_child c;
@@ -101,7 +101,7 @@ void adopt_children(peer_self self, const handover& h) {
   if (!h.data)
     return;
   const auto& d = *h.data;
-  if (!st.p1 || st.p1->peer_id != d.peer_id || st.xauth_user != d.xauth_user) {
+  if (!st.p1 || st.p1->peer_id != d.peer_id || st.xauth_user() != d.xauth_user) {
     COATI_LOG(warning, "peer", where(st.args.ends), ": not adopting ", d.children.size(),
               " IPsec-SA(s) of an ISAKMP-SA with another ID (\"", d.peer_id, "\"): they end");
     st.link.count(self, "phase1_handover_refused");

@@ -3,6 +3,8 @@
 // interfaces.hpp because the auth and pool actors declare their interfaces in their own
 // headers (which include interfaces.hpp).
 
+#include <memory>
+
 #include "actors/auth.hpp"
 #include "actors/bus.hpp"
 #include "actors/ddns.hpp"
@@ -22,6 +24,13 @@ struct services {
   ddns_actor ddns;
   bus_api bus; ///< the event bus (empty in tests without one)
 };
+
+/// The services as peers and children hold them: one copy per listener, shared (16 bytes
+/// per actor, not 56).
+using shared_services = std::shared_ptr<const services>;
+
+/// No services (actor tests that start a peer without some): never null.
+const shared_services& no_services();
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, services& x) {

@@ -240,9 +240,11 @@ struct exchange_fixture {
   void spawn_responder(ike::bytes mm1) {
     peer_args a;
     a.snap = snapshot{seeds.hub.cfg, seeds.hub.creds, 1};
-    a.svc.kernel = caf::actor_cast<kernel_api>(kernel);
-    a.svc.policy = caf::actor_cast<policy_api>(policy_bus);
-    a.svc.bus = caf::actor_cast<bus_api>(policy_bus);
+    services svc;
+    svc.kernel = caf::actor_cast<kernel_api>(kernel);
+    svc.policy = caf::actor_cast<policy_api>(policy_bus);
+    svc.bus = caf::actor_cast<bus_api>(policy_bus);
+    a.svc = std::make_shared<const services>(std::move(svc));
     a.listener = caf::actor_cast<listener_api>(listener);
     auto r = find_remote(*seeds.hub.cfg, *ip_address::parse(sat_addr), 500);
     BOOST_TEST_REQUIRE(r.has_value());
