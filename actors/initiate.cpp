@@ -46,15 +46,15 @@ void start_peer(listener_actor* self, peer_args pa, const ike::cookie& icookie) 
   auto& st = self->state;
   pa.snap = st.snap;
   pa.svc = st.svc;
-  pa.listener = self;
+  pa.link.listener = self;
   if (st.io)
-    pa.sender = st.io->sender();
-  pa.alarms = st.alarms; // (none without sockets: actor tests run on CAF's clock)
-  pa.board = st.board;
+    pa.link.sender = st.io->sender();
+  pa.link.alarms = st.alarms; // (none without sockets: actor tests run on CAF's clock)
+  pa.link.board = st.board;
   peer_entry e;
   e.icookie = icookie;
-  e.remote = pa.ends.remote.to_string();
-  e.local = pa.ends.local.to_string();
+  e.remote = pa.link.ends.remote.to_string();
+  e.local = pa.link.ends.local.to_string();
   e.initiator = pa.initiator;
   e.seq = ++st.peer_seq;
   e.half_open = !pa.initiator;
@@ -91,10 +91,10 @@ std::string initiate(listener_actor* self, const config::ip_address* addr,
     return "error: no route to " + text;
   peer_args pa;
   pa.remote = *remote;
-  pa.ends.local = *local;
-  pa.ends.local_port = st.ike_port;
-  pa.ends.remote = *addr;
-  pa.ends.remote_port = r.port != 0 ? r.port : 500;
+  pa.link.ends.local = *local;
+  pa.link.ends.local_port = st.ike_port;
+  pa.link.ends.remote = *addr;
+  pa.link.ends.remote_port = r.port != 0 ? r.port : 500;
   pa.initiator = true;
   // As racoon: the remote's first exchange_mode is the one we start.
   pa.aggressive =

@@ -129,11 +129,11 @@ void dispatch(listener_actor* self, datagram& d) {
   peer_args pa;
   pa.remote = *remote;
   pa.aggressive = aggressive;
-  pa.ends.local = d.to;
-  pa.ends.local_port = d.local_port;
-  pa.ends.remote = d.from;
-  pa.ends.remote_port = d.from_port;
-  pa.ends.natt = d.natt;
+  pa.link.ends.local = d.to;
+  pa.link.ends.local_port = d.local_port;
+  pa.link.ends.remote = d.from;
+  pa.link.ends.remote_port = d.from_port;
+  pa.link.ends.natt = d.natt;
   pa.initiator = false;
   pa.cookie = fresh_cookie(st);
   auto icookie = hdr.icookie;

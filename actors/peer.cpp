@@ -24,14 +24,15 @@ std::optional<ike::phase1_exchange> make_exchange(peer_self self) {
   auto& st = self->state;
   const auto& a = st.args;
   std::string why;
-  auto setup = make_phase1(*a.snap.cfg, a.remote, *a.snap.creds, a.ends.local, a.ends.remote, why);
+  auto setup =
+      make_phase1(*a.snap.cfg, a.remote, *a.snap.creds, a.link.ends.local, a.link.ends.remote, why);
   if (setup) {
-    setup->policy.natt = natt_config_for(a.snap.cfg->remotes.at(a.remote), a.ends);
+    setup->policy.natt = natt_config_for(a.snap.cfg->remotes.at(a.remote), a.link.ends);
     if (a.predecessor) // a rekey: the peer's SAs with us are meant to stay
       setup->policy.initial_contact = false;
   }
   if (!setup) {
-    COATI_LOG(error, "peer", "phase 1 with ", where(a.ends), " failed: ", why);
+    COATI_LOG(error, "peer", "phase 1 with ", where(a.link.ends), " failed: ", why);
     count(self, "phase1_failed");
     count(self, "phase1_failed.config");
     return std::nullopt;
@@ -67,7 +68,7 @@ void learn_fragmentation(peer_self self, std::span<const std::uint8_t> b) {
     return;
   st.link.fragment_packet = ike::default_fragment_packet;
   count(self, "frag.peer_supports");
-  COATI_LOG(info, "peer", where(st.args.ends), ": the peer takes IKE fragments");
+  COATI_LOG(info, "peer", where(st.link.ends), ": the peer takes IKE fragments");
 }
 
 /// A datagram with our cookies. A fragment is kept until its message is whole, which then
@@ -84,7 +85,7 @@ bool receive(peer_self self, const datagram& d) {
   if (st.args.snap.cfg->remotes.at(st.args.remote).ike_frag == config::tristate::off) {
     count(self, "frag.dropped");
     count(self, "frag.dropped.disabled");
-    COATI_LOG(warning, "peer", where(st.args.ends),
+    COATI_LOG(warning, "peer", where(st.link.ends),
               ": IKE fragment dropped: ike_frag is off for this remote");
     return true;
   }
@@ -102,13 +103,13 @@ bool receive(peer_self self, const datagram& d) {
   case ike::fragment_verdict::dropped:
     count(self, "frag.dropped");
     count(self, "frag.dropped." + r.reason);
-    COATI_LOG(warning, "peer", where(st.args.ends), ": IKE fragment dropped: ", r.text);
+    COATI_LOG(warning, "peer", where(st.link.ends), ": IKE fragment dropped: ", r.text);
     return true;
   case ike::fragment_verdict::complete:
     break;
   }
   count(self, "frag.messages_reassembled");
-  COATI_LOG(info, "peer", where(st.args.ends), ": reassembled a message of ", r.message.size(),
+  COATI_LOG(info, "peer", where(st.link.ends), ": reassembled a message of ", r.message.size(),
             " bytes from fragments");
   return perform(self, st.session->receive(r.message, ike::dpd_clock::now(), elsewhere));
 }
@@ -128,13 +129,13 @@ const std::optional<config::ip_address>& peer_state::lease() const {
 peer_state::~peer_state() {
   // tell the peer (its IPsec-SAs' Deletes come from the children), unless our address is gone
   if (p1 && !remote_deleted && !local_gone)
-    if (auto out = informational_to(args.ends, *p1,
+    if (auto out = informational_to(link.ends, *p1,
                                     {ike::delete_isakmp_sa(p1->sa().icookie, p1->sa().rcookie)}))
       link.put_detached(*out);
   if (p1) {
     const auto& r = args.snap.cfg->remotes.at(args.remote);
-    COATI_LOG(notify, "peer", "ISAKMP-SA deleted ", args.ends.local.to_string(), "-",
-              where(args.ends), " spi:", cookie_text(p1->sa().icookie, p1->sa().rcookie));
+    COATI_LOG(notify, "peer", "ISAKMP-SA deleted ", link.ends.local.to_string(), "-",
+              where(link.ends), " spi:", cookie_text(p1->sa().icookie, p1->sa().rcookie));
     if (!r.script_phase1_down.empty() && args.svc->script && !handed_over)
       caf::anon_send(args.svc->script, script_atom_v, r.script_phase1_down, script_env(*this),
                      true);
@@ -158,9 +159,7 @@ peer_actor::behavior_type peer_actor::make_behavior() {
   peer_self self = this;
   self->set_exception_handler(exit_reason_of);
   auto& st = self->state;
-  st.link = peer_link{st.args.listener, st.args.ends, timers(st).persend, std::move(st.args.sender),
-                      std::move(st.args.board)};
-  st.link.alarms = std::move(st.args.alarms); // (the link holds them from now on)
+  st.link.persend = timers(st).persend;
   if (st.args.snap.cfg->remotes.at(st.args.remote).ike_frag == config::tristate::force)
     st.link.fragment_packet = ike::default_fragment_packet; // without waiting for the VID
   auto x = make_exchange(self);
@@ -172,8 +171,8 @@ peer_actor::behavior_type peer_actor::make_behavior() {
   st.session.emplace(std::move(*x), st.args.initiator);
   const char* mode = st.args.aggressive ? "aggressive mode" : "main mode";
   COATI_LOG(notify, "peer", st.args.initiator ? "initiate" : "respond",
-            " new phase 1 negotiation (", mode, "): ", st.args.ends.local.to_string(), "[",
-            st.args.ends.local_port, "]<=>", where(st.args.ends));
+            " new phase 1 negotiation (", mode, "): ", st.link.ends.local.to_string(), "[",
+            st.link.ends.local_port, "]<=>", where(st.link.ends));
   count(self, st.args.initiator ? "phase1_initiated" : "phase1_responded");
   if (st.args.initiator)
     perform(self, st.session->start());
@@ -247,7 +246,7 @@ peer_api::behavior_type peer_actor::shared_behavior() {
             s.session->settle(); // no retransmitted last message is coming any more
           return;
         }
-        COATI_LOG(notify, "peer", where(s.args.ends), ": ISAKMP-SA expired");
+        COATI_LOG(notify, "peer", where(s.link.ends), ": ISAKMP-SA expired");
         release_children(self); // a successor of the same peer adopts them
         self->quit();
       },
@@ -275,8 +274,8 @@ peer_api::behavior_type peer_actor::shared_behavior() {
         auto& s = self->state;
         s.local_gone = gone;
         s.state_text = "moved";
-        COATI_LOG(notify, "peer", where(s.args.ends), ": our address ",
-                  s.args.ends.local.to_string(),
+        COATI_LOG(notify, "peer", where(s.link.ends), ": our address ",
+                  s.link.ends.local.to_string(),
                   gone ? " is gone: ending the ISAKMP-SA here (no Delete can be sent from it)"
                        : " no longer leads there: ending the ISAKMP-SA");
         self->quit();
@@ -335,7 +334,7 @@ peer_api::behavior_type peer_actor::shared_behavior() {
         auto i = s.child_sainfo.find(mid);
         if (i == s.child_sainfo.end() || !s.args.initiator || !s.p1)
           return;
-        COATI_LOG(info, "peer", where(s.args.ends), ": rekeying the IPsec-SA of quick mode ", mid);
+        COATI_LOG(info, "peer", where(s.link.ends), ": rekeying the IPsec-SA of quick mode ", mid);
         count(self, "phase2_rekeyed");
         spawn_child(self, fresh_message_id(s), std::nullopt, i->second);
       },

@@ -43,13 +43,11 @@ namespace coati::actors {
 struct peer_args {
   snapshot snap;
   shared_services svc = no_services(); ///< (never null)
-  listener_api listener;
-  std::shared_ptr<const udp_sender> sender; ///< the shared sockets (none in actor tests)
-  std::shared_ptr<counter_board> board;     ///< the listener's ike.* counters (idem)
-  std::shared_ptr<alarm_service> alarms;    ///< the timers (idem: CAF's clock without)
-  // (sender, board and alarms move into the peer's link when it starts)
+  /// How it sends: the listener, its ends (addresses and ports), the shared sockets (none
+  /// in actor tests), the listener's ike.* counters and the timers (idem: CAF's clock
+  /// without); its persend and fragment size are set when the peer starts.
+  peer_link link;
   std::size_t remote = 0; ///< index of the remote block in snap.cfg->remotes
-  peer_endpoints ends;
   bool initiator = false;
   bool aggressive = false;         ///< aggressive mode instead of main mode
   ike::cookie cookie{};            ///< ours: icookie as initiator, rcookie as responder
@@ -80,7 +78,7 @@ struct peer_state {
   handler_clock clock{name}; ///< this peer's handling time, and its kind's figures
   alarm_slot alarm;          ///< its timers on the listener's alarm service (link.hpp `later`)
   peer_args args;
-  peer_link link;
+  peer_link& link = args.link; ///< (one copy: the peer's own arguments')
   std::optional<ike::session> session;
   std::shared_ptr<const phase1_shared> p1;
   std::map<std::uint32_t, child_api> children;                       ///< by quick mode message ID

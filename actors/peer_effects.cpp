@@ -40,7 +40,7 @@ const config::timer_block& timers(const peer_state& st) {
 /// An event of `kind` for the bus, about this peer (its identity, user and lease as known).
 bus_event peer_event(const peer_state& st, std::string kind) {
   auto e =
-      make_event(std::move(kind), st.args.ends.remote.to_string(), st.args.ends.local.to_string());
+      make_event(std::move(kind), st.link.ends.remote.to_string(), st.link.ends.local.to_string());
   e.user = st.xauth_user();
   if (st.lease())
     e.lease = st.lease()->to_string();
@@ -67,8 +67,9 @@ std::string isakmp_row(const peer_state& st) {
   std::tm local{};
   ::localtime_r(&created, &local); // peers answer on several threads at once
   std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &local);
-  std::string row = a.ends.local.to_string() + " " + where(a.ends) + " " + cookie_text(i, r) + " " +
-                    (a.initiator ? "initiator " : "responder ") + st.state_text + " " + when;
+  std::string row = a.link.ends.local.to_string() + " " + where(a.link.ends) + " " +
+                    cookie_text(i, r) + " " + (a.initiator ? "initiator " : "responder ") +
+                    st.state_text + " " + when;
   if (st.p1)
     row += " id=\"" + st.p1->peer_id + "\"";
   if (st.user) {
@@ -84,10 +85,10 @@ std::vector<std::string> script_env(const peer_state& st) {
   const auto& a = st.args;
   std::vector<std::string> env{
       "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-      "LOCAL_ADDR=" + a.ends.local.to_string(),
-      "LOCAL_PORT=" + std::to_string(a.ends.local_port),
-      "REMOTE_ADDR=" + a.ends.remote.to_string(),
-      "REMOTE_PORT=" + std::to_string(a.ends.remote_port),
+      "LOCAL_ADDR=" + a.link.ends.local.to_string(),
+      "LOCAL_PORT=" + std::to_string(a.link.ends.local_port),
+      "REMOTE_ADDR=" + a.link.ends.remote.to_string(),
+      "REMOTE_PORT=" + std::to_string(a.link.ends.remote_port),
   };
   if (st.p1) {
     env.push_back("REMOTE_ID=" + st.p1->peer_id);
@@ -194,12 +195,12 @@ void start_dpd(peer_self self) {
   ike::dpd_timing t{std::chrono::seconds{r.dpd_delay}, std::chrono::seconds{r.dpd_retry},
                     r.dpd_maxfail};
   if (!st.session->start_dpd(t, ike::dpd_clock::now())) {
-    COATI_LOG(notify, "peer", where(st.args.ends),
+    COATI_LOG(notify, "peer", where(st.link.ends),
               ": sent no DPD vendor ID: dead peer detection is off for it");
     count(self, "dpd.peer_without_dpd");
     return;
   }
-  COATI_LOG(info, "peer", where(st.args.ends), ": DPD on: R-U-THERE after ", r.dpd_delay,
+  COATI_LOG(info, "peer", where(st.link.ends), ": DPD on: R-U-THERE after ", r.dpd_delay,
             " s without news, every ", r.dpd_retry, " s, dead after ", r.dpd_maxfail,
             " unanswered");
   arm_dpd(self);
@@ -210,7 +211,7 @@ void start_dpd(peer_self self) {
 /// purge does.
 void peer_dead(peer_self self, const ike::dpd_dead_effect& d) {
   auto& st = self->state;
-  COATI_LOG(notify, "peer", "DPD: remote ", where(st.args.ends), " (ISAKMP-SA spi=",
+  COATI_LOG(notify, "peer", "DPD: remote ", where(st.link.ends), " (ISAKMP-SA spi=",
             st.p1 ? cookie_text(st.p1->sa().icookie, st.p1->sa().rcookie) : std::string{"?"},
             ") seems to be dead: ", d.probes, " R-U-THERE unanswered; removing its SAs");
   run_script(self, st.args.snap.cfg->remotes.at(st.args.remote).script_phase1_dead);
@@ -229,11 +230,11 @@ void phase1_up(peer_self self, bool config_follows) {
   st.p1 = shared;
   st.state_text = "established";
   st.rtx.stop();
-  self->send(st.args.listener, established_atom_v, shared->peer_id,
+  self->send(st.link.listener, established_atom_v, shared->peer_id,
              config_follows); // no longer half-open
   const auto& r = st.args.snap.cfg->remotes.at(st.args.remote);
-  COATI_LOG(notify, "peer", "ISAKMP-SA established ", st.args.ends.local.to_string(), "[",
-            st.args.ends.local_port, "]-", where(st.args.ends),
+  COATI_LOG(notify, "peer", "ISAKMP-SA established ", st.link.ends.local.to_string(), "[",
+            st.link.ends.local_port, "]-", where(st.link.ends),
             " spi:", cookie_text(sa.icookie, sa.rcookie), " id \"", st.p1->peer_id, "\"");
   // An XAuth server runs it once the client has its config (racoon); a rekey's successor
   // does not: the tunnel never went down (its predecessor runs no phase1_down either).
@@ -252,7 +253,7 @@ void phase1_up(peer_self self, bool config_follows) {
 }
 
 void log_line(const peer_state& st, const ike::log_effect& l) {
-  auto who = where(st.args.ends);
+  auto who = where(st.link.ends);
   switch (l.level) {
   case ike::log_level::error:
     COATI_LOG(error, "peer", who, ": ", l.text);
@@ -282,7 +283,7 @@ void check_credentials(peer_self self, ike::check_credentials_effect c) {
     if (v) {
       s.user->lease = ip_of(*v->address);
       s.user->groups = std::move(groups);
-      self->send(s.args.listener, user_atom_v, s.user->name);
+      self->send(s.link.listener, user_atom_v, s.user->name);
       publish(s.args.svc->bus, peer_event(s, "xauth_ok"));
       publish(s.args.svc->bus, peer_event(s, "lease_granted"));
     } else {
@@ -297,7 +298,7 @@ void check_credentials(peer_self self, ike::check_credentials_effect c) {
     verdict(std::nullopt, "this hub has no mode_cfg block: nobody can log in", {});
     return;
   }
-  auth_request rq{c.user, std::move(c.password), where(st.args.ends)};
+  auth_request rq{c.user, std::move(c.password), where(st.link.ends)};
   check_roadwarrior(self, *st.args.svc, *m, std::move(rq), verdict);
 }
 
@@ -310,7 +311,7 @@ void config_done(peer_self self, ike::config_done_effect d) {
   const auto& config = st.user->config;
   const auto& m = st.args.snap.cfg->mode_cfg;
   const auto* g = m ? group_values_for(*m, st.user->groups) : nullptr;
-  COATI_LOG(notify, "peer", where(st.args.ends), ": user \"", ike::escape_text(d.user), "\" has ",
+  COATI_LOG(notify, "peer", where(st.link.ends), ": user \"", ike::escape_text(d.user), "\" has ",
             config->address ? dotted(*config->address) : std::string{"no address"},
             g != nullptr ? " (the values of mode_cfg group \"" + g->name + "\")" : std::string{});
   if (config->address && st.args.svc->ddns) // A + PTR while this peer lives
@@ -342,11 +343,11 @@ bool perform(peer_self self, ike::effects fx) {
     } else if (std::holds_alternative<ike::stop_retransmit_effect>(e)) {
       st.rtx.stop();
     } else if (auto* end = std::get_if<ike::end_effect>(&e)) {
-      COATI_LOG(notify, "peer", where(st.args.ends), ": ending the ISAKMP-SA: ", end->why);
+      COATI_LOG(notify, "peer", where(st.link.ends), ": ending the ISAKMP-SA: ", end->why);
       self->quit();
       return false;
     } else if (auto* f = std::get_if<ike::phase1_failed_effect>(&e)) {
-      COATI_LOG(error, "peer", "phase 1 with ", where(st.args.ends), " failed: ", f->text);
+      COATI_LOG(error, "peer", "phase 1 with ", where(st.link.ends), " failed: ", f->text);
       st.state_text = "failed";
       self->quit();
       return false;
@@ -364,7 +365,7 @@ bool perform(peer_self self, ike::effects fx) {
       for (const auto& [mid, child] : st.children)
         self->send(child, delete_atom_v, d->spi);
     } else if (std::holds_alternative<ike::initial_contact_effect>(e)) {
-      self->send(st.args.listener, initial_contact_atom_v, st.args.ends.remote.to_string());
+      self->send(st.link.listener, initial_contact_atom_v, st.link.ends.remote.to_string());
     } else if (auto* dd = std::get_if<ike::dpd_dead_effect>(&e)) {
       peer_dead(self, *dd);
       return false;

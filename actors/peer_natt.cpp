@@ -35,36 +35,36 @@ ike::natt_config natt_config_for(const config::remote_block& r, const peer_endpo
 }
 
 bool arrived_from(peer_state& st, const datagram& d) {
-  st.arrival = st.args.ends;
+  st.arrival = st.link.ends;
   if (d.from_port == 0)
     return false;
   st.arrival.remote = d.from;
   st.arrival.remote_port = d.from_port;
   st.arrival.local_port = d.local_port;
   st.arrival.natt = d.natt;
-  const auto& e = st.args.ends;
+  const auto& e = st.link.ends;
   return e.remote != st.arrival.remote || e.remote_port != st.arrival.remote_port ||
          e.local_port != st.arrival.local_port;
 }
 
 void natt_float(peer_self self) {
   auto& st = self->state;
-  st.args.ends.local_port = natt_port;
-  st.args.ends.remote_port = natt_port;
-  st.args.ends.natt = true;
-  st.link.ends = st.args.ends;
+  st.link.ends.local_port = natt_port;
+  st.link.ends.remote_port = natt_port;
+  st.link.ends.natt = true;
+  st.link.ends = st.link.ends;
 }
 
 void natt_follow(peer_self self) {
   auto& st = self->state;
-  auto was = where(st.args.ends);
-  auto local = st.args.ends.local; // we answer from where we were asked
-  st.args.ends = st.arrival;
-  st.args.ends.local = local;
-  st.link.ends = st.args.ends;
-  COATI_LOG(notify, "peer", "NAT-T: the peer moved from ", was, " to ", where(st.args.ends),
-            " (our port ", st.args.ends.local_port, "): its SAs follow");
-  const auto& e = st.args.ends;
+  auto was = where(st.link.ends);
+  auto local = st.link.ends.local; // we answer from where we were asked
+  st.link.ends = st.arrival;
+  st.link.ends.local = local;
+  st.link.ends = st.link.ends;
+  COATI_LOG(notify, "peer", "NAT-T: the peer moved from ", was, " to ", where(st.link.ends),
+            " (our port ", st.link.ends.local_port, "): its SAs follow");
+  const auto& e = st.link.ends;
   for (const auto& [mid, child] : st.children)
     self->send(child, moved_atom_v, e.remote.to_string(), e.remote_port, e.local_port, e.natt);
 }
@@ -77,7 +77,7 @@ void natt_start_keepalives(peer_self self) {
     // Keepalives hold the NAT's mapping but prove nothing: the peer may follow a new one
     // only on an authenticated message (RFC 3947 §4), and without DPD probes ours may be
     // minutes away (the next quick mode or rekey). racoon has the same gap.
-    COATI_LOG(notify, "peer", where(st.args.ends),
+    COATI_LOG(notify, "peer", where(st.link.ends),
               ": NAT-T: we are behind a NAT and send no DPD probes (dpd_delay 0, or the peer "
               "does no DPD): if the NAT's mapping changes, the peer learns our new port only "
               "from our next authenticated message (quick mode, rekey); with dpd_delay, from "
@@ -87,7 +87,7 @@ void natt_start_keepalives(peer_self self) {
   auto every = st.args.snap.cfg->timer.natt_keepalive;
   if (every.count() <= 0)
     return;
-  COATI_LOG(info, "peer", where(st.args.ends), ": NAT-T: we are behind a NAT: a keepalive every ",
+  COATI_LOG(info, "peer", where(st.link.ends), ": NAT-T: we are behind a NAT: a keepalive every ",
             every.count(), " s");
   later(self, st.link, every, keepalive_atom_v, ++st.keepalive_gen);
 }

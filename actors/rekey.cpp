@@ -19,7 +19,7 @@ std::string spi_of(const peer_state& st) {
 std::shared_ptr<handover_data> take_children(peer_self self) {
   auto& st = self->state;
   auto d = std::make_shared<handover_data>();
-  d->remote = st.args.ends.remote.to_string();
+  d->remote = st.link.ends.remote.to_string();
   d->peer_id = st.p1 ? st.p1->peer_id : std::string{};
   d->xauth_user = st.xauth_user();
   d->remote_deleted = st.remote_deleted;
@@ -60,16 +60,16 @@ void rekey_soft(peer_self self) {
     return;
   const auto& r = st.args.snap.cfg->remotes.at(st.args.remote);
   if (r.rekey != config::tristate::force && st.children.empty()) {
-    COATI_LOG(info, "peer", where(st.args.ends), ": no phase-1 rekey of ISAKMP-SA ", spi_of(st),
+    COATI_LOG(info, "peer", where(st.link.ends), ": no phase-1 rekey of ISAKMP-SA ", spi_of(st),
               ": no IPsec-SA under it (rekey on); it ends with its lifetime");
     return;
   }
   st.rekeying = true;
   st.link.count(self, "phase1_rekey_started");
-  COATI_LOG(notify, "peer", where(st.args.ends),
+  COATI_LOG(notify, "peer", where(st.link.ends),
             ": phase-1 rekey: negotiating the successor of ISAKMP-SA ", spi_of(st), " (",
             st.children.size(), " IPsec-SA(s) under it)");
-  self->send(st.args.listener, rekey_atom_v, st.args.ends.remote.to_string());
+  self->send(st.link.listener, rekey_atom_v, st.link.ends.remote.to_string());
 }
 
 void rekey_succeeded(peer_self self, const caf::actor& successor) {
@@ -79,7 +79,7 @@ void rekey_succeeded(peer_self self, const caf::actor& successor) {
     return;
   auto d = take_children(self);
   st.handed_over = true;
-  COATI_LOG(notify, "peer", where(st.args.ends), ": phase-1 rekey: ISAKMP-SA ", spi_of(st),
+  COATI_LOG(notify, "peer", where(st.link.ends), ": phase-1 rekey: ISAKMP-SA ", spi_of(st),
             " hands ", d->children.size(), " IPsec-SA(s) to its successor and is deleted");
   self->send(h, handover{std::move(d)});
   self->quit();
@@ -93,7 +93,7 @@ void release_children(peer_self self) {
   // them meanwhile), so the tunnel goes on: no phase1_down (nor phase1_up after).
   if (st.rekeying)
     st.handed_over = true;
-  self->send(st.args.listener, handover{take_children(self)});
+  self->send(st.link.listener, handover{take_children(self)});
 }
 
 void adopt_children(peer_self self, const handover& h) {
@@ -102,7 +102,7 @@ void adopt_children(peer_self self, const handover& h) {
     return;
   const auto& d = *h.data;
   if (!st.p1 || st.p1->peer_id != d.peer_id || st.xauth_user() != d.xauth_user) {
-    COATI_LOG(warning, "peer", where(st.args.ends), ": not adopting ", d.children.size(),
+    COATI_LOG(warning, "peer", where(st.link.ends), ": not adopting ", d.children.size(),
               " IPsec-SA(s) of an ISAKMP-SA with another ID (\"", d.peer_id, "\"): they end");
     st.link.count(self, "phase1_handover_refused");
     for (const auto& c : d.children)
@@ -128,7 +128,7 @@ void adopt_children(peer_self self, const handover& h) {
     self->send(c.child, adoption{std::move(a)});
   }
   st.link.count(self, "phase1_rekeyed");
-  COATI_LOG(notify, "peer", "phase-1 rekey: ISAKMP-SA ", spi_of(st), " with ", where(st.args.ends),
+  COATI_LOG(notify, "peer", "phase-1 rekey: ISAKMP-SA ", spi_of(st), " with ", where(st.link.ends),
             " carries the ", d.children.size(), " IPsec-SA(s) of the previous one");
 }
 

@@ -245,12 +245,12 @@ struct exchange_fixture {
     svc.policy = caf::actor_cast<policy_api>(policy_bus);
     svc.bus = caf::actor_cast<bus_api>(policy_bus);
     a.svc = std::make_shared<const services>(std::move(svc));
-    a.listener = caf::actor_cast<listener_api>(listener);
+    a.link.listener = caf::actor_cast<listener_api>(listener);
     auto r = find_remote(*seeds.hub.cfg, *ip_address::parse(sat_addr), 500);
     BOOST_TEST_REQUIRE(r.has_value());
     a.remote = *r;
-    a.ends.local = *ip_address::parse(hub_addr);
-    a.ends.remote = *ip_address::parse(sat_addr);
+    a.link.ends.local = *ip_address::parse(hub_addr);
+    a.link.ends.remote = *ip_address::parse(sat_addr);
     a.cookie = ck(0x22);
     a.first = std::make_shared<datagram>(from_satellite(std::move(mm1)));
     peer = sys.spawn<peer_actor>(std::move(a));
