@@ -30,13 +30,19 @@ deps() {
   fi
 }
 
+# Debug information as line tables only (-g1): enough for perf, heaptrack, ASan reports
+# and backtraces (function, file, line), and it compiles about a quarter faster than -g,
+# which keeps a CI run under an hour. For variables in gdb, configure a build of your own
+# with -DCMAKE_BUILD_TYPE=Debug (or pass -g through CMAKE_CXX_FLAGS).
 build() {
-  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG"
   cmake --build build -j "$jobs"
 }
 
 build_asan() {
-  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCOATI_SANITIZE=ON
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCOATI_SANITIZE=ON \
+    -DCMAKE_CXX_FLAGS_DEBUG="-g1"
   cmake --build build-asan -j "$jobs"
 }
 
