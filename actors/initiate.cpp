@@ -100,9 +100,8 @@ std::string initiate(listener_actor* self, const config::ip_address* addr,
   pa.aggressive =
       !r.exchange_modes.empty() && r.exchange_modes.front() == config::exchange_mode::aggressive;
   pa.cookie = fresh_cookie(st);
-  if (acquire != nullptr) {
+  if (acquire != nullptr)
     pa.acquire = std::make_shared<const kernel::acquire_event>(*acquire);
-  }
   pa.predecessor = std::move(predecessor);
   auto icookie = pa.cookie;
   start_peer(self, std::move(pa), icookie);

@@ -24,15 +24,15 @@ std::optional<ike::phase1_exchange> make_exchange(peer_self self) {
   auto& st = self->state;
   const auto& a = st.args;
   std::string why;
-  auto setup =
-      make_phase1(*a.snap.cfg, a.remote, *a.snap.creds, a.link.ends.local, a.link.ends.remote, why);
+  auto setup = make_phase1(*a.snap.cfg, a.remote, *a.snap.creds, st.link.ends.local,
+                           st.link.ends.remote, why);
   if (setup) {
-    setup->policy.natt = natt_config_for(a.snap.cfg->remotes.at(a.remote), a.link.ends);
+    setup->policy.natt = natt_config_for(a.snap.cfg->remotes.at(a.remote), st.link.ends);
     if (a.predecessor) // a rekey: the peer's SAs with us are meant to stay
       setup->policy.initial_contact = false;
   }
   if (!setup) {
-    COATI_LOG(error, "peer", "phase 1 with ", where(a.link.ends), " failed: ", why);
+    COATI_LOG(error, "peer", "phase 1 with ", where(st.link.ends), " failed: ", why);
     count(self, "phase1_failed");
     count(self, "phase1_failed.config");
     return std::nullopt;

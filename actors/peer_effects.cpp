@@ -67,7 +67,7 @@ std::string isakmp_row(const peer_state& st) {
   std::tm local{};
   ::localtime_r(&created, &local); // peers answer on several threads at once
   std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &local);
-  std::string row = a.link.ends.local.to_string() + " " + where(a.link.ends) + " " +
+  std::string row = st.link.ends.local.to_string() + " " + where(st.link.ends) + " " +
                     cookie_text(i, r) + " " + (a.initiator ? "initiator " : "responder ") +
                     st.state_text + " " + when;
   if (st.p1)
@@ -82,13 +82,12 @@ std::string isakmp_row(const peer_state& st) {
 
 /// racoon's hook environment.
 std::vector<std::string> script_env(const peer_state& st) {
-  const auto& a = st.args;
   std::vector<std::string> env{
       "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-      "LOCAL_ADDR=" + a.link.ends.local.to_string(),
-      "LOCAL_PORT=" + std::to_string(a.link.ends.local_port),
-      "REMOTE_ADDR=" + a.link.ends.remote.to_string(),
-      "REMOTE_PORT=" + std::to_string(a.link.ends.remote_port),
+      "LOCAL_ADDR=" + st.link.ends.local.to_string(),
+      "LOCAL_PORT=" + std::to_string(st.link.ends.local_port),
+      "REMOTE_ADDR=" + st.link.ends.remote.to_string(),
+      "REMOTE_PORT=" + std::to_string(st.link.ends.remote_port),
   };
   if (st.p1) {
     env.push_back("REMOTE_ID=" + st.p1->peer_id);

@@ -52,7 +52,6 @@ void natt_float(peer_self self) {
   st.link.ends.local_port = natt_port;
   st.link.ends.remote_port = natt_port;
   st.link.ends.natt = true;
-  st.link.ends = st.link.ends;
 }
 
 void natt_follow(peer_self self) {
@@ -61,7 +60,6 @@ void natt_follow(peer_self self) {
   auto local = st.link.ends.local; // we answer from where we were asked
   st.link.ends = st.arrival;
   st.link.ends.local = local;
-  st.link.ends = st.link.ends;
   COATI_LOG(notify, "peer", "NAT-T: the peer moved from ", was, " to ", where(st.link.ends),
             " (our port ", st.link.ends.local_port, "): its SAs follow");
   const auto& e = st.link.ends;
