@@ -246,13 +246,12 @@ child_state::~child_state() {
   }
 }
 
-child_actor::child_actor(caf::actor_config& cfg, child_args args) : shared_behavior_actor(cfg) {
+child_actor::child_actor(caf::actor_config& cfg, child_args args) : light_actor(cfg) {
   state.args = std::move(args);
 }
 
 child_actor::behavior_type child_actor::make_behavior() {
   child_self self = this;
-  self->set_exception_handler(exit_reason_of);
   auto& st = self->state;
   st.self_addr = self->address();
   st.arrival = st.args.first_from;
@@ -265,7 +264,11 @@ child_actor::behavior_type child_actor::make_behavior() {
   return shared_behavior();
 }
 
-/// The handlers of every child (actors/shared_behavior.hpp): each finds its actor first.
+caf::error child_actor::on_exception(std::exception_ptr& ep) {
+  return exit_reason_of(ep);
+}
+
+/// The handlers of every child (actors/light_actor.hpp): each finds its actor first.
 child_api::behavior_type child_actor::shared_behavior() {
   static const child_api::behavior_type shared{
       // A quick mode datagram from the peer actor (marker already removed).

@@ -19,9 +19,9 @@
 #include <caf/all.hpp>
 
 #include "actors/interfaces.hpp"
+#include "actors/light_actor.hpp"
 #include "actors/link.hpp"
 #include "actors/services.hpp"
-#include "actors/shared_behavior.hpp"
 #include "config/model.hpp"
 #include "ike/quick_mode.hpp"
 
@@ -76,12 +76,14 @@ struct child_state {
 };
 
 /// Spawned (`spawn<child_actor>(args)`) and monitored by its peer; ends with its SAs.
-/// All children share one behavior (actors/shared_behavior.hpp).
-class child_actor final : public shared_behavior_actor<child_api, child_state> {
+/// A light actor (actors/light_actor.hpp): all children share one behavior.
+class child_actor final : public light_actor<child_api, child_state> {
 public:
   child_actor(caf::actor_config& cfg, child_args args);
   /// Reserves the SPIs and arms the phase2 timer.
   behavior_type make_behavior() override;
+  /// A handler threw (logged): the child ends with that error.
+  caf::error on_exception(std::exception_ptr& ep) override;
 
 private:
   static child_api::behavior_type shared_behavior();

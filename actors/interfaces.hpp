@@ -269,9 +269,13 @@ inline caf::error exit_reason_of(std::exception_ptr& ep) {
 /// Messages waiting in `self`'s mailbox that CAF already moved to its queue (at most
 /// one scheduling round old). Reads a counter only: mailbox().size() would fetch from
 /// the lock-free inbox through a downcast that UBSan reports inside CAF 0.17's headers.
+/// A light actor (actors/light_actor.hpp) counts its own.
 template <class Actor>
 std::size_t mailbox_depth(Actor* self) {
-  return static_cast<std::size_t>(self->mailbox().queue().total_task_size());
+  if constexpr (requires { self->mailbox_depth(); })
+    return self->mailbox_depth();
+  else
+    return static_cast<std::size_t>(self->mailbox().queue().total_task_size());
 }
 
 /// Wall-clock time spent in handlers, counted by each actor for `status`, and by its kind

@@ -55,7 +55,7 @@ struct peer_entry {
   std::string id;               ///< the peer's phase-1 ID, once established
   bool xauth = false;           ///< XAuth follows its phase 1: its identity is (ID, user)
   bool contact_pending = false; ///< INITIAL-CONTACT came before its XAuth user was known
-  std::string identity;         ///< its key in by_identity, once filed there
+  bool filed = false;           ///< filed in by_identity (under its ID, and user with XAuth)
 };
 
 /// Peers filed under a text key (a remote address, an identity): a set per key, none

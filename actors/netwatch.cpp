@@ -31,22 +31,30 @@ std::string identity_key(const peer_entry& e) {
   return e.xauth ? e.id + '\n' + e.user : e.id;
 }
 
-/// Files `e` under its identity (once known).
+/// Files `e` under its identity (once known; its key is made from its ID and user, not
+/// kept: 32 bytes per peer).
 void file_identity(listener_state& st, const caf::actor_addr& addr, peer_entry& e) {
-  if (!e.identity.empty() || e.id.empty() || (e.xauth && e.user.empty()))
+  if (e.filed || e.id.empty() || (e.xauth && e.user.empty()))
     return;
-  e.identity = identity_key(e);
-  st.by_identity.add(e.identity, addr);
+  e.filed = true;
+  st.by_identity.add(identity_key(e), addr);
+}
+
+/// Takes `e` out of the identity index (before its ID or user changes, or at its end).
+void unfile_identity(listener_state& st, const caf::actor_addr& addr, peer_entry& e) {
+  if (!std::exchange(e.filed, false))
+    return;
+  st.by_identity.remove(identity_key(e), addr);
 }
 
 /// INITIAL-CONTACT of `addr` (entry `e`): the same identity's ISAKMP SAs at other
 /// addresses are stale (the same address's went already).
 void purge_identity(listener_actor* self, const caf::actor_addr& addr, const peer_entry& e) {
   auto& st = self->state;
-  if (e.identity.empty())
+  if (!e.filed)
     return;
   std::vector<std::pair<caf::actor_addr, std::string>> stale;
-  for (const auto& other : st.by_identity.at(e.identity)) {
+  for (const auto& other : st.by_identity.at(identity_key(e))) {
     auto p = st.peers.find(other);
     if (other == addr || p == st.peers.end() || p->second.remote == e.remote)
       continue;
@@ -171,6 +179,7 @@ void peer_identified(listener_actor* self, const std::string& id, bool xauth) {
   auto* p = sender_entry(self);
   if (p == nullptr)
     return;
+  unfile_identity(self->state, p->first, p->second);
   p->second.id = id;
   p->second.xauth = xauth;
   file_identity(self->state, p->first, p->second);
@@ -180,6 +189,7 @@ void peer_user(listener_actor* self, const std::string& user) {
   auto* p = sender_entry(self);
   if (p == nullptr)
     return;
+  unfile_identity(self->state, p->first, p->second);
   p->second.user = user;
   file_identity(self->state, p->first, p->second);
   if (std::exchange(p->second.contact_pending, false))
@@ -202,16 +212,14 @@ void initial_contact(listener_actor* self, const std::string& remote) {
   auto* p = sender_entry(self);
   if (p == nullptr)
     return;
-  if (p->second.identity.empty()) // XAuth follows: the identity includes its user
+  if (!p->second.filed) // XAuth follows: the identity includes its user
     p->second.contact_pending = true;
   else
     purge_identity(self, p->first, p->second);
 }
 
-void forget_identity(listener_state& st, const caf::actor_addr& gone, const peer_entry& e) {
-  if (e.identity.empty())
-    return;
-  st.by_identity.remove(e.identity, gone);
+void forget_identity(listener_state& st, const caf::actor_addr& gone, peer_entry& e) {
+  unfile_identity(st, gone, e);
 }
 
 } // namespace coati::actors

@@ -35,7 +35,7 @@ void peer_user(listener_actor* self, const std::string& user);
 /// A peer got INITIAL-CONTACT from `remote`.
 void initial_contact(listener_actor* self, const std::string& remote);
 /// A peer ends: out of by_identity.
-void forget_identity(listener_state& st, const caf::actor_addr& gone, const peer_entry& e);
+void forget_identity(listener_state& st, const caf::actor_addr& gone, peer_entry& e);
 /// True when `a` is one of this host's addresses now (it can be bound).
 bool is_local_address(const config::ip_address& a);
 

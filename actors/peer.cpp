@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <utility>
 
 #include "actors/child.hpp"
 #include "actors/peer_natt.hpp"
@@ -121,6 +122,17 @@ const std::string& peer_state::xauth_user() const {
   return user ? user->name : none;
 }
 
+const peer_child* peer_state::child(std::uint32_t mid) const {
+  for (const auto& c : children)
+    if (c.mid == mid)
+      return &c;
+  return nullptr;
+}
+
+peer_child* peer_state::child(std::uint32_t mid) {
+  return const_cast<peer_child*>(std::as_const(*this).child(mid));
+}
+
 const std::optional<config::ip_address>& peer_state::lease() const {
   static const std::optional<config::ip_address> none;
   return user ? user->lease : none;
@@ -144,20 +156,19 @@ peer_state::~peer_state() {
   }
   if (lease())
     publish(args.svc->bus, peer_event(*this, "lease_released"));
-  for (const auto& [mid, child] : children)
+  for (const auto& [mid, child, sainfo] : children)
     if (local_gone) // from a gone address no Delete can go out
       caf::anon_send(child, moved_atom_v);
     else
       caf::anon_send_exit(child, caf::exit_reason::user_shutdown);
 }
 
-peer_actor::peer_actor(caf::actor_config& cfg, peer_args args) : shared_behavior_actor(cfg) {
+peer_actor::peer_actor(caf::actor_config& cfg, peer_args args) : light_actor(cfg) {
   state.args = std::move(args);
 }
 
 peer_actor::behavior_type peer_actor::make_behavior() {
   peer_self self = this;
-  self->set_exception_handler(exit_reason_of);
   auto& st = self->state;
   st.link.persend = timers(st).persend;
   if (st.args.snap.cfg->remotes.at(st.args.remote).ike_frag == config::tristate::force)
@@ -179,20 +190,6 @@ peer_actor::behavior_type peer_actor::make_behavior() {
   later(self, st.link, timers(st).phase1, expire_atom_v, false);
   if (st.args.predecessor) // a rekey: know whether the predecessor ends before us
     self->monitor(*st.args.predecessor);
-  self->set_down_handler([self](caf::down_msg& dm) {
-    auto& s = self->state;
-    if (s.args.predecessor && dm.source == s.args.predecessor->address()) {
-      s.predecessor_gone = true;
-      return;
-    }
-    for (auto i = s.children.begin(); i != s.children.end(); ++i)
-      if (i->second.address() == dm.source) {
-        s.session->child_ended(i->first);
-        s.child_sainfo.erase(i->first);
-        s.children.erase(i);
-        break;
-      }
-  });
   if (st.args.first) {
     auto d = std::move(*st.args.first);
     st.args.first.reset();
@@ -202,7 +199,25 @@ peer_actor::behavior_type peer_actor::make_behavior() {
   return shared_behavior();
 }
 
-/// The handlers of every peer (actors/shared_behavior.hpp): each finds its actor first.
+void peer_actor::on_down(caf::down_msg& dm) {
+  auto& s = state;
+  if (s.args.predecessor && dm.source == s.args.predecessor->address()) {
+    s.predecessor_gone = true;
+    return;
+  }
+  for (auto i = s.children.begin(); i != s.children.end(); ++i)
+    if (i->child.address() == dm.source) {
+      s.session->child_ended(i->mid);
+      s.children.erase(i);
+      break;
+    }
+}
+
+caf::error peer_actor::on_exception(std::exception_ptr& ep) {
+  return exit_reason_of(ep);
+}
+
+/// The handlers of every peer (actors/light_actor.hpp): each finds its actor first.
 peer_api::behavior_type peer_actor::shared_behavior() {
   static const peer_api::behavior_type shared{
       // A datagram with our cookies, from the listener.
@@ -302,8 +317,8 @@ peer_api::behavior_type peer_actor::shared_behavior() {
         handler_clock::scope timing{self};
         auto& s = self->state;
         if (ke.ev && std::holds_alternative<kernel::mapping_event>(*ke.ev)) {
-          for (const auto& [mid, child] : s.children)
-            self->send(child, ke);
+          for (const auto& c : s.children)
+            self->send(c.child, ke);
           return;
         }
         const auto* acq = ke.ev ? std::get_if<kernel::acquire_event>(ke.ev.get()) : nullptr;
@@ -322,8 +337,8 @@ peer_api::behavior_type peer_actor::shared_behavior() {
         auto self = current();
         handler_clock::scope timing{self};
         std::vector<caf::actor> kids;
-        for (const auto& [mid, c] : self->state.children)
-          kids.push_back(caf::actor_cast<caf::actor>(c));
+        for (const auto& c : self->state.children)
+          kids.push_back(caf::actor_cast<caf::actor>(c.child));
         return std::make_tuple(std::vector<std::string>{isakmp_row(self->state)}, std::move(kids));
       },
       // A child's SAs are about to expire: as initiator, negotiate their successor.
@@ -331,12 +346,12 @@ peer_api::behavior_type peer_actor::shared_behavior() {
         auto self = current();
         handler_clock::scope timing{self};
         auto& s = self->state;
-        auto i = s.child_sainfo.find(mid);
-        if (i == s.child_sainfo.end() || !s.args.initiator || !s.p1)
+        auto* c = s.child(mid);
+        if (c == nullptr || c->sainfo == nullptr || !s.args.initiator || !s.p1)
           return;
         COATI_LOG(info, "peer", where(s.link.ends), ": rekeying the IPsec-SA of quick mode ", mid);
         count(self, "phase2_rekeyed");
-        spawn_child(self, fresh_message_id(s), std::nullopt, i->second);
+        spawn_child(self, fresh_message_id(s), std::nullopt, c->sainfo);
       },
   };
   return shared;

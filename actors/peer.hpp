@@ -31,9 +31,9 @@
 #include <caf/all.hpp>
 
 #include "actors/interfaces.hpp"
+#include "actors/light_actor.hpp"
 #include "actors/link.hpp"
 #include "actors/services.hpp"
-#include "actors/shared_behavior.hpp"
 #include "ike/fragment.hpp"
 #include "ike/session.hpp"
 
@@ -72,6 +72,14 @@ struct roadwarrior_part {
   std::optional<config::ip_address> lease;      ///< its address: quick mode only from there
 };
 
+/// One of a peer's children (a quick mode and its SAs). A peer has few, mostly one: a
+/// vector of these, not maps by message ID (48 bytes each, empty).
+struct peer_child {
+  std::uint32_t mid = 0; ///< its quick mode's message ID
+  child_api child;
+  const config::sainfo_block* sainfo = nullptr; ///< initiator's: its SAs are rekeyed from it
+};
+
 /// A peer actor's state.
 struct peer_state {
   static inline const char* name = "peer";
@@ -81,8 +89,7 @@ struct peer_state {
   peer_link& link = args.link; ///< (one copy: the peer's own arguments')
   std::optional<ike::session> session;
   std::shared_ptr<const phase1_shared> p1;
-  std::map<std::uint32_t, child_api> children;                       ///< by quick mode message ID
-  std::map<std::uint32_t, const config::sainfo_block*> child_sainfo; ///< initiator's children
+  std::vector<peer_child> children;
   retransmitter rtx;
   const char* state_text = "negotiating"; ///< (a literal)
   std::chrono::system_clock::time_point created = std::chrono::system_clock::now();
@@ -108,15 +115,22 @@ struct peer_state {
   const std::string& xauth_user() const;
   /// Its leased address, once accepted.
   const std::optional<config::ip_address>& lease() const;
+  /// The child of quick mode `mid` (null: none).
+  peer_child* child(std::uint32_t mid);
+  const peer_child* child(std::uint32_t mid) const;
 };
 
 /// One per ISAKMP SA, spawned (`spawn<peer_actor>(args)`) and monitored by the listener.
-/// All peers share one behavior (actors/shared_behavior.hpp).
-class peer_actor final : public shared_behavior_actor<peer_api, peer_state> {
+/// A light actor (actors/light_actor.hpp): all peers share one behavior.
+class peer_actor final : public light_actor<peer_api, peer_state> {
 public:
   peer_actor(caf::actor_config& cfg, peer_args args);
   /// Starts the exchange (and handles the responder's first datagram).
   behavior_type make_behavior() override;
+  /// Our predecessor (rekey) or a child ended.
+  void on_down(caf::down_msg& dm) override;
+  /// A handler threw (logged): the peer ends with that error.
+  caf::error on_exception(std::exception_ptr& ep) override;
 
 private:
   static peer_api::behavior_type shared_behavior();

@@ -116,7 +116,7 @@ void spawn_child(peer_self self, std::uint32_t mid, std::optional<ike::bytes> fi
   ca.snap = st.args.snap;
   ca.svc = st.args.svc;
   ca.link = st.link;
-  ca.peer = self;
+  ca.peer = caf::actor_cast<peer_api>(self);
   ca.remote = st.args.remote;
   ca.p1 = st.p1;
   ca.message_id = mid;
@@ -136,14 +136,12 @@ void spawn_child(peer_self self, std::uint32_t mid, std::optional<ike::bytes> fi
       ca.reqid = st.args.acquire->reqid;
     st.session->child_started(mid);
   }
-  st.children[mid] = self->spawn<child_actor, caf::monitored>(std::move(ca));
-  if (sainfo != nullptr)
-    st.child_sainfo[mid] = sainfo;
+  st.children.push_back({mid, self->spawn<child_actor, caf::monitored>(std::move(ca)), sainfo});
 }
 
 std::uint32_t fresh_message_id(const peer_state& st) {
   std::uint32_t mid = 0;
-  while (mid == 0 || st.children.contains(mid))
+  while (mid == 0 || st.child(mid) != nullptr)
     mid = crypto::random_u32();
   return mid;
 }
@@ -155,8 +153,8 @@ void start_children(peer_self self) {
   const auto& cfg = *st.args.snap.cfg;
   for (const auto* s : initiator_sainfos(cfg)) {
     bool busy = false;
-    for (const auto& [mid, si] : st.child_sainfo)
-      busy = busy || si == s;
+    for (const auto& c : st.children)
+      busy = busy || c.sainfo == s;
     if (busy)
       continue; // a quick mode for this sainfo is under way or up
     if (st.args.acquire) {
@@ -353,16 +351,16 @@ bool perform(peer_self self, ike::effects fx) {
     } else if (auto* q = std::get_if<ike::child_datagram_effect>(&e)) {
       if (q->new_child) {
         spawn_child(self, q->message_id, std::move(q->wire), nullptr);
-      } else if (auto i = st.children.find(q->message_id); i != st.children.end()) {
+      } else if (auto* kid = st.child(q->message_id)) {
         auto d = arrival_datagram(st.arrival);
         d.bytes = std::move(q->wire);
-        self->send(i->second, std::move(d));
+        self->send(kid->child, std::move(d));
       }
     } else if (auto* d = std::get_if<ike::delete_children_effect>(&e)) {
       if (d->spi == 0) // the ISAKMP SA's Delete: deleted_by_peer_effect releases them
         continue;
-      for (const auto& [mid, child] : st.children)
-        self->send(child, delete_atom_v, d->spi);
+      for (const auto& kid : st.children)
+        self->send(kid.child, delete_atom_v, d->spi);
     } else if (std::holds_alternative<ike::initial_contact_effect>(e)) {
       self->send(st.link.listener, initial_contact_atom_v, st.link.ends.remote.to_string());
     } else if (auto* dd = std::get_if<ike::dpd_dead_effect>(&e)) {

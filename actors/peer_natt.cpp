@@ -63,8 +63,8 @@ void natt_follow(peer_self self) {
   COATI_LOG(notify, "peer", "NAT-T: the peer moved from ", was, " to ", where(st.link.ends),
             " (our port ", st.link.ends.local_port, "): its SAs follow");
   const auto& e = st.link.ends;
-  for (const auto& [mid, child] : st.children)
-    self->send(child, moved_atom_v, e.remote.to_string(), e.remote_port, e.local_port, e.natt);
+  for (const auto& c : st.children)
+    self->send(c.child, moved_atom_v, e.remote.to_string(), e.remote_port, e.local_port, e.natt);
 }
 
 void natt_start_keepalives(peer_self self) {

@@ -16,7 +16,7 @@
 
 namespace coati::actors {
 
-using peer_self = peer_api::stateful_pointer<peer_state>;
+using peer_self = light_actor<peer_api, peer_state>*;
 
 /// The NAT-T part of a phase-1 policy: `nat_traversal` and the endpoints NAT-D hashes.
 ike::natt_config natt_config_for(const config::remote_block& r, const peer_endpoints& e);

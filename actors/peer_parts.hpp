@@ -13,7 +13,7 @@
 
 namespace coati::actors {
 
-using peer_self = peer_api::stateful_pointer<peer_state>;
+using peer_self = light_actor<peer_api, peer_state>*;
 
 /// The timers block of this peer's configuration snapshot.
 const config::timer_block& timers(const peer_state& st);

@@ -23,18 +23,16 @@ std::shared_ptr<handover_data> take_children(peer_self self) {
   d->peer_id = st.p1 ? st.p1->peer_id : std::string{};
   d->xauth_user = st.xauth_user();
   d->remote_deleted = st.remote_deleted;
-  for (const auto& [mid, child] : st.children) {
+  for (const auto& [mid, child, sainfo] : st.children) {
     adopted_child c;
     c.child = child;
     c.message_id = mid;
-    if (auto i = st.child_sainfo.find(mid); i != st.child_sainfo.end())
-      c.sainfo = i->second;
+    c.sainfo = sainfo;
     c.snap = st.args.snap;
     self->demonitor(child.address());
     d->children.push_back(std::move(c));
   }
   st.children.clear();
-  st.child_sainfo.clear();
   return d;
 }
 
@@ -111,17 +109,16 @@ void adopt_children(peer_self self, const handover& h) {
   }
   for (const auto& c : d.children) {
     auto mid = c.message_id;
-    while (mid == 0 || st.children.contains(mid))
+    while (mid == 0 || st.child(mid) != nullptr)
       mid = crypto::random_u32();
     self->monitor(c.child);
-    st.children[mid] = c.child;
+    st.children.push_back({mid, c.child, c.sainfo});
     if (c.sainfo != nullptr) {
-      st.child_sainfo[mid] = c.sainfo;
       if (c.snap.cfg != st.args.snap.cfg)
         st.held.push_back(c.snap);
     }
     auto a = std::make_shared<adoption_data>();
-    a->peer = self;
+    a->peer = caf::actor_cast<peer_api>(self);
     a->p1 = st.p1;
     a->link = st.link;
     a->message_id = mid;
@@ -132,7 +129,7 @@ void adopt_children(peer_self self, const handover& h) {
             " carries the ", d.children.size(), " IPsec-SA(s) of the previous one");
 }
 
-void child_adopted(child_api::stateful_pointer<child_state> self, const adoption& a) {
+void child_adopted(light_actor<child_api, child_state>* self, const adoption& a) {
   auto& s = self->state;
   if (!a.data)
     return;

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "actors/interfaces.hpp"
+#include "actors/light_actor.hpp"
 #include "actors/link.hpp"
 #include "actors/peer.hpp"
 
@@ -52,7 +53,7 @@ struct adoption_data {
   std::uint32_t message_id = 0;
 };
 
-using peer_self = peer_api::stateful_pointer<peer_state>;
+using peer_self = light_actor<peer_api, peer_state>*;
 
 /// Phase 1 is up: as initiator, the rekey timer (soft point with jitter) per `rekey`;
 /// as a successor, tell the predecessor to hand over.
@@ -68,6 +69,6 @@ void release_children(peer_self self);
 void adopt_children(peer_self self, const handover& h);
 
 /// Child side: a new peer carries it.
-void child_adopted(child_api::stateful_pointer<child_state> self, const adoption& a);
+void child_adopted(light_actor<child_api, child_state>* self, const adoption& a);
 
 } // namespace coati::actors
