@@ -117,13 +117,16 @@ BOOST_FIXTURE_TEST_CASE(messages_in_order_on_each_actor_and_one_behavior_for_the
 BOOST_FIXTURE_TEST_CASE(its_own_questions_get_their_answer_or_their_timeout, test::actor_fixture) {
   auto asker = sys.spawn<tally>(0);
   auto answerer = sys.spawn<tally>(42);
-  // A dynamically typed actor that never answers.
-  auto silent = sys.spawn([]() -> caf::behavior {
-    return {[](sum_atom) -> caf::result<int> { return caf::delegated<int>{}; }};
-  });
-  // One that answers with a text where a number is awaited.
-  auto wrong =
-      sys.spawn([]() -> caf::behavior { return {[](sum_atom) { return std::string{"x"}; }}; });
+  // A dynamically typed actor that never answers, and one that answers with a text where
+  // a number is awaited. (Each spawned with an argument: CAF 0.17 reads a null argument
+  // tuple for a functor spawned without any.)
+  auto silent = sys.spawn(
+      [](int) -> caf::behavior {
+        return {[](sum_atom) -> caf::result<int> { return caf::delegated<int>{}; }};
+      },
+      0);
+  auto wrong = sys.spawn(
+      [](int) -> caf::behavior { return {[](sum_atom) { return std::string{"x"}; }}; }, 0);
   self->send(asker, ask_atom::value, caf::actor_cast<caf::actor>(answerer), 5000);
   self->send(asker, ask_atom::value, wrong, 5000);
   self->send(asker, ask_atom::value, silent, 50);
