@@ -454,7 +454,7 @@ using listener_api = caf::typed_actor<
     /// Test hook: throw.
     caf::reacts_to<crash_atom>>;
 
-/// A peer actor: one ISAKMP SA (actors/peer.hpp).
+/// A peer actor: one ISAKMP SA (actors/peer.hpp; a light actor, actors/light_actor.hpp).
 using peer_api = caf::typed_actor<
     /// A datagram with its cookies, from the listener.
     caf::reacts_to<datagram>,
@@ -488,7 +488,8 @@ using peer_api = caf::typed_actor<
     /// Test hook (COATI_TEST_HOOKS=1 only): throw.
     caf::reacts_to<crash_atom>>;
 
-/// A child actor: one quick mode and its pair of IPsec SAs (actors/child.hpp).
+/// A child actor: one quick mode and its pair of IPsec SAs (actors/child.hpp; a light
+/// actor).
 using child_api = caf::typed_actor<
     /// A quick mode datagram from its peer actor.
     caf::reacts_to<datagram>,

@@ -41,12 +41,14 @@
 
 #include <caf/actor_cast.hpp>
 #include <caf/behavior.hpp>
+#include <caf/check_typed_input.hpp>
 #include <caf/detail/sync_request_bouncer.hpp>
 #include <caf/duration.hpp>
 #include <caf/extend.hpp>
 #include <caf/local_actor.hpp>
 #include <caf/mailbox_element.hpp>
 #include <caf/mixin/sender.hpp>
+#include <caf/response_type.hpp>
 #include <caf/resumable.hpp>
 #include <caf/scheduler/abstract_coordinator.hpp>
 #include <caf/sec.hpp>
@@ -116,6 +118,9 @@ public:
   template <class Dest, class Rep, class Period, class... Ts>
   pending_request request(const Dest& dest, std::chrono::duration<Rep, Period> timeout,
                           Ts&&... xs) {
+    using token = caf::detail::type_list<caf::detail::strip_and_convert_t<Ts>...>;
+    static_assert(caf::response_type_unbox<caf::signatures_of_t<Dest>, token>::valid,
+                  "the receiver's interface does not take this question");
     auto mid = this->new_request_id(caf::message_priority::normal);
     auto to = caf::actor_cast<caf::strong_actor_ptr>(dest);
     if (to)
