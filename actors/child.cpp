@@ -264,10 +264,6 @@ child_actor::behavior_type child_actor::make_behavior() {
   return shared_behavior();
 }
 
-caf::error child_actor::on_exception(std::exception_ptr& ep) {
-  return exit_reason_of(ep);
-}
-
 /// The handlers of every child (actors/light_actor.hpp): each finds its actor first.
 child_api::behavior_type child_actor::shared_behavior() {
   static const child_api::behavior_type shared{

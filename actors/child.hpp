@@ -82,11 +82,12 @@ public:
   child_actor(caf::actor_config& cfg, child_args args);
   /// Reserves the SPIs and arms the phase2 timer.
   behavior_type make_behavior() override;
-  /// A handler threw (logged): the child ends with that error.
-  caf::error on_exception(std::exception_ptr& ep) override;
 
 private:
   static child_api::behavior_type shared_behavior();
 };
+
+/// What the child's helper functions take (the actor whose message is being handled).
+using child_self = child_actor::pointer;
 
 } // namespace coati::actors

@@ -7,11 +7,8 @@
 #include <string>
 
 #include "actors/child.hpp"
-#include "actors/light_actor.hpp"
 
 namespace coati::actors {
-
-using child_self = light_actor<child_api, child_state>*;
 
 /// An SPI as racoon prints it: 0x%08x.
 std::string hex32(std::uint32_t v);

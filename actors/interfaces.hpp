@@ -255,7 +255,8 @@ typename Inspector::result_type inspect(Inspector& f, child_list& x) {
 }
 
 /// Turns an exception escaping a handler into the actor's exit reason, keeping what()
-/// so the supervisor's log says what happened. Install with set_exception_handler.
+/// so the supervisor's log says what happened. Install with set_exception_handler (a light
+/// actor's default).
 inline caf::error exit_reason_of(std::exception_ptr& ep) {
   try {
     std::rethrow_exception(ep);

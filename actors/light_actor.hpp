@@ -53,6 +53,8 @@
 #include <caf/scheduler/abstract_coordinator.hpp>
 #include <caf/sec.hpp>
 
+#include "actors/interfaces.hpp"
+
 namespace coati::actors {
 
 template <class Api, class State>
@@ -86,10 +88,8 @@ public:
   virtual behavior_type make_behavior() = 0;
   /// A monitored actor ended.
   virtual void on_down(caf::down_msg&) {}
-  /// A handler threw: the error the actor ends with.
-  virtual caf::error on_exception([[maybe_unused]] std::exception_ptr& ep) {
-    return caf::make_error(caf::sec::runtime_error);
-  }
+  /// A handler threw: the error the actor ends with (by default with its what()).
+  virtual caf::error on_exception(std::exception_ptr& ep) { return exit_reason_of(ep); }
 
   /// Ends the actor once the message under way is handled.
   void quit(caf::error reason = caf::error{}) {
@@ -182,15 +182,12 @@ public:
       ~restore() { current_ = before; }
     } guard{std::exchange(current_, this)};
     this->context(eu);
-    if (this->getf(caf::abstract_actor::is_cleaned_up_flag))
-      return caf::resumable::done;
     if (!started_) {
       started_ = true;
       try {
         behavior_ = make_behavior().unbox();
       } catch (...) {
-        auto ep = std::current_exception();
-        quit(on_exception(ep));
+        quit(failure());
       }
     }
     for (std::size_t handled = 0; handled < max && !quitting_;) {
@@ -274,13 +271,18 @@ private:
         else
           answer(e, std::move(*result));
       } catch (...) {
-        auto ep = std::current_exception();
-        auto why = on_exception(ep);
+        auto why = failure();
         answer(e, caf::make_message(why));
         quit(std::move(why));
       }
     }
     this->current_mailbox_element(nullptr);
+  }
+
+  /// The exception being handled, as the error the actor ends with.
+  caf::error failure() {
+    auto ep = std::current_exception();
+    return on_exception(ep);
   }
 
   void await(caf::message_id id, caf::behavior continuation) {
@@ -308,8 +310,7 @@ private:
         continuation(unexpected);
       }
     } catch (...) {
-      auto ep = std::current_exception();
-      quit(on_exception(ep));
+      quit(failure());
     }
   }
 

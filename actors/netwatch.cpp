@@ -40,13 +40,6 @@ void file_identity(listener_state& st, const caf::actor_addr& addr, peer_entry& 
   st.by_identity.add(identity_key(e), addr);
 }
 
-/// Takes `e` out of the identity index (before its ID or user changes, or at its end).
-void unfile_identity(listener_state& st, const caf::actor_addr& addr, peer_entry& e) {
-  if (!std::exchange(e.filed, false))
-    return;
-  st.by_identity.remove(identity_key(e), addr);
-}
-
 /// INITIAL-CONTACT of `addr` (entry `e`): the same identity's ISAKMP SAs at other
 /// addresses are stale (the same address's went already).
 void purge_identity(listener_actor* self, const caf::actor_addr& addr, const peer_entry& e) {
@@ -179,7 +172,7 @@ void peer_identified(listener_actor* self, const std::string& id, bool xauth) {
   auto* p = sender_entry(self);
   if (p == nullptr)
     return;
-  unfile_identity(self->state, p->first, p->second);
+  forget_identity(self->state, p->first, p->second); // filed again under the new ID
   p->second.id = id;
   p->second.xauth = xauth;
   file_identity(self->state, p->first, p->second);
@@ -189,7 +182,7 @@ void peer_user(listener_actor* self, const std::string& user) {
   auto* p = sender_entry(self);
   if (p == nullptr)
     return;
-  unfile_identity(self->state, p->first, p->second);
+  forget_identity(self->state, p->first, p->second); // filed again with the user
   p->second.user = user;
   file_identity(self->state, p->first, p->second);
   if (std::exchange(p->second.contact_pending, false))
@@ -219,7 +212,8 @@ void initial_contact(listener_actor* self, const std::string& remote) {
 }
 
 void forget_identity(listener_state& st, const caf::actor_addr& gone, peer_entry& e) {
-  unfile_identity(st, gone, e);
+  if (std::exchange(e.filed, false))
+    st.by_identity.remove(identity_key(e), gone);
 }
 
 } // namespace coati::actors

@@ -34,7 +34,7 @@ void peer_identified(listener_actor* self, const std::string& id, bool xauth);
 void peer_user(listener_actor* self, const std::string& user);
 /// A peer got INITIAL-CONTACT from `remote`.
 void initial_contact(listener_actor* self, const std::string& remote);
-/// A peer ends: out of by_identity.
+/// Out of by_identity: a peer ends, or its ID or user is about to change.
 void forget_identity(listener_state& st, const caf::actor_addr& gone, peer_entry& e);
 /// True when `a` is one of this host's addresses now (it can be bound).
 bool is_local_address(const config::ip_address& a);

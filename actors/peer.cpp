@@ -213,10 +213,6 @@ void peer_actor::on_down(caf::down_msg& dm) {
     }
 }
 
-caf::error peer_actor::on_exception(std::exception_ptr& ep) {
-  return exit_reason_of(ep);
-}
-
 /// The handlers of every peer (actors/light_actor.hpp): each finds its actor first.
 peer_api::behavior_type peer_actor::shared_behavior() {
   static const peer_api::behavior_type shared{

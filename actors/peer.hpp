@@ -129,11 +129,12 @@ public:
   behavior_type make_behavior() override;
   /// Our predecessor (rekey) or a child ended.
   void on_down(caf::down_msg& dm) override;
-  /// A handler threw (logged): the peer ends with that error.
-  caf::error on_exception(std::exception_ptr& ep) override;
 
 private:
   static peer_api::behavior_type shared_behavior();
 };
+
+/// What the peer's helper functions take (the actor whose message is being handled).
+using peer_self = peer_actor::pointer;
 
 } // namespace coati::actors

@@ -16,8 +16,6 @@
 
 namespace coati::actors {
 
-using peer_self = light_actor<peer_api, peer_state>*;
-
 /// The NAT-T part of a phase-1 policy: `nat_traversal` and the endpoints NAT-D hashes.
 ike::natt_config natt_config_for(const config::remote_block& r, const peer_endpoints& e);
 

@@ -13,8 +13,6 @@
 
 namespace coati::actors {
 
-using peer_self = light_actor<peer_api, peer_state>*;
-
 /// The timers block of this peer's configuration snapshot.
 const config::timer_block& timers(const peer_state& st);
 /// An event of `kind` for the bus, about this peer (its identity, user and lease as known).

@@ -113,10 +113,8 @@ void adopt_children(peer_self self, const handover& h) {
       mid = crypto::random_u32();
     self->monitor(c.child);
     st.children.push_back({mid, c.child, c.sainfo});
-    if (c.sainfo != nullptr) {
-      if (c.snap.cfg != st.args.snap.cfg)
-        st.held.push_back(c.snap);
-    }
+    if (c.sainfo != nullptr && c.snap.cfg != st.args.snap.cfg)
+      st.held.push_back(c.snap);
     auto a = std::make_shared<adoption_data>();
     a->peer = caf::actor_cast<peer_api>(self);
     a->p1 = st.p1;
@@ -129,7 +127,7 @@ void adopt_children(peer_self self, const handover& h) {
             " carries the ", d.children.size(), " IPsec-SA(s) of the previous one");
 }
 
-void child_adopted(light_actor<child_api, child_state>* self, const adoption& a) {
+void child_adopted(child_self self, const adoption& a) {
   auto& s = self->state;
   if (!a.data)
     return;

@@ -21,14 +21,12 @@
 #include <string>
 #include <vector>
 
+#include "actors/child.hpp"
 #include "actors/interfaces.hpp"
-#include "actors/light_actor.hpp"
 #include "actors/link.hpp"
 #include "actors/peer.hpp"
 
 namespace coati::actors {
-
-struct child_state;
 
 /// One child moving to a new peer actor.
 struct adopted_child {
@@ -53,8 +51,6 @@ struct adoption_data {
   std::uint32_t message_id = 0;
 };
 
-using peer_self = light_actor<peer_api, peer_state>*;
-
 /// Phase 1 is up: as initiator, the rekey timer (soft point with jitter) per `rekey`;
 /// as a successor, tell the predecessor to hand over.
 void rekey_phase1_up(peer_self self, std::chrono::seconds lifetime);
@@ -69,6 +65,6 @@ void release_children(peer_self self);
 void adopt_children(peer_self self, const handover& h);
 
 /// Child side: a new peer carries it.
-void child_adopted(light_actor<child_api, child_state>* self, const adoption& a);
+void child_adopted(child_self self, const adoption& a);
 
 } // namespace coati::actors

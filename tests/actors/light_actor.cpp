@@ -50,14 +50,6 @@ public:
 
   behavior_type make_behavior() override { return shared(); }
 
-  caf::error on_exception(std::exception_ptr& ep) override {
-    try {
-      std::rethrow_exception(ep);
-    } catch (const std::exception& e) {
-      return caf::make_error(caf::sec::runtime_error, std::string{e.what()});
-    }
-  }
-
   /// The one behavior of every tally.
   static tally_api::behavior_type shared() {
     static const tally_api::behavior_type b{
