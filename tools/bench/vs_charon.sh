@@ -34,7 +34,9 @@
 #   BENCH_SETTLE  seconds between the run's end and the readings (default 1)
 # coatid's runs also print how long `coatictl show-sa isakmp` took to list them all (the
 # listener asks every peer actor for its row: rows are pulled, actors/rows.hpp).
-# then coatid/charon for each figure.
+# then coatid/charon for each figure, and (psk, rsasig) coatid's CPU per negotiation over
+# the crypto a negotiation costs it, as `coati-bench crypto` times it at the start of the
+# run (its table, with `openssl speed` beside coati's DH and RSA, is printed there).
 # charon (5.9.x) is tuned for load as its documentation says: a large IKE_SA hash table
 # with segments (ikesa_table_size, ikesa_table_segments), worker threads, the DoS
 # thresholds lifted (dos_protection, block_threshold, init_limit_half_open,
@@ -55,6 +57,7 @@
 #                   namespace), costing retransmission intervals; coatid enlarges its own
 #   BENCH_DRIVER_BITS  coati-load's RSA key size (default 2048; the hub's is 2048)
 #   BENCH_CHARON_THREADS  charon's worker threads (default 16, its own default)
+#   BENCH_CRYPTO=0  skips `coati-bench crypto` (and the cpu/crypto table)
 #   BENCH_CHARON_LOG  charon's file log level (default -1: off; its log in the work dir)
 #   COATI_BUILD=DIR the build to use (default: the source's build/)
 set -euo pipefail
@@ -287,6 +290,19 @@ run_one() {
     }' >> "$work/rows"
 }
 
+# The crypto a negotiation costs coatid (and its DH and RSA beside `openssl speed`), on
+# this machine, now, before the hubs run: coatid's CPU per negotiation is set against it
+# at the end (issue 9: at most 1.4x). BENCH_CRYPTO=0 skips it (about 15 s).
+crypto_psk= crypto_rsasig=
+per_negotiation() { sed -n "s/^CRYPTO_PER_NEGOTIATION.* $1=\([0-9.]*\).*/\1/p" "$2"; }
+if [[ " $daemons " == *" coatid "* && ${BENCH_CRYPTO:-1} != 0 ]] &&
+  [[ " $offers " == *" psk "* || " $offers " == *" rsasig "* ]]; then
+  "$COATI_BUILD/tools/bench/coati-bench" crypto > "$work/crypto.out" 2>&1 || true
+  sed 's/^/[crypto] /' "$work/crypto.out"
+  crypto_psk=$(per_negotiation psk "$work/crypto.out")
+  crypto_rsasig=$(per_negotiation rsasig "$work/crypto.out")
+fi
+
 for offer in $offers; do
   for n in "${sizes[@]}"; do
     for daemon in $daemons; do
@@ -316,3 +332,14 @@ awk '{ k = $1 " " $2; v[k, $3] = $0; keys[k] = 1 }
       printf "\n"
     }
   }' "$work/rows" | sort -k1,1 -k2,2n
+# coatid's CPU per negotiation over its crypto as `coati-bench crypto` timed it above.
+if [ -n "$crypto_psk$crypto_rsasig" ]; then
+  echo
+  echo "coatid's CPU per negotiation over its crypto (coati-bench crypto above: psk" \
+    "${crypto_psk:-?} us, rsasig ${crypto_rsasig:-?} us; issue 9 asks at most 1.4)"
+  printf '%-10s %6s %9s %9s %7s\n' offer N "cpu/neg" crypto ratio
+  awk -v psk="${crypto_psk:-0}" -v rsa="${crypto_rsasig:-0}" '$3 == "coatid" {
+      c = ($1 == "psk") ? psk / 1000 : ($1 == "rsasig") ? rsa / 1000 : 0
+      if (c > 0) printf "%-10s %6s %9.3f %9.3f %7.2f\n", $1, $2, $8, c, $8 / c
+    }' "$work/rows"
+fi
