@@ -56,7 +56,7 @@ namespace {
 
 void established_now(child_self self) {
   auto& st = self->state;
-  const auto& c = *st.qm->established();
+  const auto& c = *st.up();
   const auto& ends = st.args.link.ends;
   st.rtx.stop();
   COATI_LOG(notify, "child", "IPsec-SA established: ESP/", c.ipcomp ? "Transport+IPComp" : "Tunnel",
@@ -111,8 +111,11 @@ void receive(child_self self, std::span<const std::uint8_t> body) {
       !st.policies) { // QM2 sent
     generate(self);
   }
-  if (!was_up && st.qm->established())
+  if (!was_up && st.qm->established()) {
     established_now(self);
+    if (!st.args.initiator) // QM3 came: nothing of ours will be asked for again
+      st.settle();
+  }
 }
 
 ike::phase1_context context_of(const child_state& st) {
@@ -128,9 +131,9 @@ void start(child_self self) {
     auto p2 = phase2_of(*st.args.sainfo, st.args.snap.cfg->remotes.at(st.args.remote));
     p2.ipcomp = p2.ipcomp && st.args.offer_ipcomp;
     st.sainfo = st.args.sainfo;
-    st.qm.emplace(ike::quick_mode::initiator(context_of(st), p2, *id_of(*st.sainfo->local),
-                                             *id_of(*st.sainfo->remote), st.args.message_id, st.spi,
-                                             st.cpi));
+    st.qm = std::make_unique<ike::quick_mode>(
+        ike::quick_mode::initiator(context_of(st), p2, *id_of(*st.sainfo->local),
+                                   *id_of(*st.sainfo->remote), st.args.message_id, st.spi, st.cpi));
     send_step(self, st.qm->start());
   } else {
     auto snap = st.args.snap;
@@ -169,7 +172,7 @@ void start(child_self self) {
       self->state.sainfo = s;
       return phase2_of(*s, snap.cfg->remotes.at(remote));
     };
-    st.qm.emplace(
+    st.qm = std::make_unique<ike::quick_mode>(
         ike::quick_mode::responder(context_of(st), lookup, st.args.message_id, st.spi, st.cpi));
   }
   auto waiting = std::move(st.waiting);
@@ -220,27 +223,43 @@ void reserve_spis(child_self self) {
 
 } // namespace
 
+const ike::child_established* child_state::up() const {
+  return kept ? kept.get() : qm ? qm->established() : nullptr;
+}
+
+const ike::child_established* child_state::negotiated() const {
+  return kept ? kept.get() : qm ? &qm->negotiated() : nullptr;
+}
+
+void child_state::settle() {
+  if (const auto* c = qm ? qm->established() : nullptr) {
+    kept = std::make_unique<const ike::child_established>(*c);
+    qm.reset(); // (its keys and key pair wiped as they go)
+  }
+}
+
 child_state::~child_state() {
   // Remove what we reserved or installed (each SA once: remove_at_end), then our policies.
   for (const auto& d : to_remove)
     caf::anon_send(args.svc->kernel, kernel_request{d});
   if (policies)
     caf::anon_send(args.svc->policy, policy_remove_atom_v, self_addr);
-  if (qm && qm->established() && !remote_deleted) {
+  const auto* c = up();
+  if (c != nullptr && !remote_deleted) {
     // Delete names our inbound SPI (RFC 2408 §3.15), like racoon.
-    std::uint32_t in_spi = qm->established()->inbound.spi;
+    std::uint32_t in_spi = c->inbound.spi;
     if (auto out = informational_to(args.link.ends, *args.p1,
                                     {ike::delete_ipsec_sas(ike::protocol_id::esp, {&in_spi, 1})}))
       args.link.put_detached(*out);
   }
-  if (qm && qm->established()) {
-    COATI_LOG(notify, "child", "IPsec-SA removed: spi ", hex32(qm->established()->inbound.spi), "/",
-              hex32(qm->established()->outbound.spi), " with ", where(args.link.ends));
+  if (c != nullptr) {
+    COATI_LOG(notify, "child", "IPsec-SA removed: spi ", hex32(c->inbound.spi), "/",
+              hex32(c->outbound.spi), " with ", where(args.link.ends));
     args.link.count_detached("phase2_down");
     auto e =
         make_event("sa_down", args.link.ends.remote.to_string(), args.link.ends.local.to_string());
-    e.spi_in = qm->established()->inbound.spi;
-    e.spi_out = qm->established()->outbound.spi;
+    e.spi_in = c->inbound.spi;
+    e.spi_out = c->outbound.spi;
     e.user = args.xauth_user;
     publish(args.svc->bus, std::move(e));
   }
@@ -278,6 +297,11 @@ child_api::behavior_type child_actor::shared_behavior() {
           self->state.arrival.local_port = d.local_port;
           self->state.arrival.natt = d.natt;
         }
+        if (self->state.kept) { // settled: a late copy of a message already handled
+          COATI_LOG(info, "child", where(self->state.args.link.ends),
+                    ": ignored: quick mode already complete");
+          return;
+        }
         if (!self->state.qm) {
           self->state.waiting.push_back(std::move(d.bytes));
           return;
@@ -297,7 +321,7 @@ child_api::behavior_type child_actor::shared_behavior() {
         auto self = current();
         handler_clock::scope timing{self};
         auto& s = self->state;
-        bool ours = spi == 0 || (s.qm && s.qm->negotiated().outbound.spi == spi);
+        bool ours = spi == 0 || (s.negotiated() && s.negotiated()->outbound.spi == spi);
         if (!ours)
           return;
         COATI_LOG(notify, "child", where(s.args.link.ends), " deleted the IPsec-SA",
@@ -349,13 +373,13 @@ child_api::behavior_type child_actor::shared_behavior() {
         handler_clock::scope timing{self};
         auto& s = self->state;
         if (!hard) {
-          if (!s.qm || !s.qm->established()) {
+          if (!s.up()) {
             fail(self, "quick mode not complete within the phase2 timer");
             return;
           }
           // No retransmission of this quick mode is coming any more: what only the
-          // exchange needed goes (PFS key pair, nonces, kept messages: ike::quick_mode).
-          s.qm->settle();
+          // exchange needed goes.
+          s.settle();
           return;
         }
         COATI_LOG(notify, "child", where(s.args.link.ends), ": IPsec-SA expired");

@@ -55,7 +55,13 @@ struct child_state {
   handler_clock clock{name}; ///< this child's handling time, and its kind's figures
   alarm_slot alarm;          ///< its timers on the listener's alarm service (link.hpp `later`)
   child_args args;
-  std::optional<ike::quick_mode> qm;
+  /// The exchange, until it has settled: the responder's at QM3, the initiator's at its
+  /// phase2 timer (it may have to send QM3 again until then).
+  std::unique_ptr<ike::quick_mode> qm;
+  /// The SAs once the exchange has settled: what they need for their life (SPIs, keys
+  /// for a NAT-T move, IDs, lifetime), without the exchange (PFS key pair, nonces, IV,
+  /// kept messages, the offers).
+  std::unique_ptr<const ike::child_established> kept;
   const config::sainfo_block* sainfo = nullptr;
   std::vector<ike::bytes> waiting; ///< datagrams that came before the SPIs
   datagram arrival; ///< where the last quick mode datagram came from (no bytes; NAT-T)
@@ -69,6 +75,12 @@ struct child_state {
   caf::actor_addr self_addr;
   bool remote_deleted = false; ///< the peer deleted these SAs: no Delete back
   child_state() = default;
+  /// The established SAs (null: not yet).
+  const ike::child_established* up() const;
+  /// What the exchange has negotiated so far (null: no exchange yet).
+  const ike::child_established* negotiated() const;
+  /// The exchange is over: its SAs are kept, the rest goes.
+  void settle();
   child_state(const child_state&) = delete;
   child_state& operator=(const child_state&) = delete;
   /// Removes the SAs and policies this child installed.

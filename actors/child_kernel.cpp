@@ -13,9 +13,10 @@ namespace coati::actors {
 /// Our show-sa rows (in and out), for the peer, which merges its children's.
 std::vector<std::string> esp_rows(const child_state& st) {
   std::vector<std::string> rows;
-  bool up = st.qm && st.qm->established();
-  if (st.qm && (up || (!st.args.initiator && st.qm->negotiated().outbound.spi != 0))) {
-    const auto& c = st.qm->negotiated();
+  bool up = st.up() != nullptr;
+  const auto* n = st.negotiated();
+  if (n != nullptr && (up || (!st.args.initiator && n->outbound.spi != 0))) {
+    const auto& c = *n;
     const auto& ends = st.args.link.ends;
     auto l = ends.local.to_string(), r = ends.remote.to_string();
     std::string tail =
@@ -60,7 +61,7 @@ void drop_reservation(child_self self, const kernel_cmd::delete_sa& d) {
 /// replay state kept), the others are deleted.
 void install(child_self self, std::vector<kernel_cmd::delete_sa> moved) {
   auto& st = self->state;
-  const auto& c = *st.qm->established();
+  const auto& c = *st.up();
   const auto& at = st.args.link.ends;
   kernel::sa_ends ends{at.local, at.remote, st.args.reqid.value_or(c.inbound.spi), at.local_port,
                        at.remote_port};
@@ -103,7 +104,7 @@ void install(child_self self, std::vector<kernel_cmd::delete_sa> moved) {
 /// from the initiator's IDs as soon as it has answered QM1 (they go with the child).
 void generate(child_self self) {
   auto& st = self->state;
-  const auto& c = st.qm->negotiated();
+  const auto& c = *st.negotiated();
   const auto& r = st.args.snap.cfg->remotes.at(st.args.remote);
   if (st.args.initiator || r.generate_policy == config::generate_policy_mode::off)
     return;

@@ -35,7 +35,7 @@ void child_authentic(child_self self, const char* what) {
 
 void child_mapped(child_self self, const kernel::mapping_event& m) {
   auto& st = self->state;
-  const auto* c = st.qm ? st.qm->established() : nullptr;
+  const auto* c = st.up();
   if (c == nullptr || !c->udp_encap || m.proto != kernel::xfrm_proto::esp ||
       m.spi != c->inbound.spi)
     return;
@@ -68,7 +68,7 @@ void child_moved(child_self self, const std::string& remote, std::uint16_t remot
   COATI_LOG(notify, "child", "IPsec-SA of quick mode ", st.args.message_id, " moves from ", was,
             " to ", where(e));
   st.args.link.count(self, "natt.child_moved");
-  if (st.qm && st.qm->established()) {
+  if (st.up() != nullptr) {
     auto before_move = std::exchange(st.to_remove, {});
     st.install_error.clear();
     install(self, std::move(before_move));

@@ -131,7 +131,7 @@ void child_adopted(child_self self, const adoption& a) {
   auto& s = self->state;
   if (!a.data)
     return;
-  if (!s.qm || !s.qm->established()) { // a quick mode under the old keys cannot go on
+  if (s.up() == nullptr) { // a quick mode under the old keys cannot go on
     COATI_LOG(info, "child", where(s.args.link.ends),
               ": quick mode under way when its ISAKMP-SA was rekeyed: abandoned");
     self->quit();

@@ -250,20 +250,6 @@ child_step quick_mode::start() {
   return send_chain(std::move(chain), 1);
 }
 
-void quick_mode::settle() {
-  if (!done_)
-    return;
-  settled_ = true;
-  dh_.reset();
-  for (auto* b : {&peer_ke_, &ni_b_, &nr_b_, &iv_, &last_received_, &last_sent_}) {
-    b->clear();
-    b->shrink_to_fit();
-  }
-  pol_.offers.clear();
-  pol_.offers.shrink_to_fit();
-  lookup_ = nullptr;
-}
-
 child_step quick_mode::receive(std::span<const std::uint8_t> datagram) {
   if (!last_received_.empty() &&
       std::equal(datagram.begin(), datagram.end(), last_received_.begin(), last_received_.end())) {
@@ -273,7 +259,7 @@ child_step quick_mode::receive(std::span<const std::uint8_t> datagram) {
       s.send.push_back(last_sent_);
     return s;
   }
-  if (done_ && (initiator_ || settled_))
+  if (done_ && initiator_)
     return child_step{child_status::established, {}, "quick mode already complete", false, {}};
   auto m = decode(datagram);
   if (!m)

@@ -113,11 +113,6 @@ public:
   /// What is agreed so far (the responder knows everything once it has sent QM2).
   const child_established& negotiated() const { return child_; }
   const bytes& last_sent() const { return last_sent_; }
-  /// Once established, when no retransmission of this exchange can come any more (the
-  /// phase2 timer): drops what only the exchange needed (the DH key pair, the peer's KE,
-  /// nonces, IV, proposals and the last messages kept to answer a retransmission). A late
-  /// message of this exchange is then answered by nothing. The result stays.
-  void settle();
 
 private:
   quick_mode(bool initiator, phase1_context p1, std::uint32_t mid, std::uint32_t spi,
@@ -144,7 +139,6 @@ private:
   std::vector<std::uint8_t> iv_;
   bool ids_sent_ = false;
   bytes last_received_, last_sent_;
-  bool settled_ = false;
 };
 
 } // namespace coati::ike

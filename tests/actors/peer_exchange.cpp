@@ -478,6 +478,16 @@ BOOST_AUTO_TEST_CASE(child_quick_mode_message_by_message) {
   for (const auto& row : w->esp_rows)
     BOOST_TEST(row.find("state=mature kernel=installed") != std::string::npos, row);
   BOOST_TEST(w->sent.size() == read); // QM3 has no answer
+  // The responder's exchange settled at QM3 (only its SAs stay): late copies of QM1 and
+  // QM3 get no answer and change nothing, and the rows still come from the kept SAs.
+  deliver(qm1.send[0]);
+  deliver(step.send[0]);
+  ask_rows();
+  BOOST_TEST(w->sent.size() == read);
+  BOOST_TEST(w->kernel.size() == 6u);
+  BOOST_TEST(w->count_of("phase2_failed") == 0u);
+  BOOST_TEST_REQUIRE(w->esp_rows.size() == 2u);
+  BOOST_TEST(w->esp_rows[0].find("spi=0x0a0b0c0d in") != std::string::npos, w->esp_rows[0]);
   std::printf(
       "peer_exchange: main mode + quick mode in %.1f ms\n",
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
