@@ -57,6 +57,8 @@
 #                   namespace), costing retransmission intervals; coatid enlarges its own
 #   BENCH_DRIVER_BITS  coati-load's RSA key size (default 2048; the hub's is 2048)
 #   BENCH_CHARON_THREADS  charon's worker threads (default 16, its own default)
+#   BENCH_PIN=1     the hub on CPU 0 only (all its threads), coati-load on the others:
+#                   the hub's rate without the driver taking its CPU time (needs 2 CPUs)
 #   BENCH_CRYPTO=0  skips `coati-bench crypto` (and the cpu/crypto table)
 #   BENCH_CHARON_LOG  charon's file log level (default -1: off; its log in the work dir)
 #   COATI_BUILD=DIR the build to use (default: the source's build/)
@@ -237,12 +239,17 @@ run_one() {
   sleep 0.5 # settled
   local pid rss0 cpu0 drops0 rc=0 lh0=0 t0
   pid=$(hub_pid "$daemon")
+  local drv_cpus=()
+  if [ "${BENCH_PIN:-0}" = 1 ]; then # the hub's threads on CPU 0, coati-load on the others
+    taskset -a -p -c 0 "$pid" > /dev/null
+    drv_cpus=(taskset -c "1-$(($(nproc) - 1))")
+  fi
   rss0=$(rss "$pid")
   cpu0=$(ticks "$pid")
   drops0=$(udp_drops)
   [ "$daemon" != coatid ] || lh0=$(stat_value listener.handling_ns)
   t0=$(date +%s.%N)
-  ip netns exec "$drv" "$LOAD" 192.0.2.1 --from "$from" "${args[@]}" -n "$n" --window "$window" \
+  ip netns exec "$drv" "${drv_cpus[@]}" "$LOAD" 192.0.2.1 --from "$from" "${args[@]}" -n "$n" --window "$window" \
     --interval 10000 --counter 5 --timeout $((n / 10 + 300)) > "$work/load-$name.out" 2>&1 || rc=$?
   local rss1 cpu1 drops held lst=-1 t1
   t1=$(date +%s.%N)
