@@ -59,6 +59,8 @@
 #   BENCH_CHARON_THREADS  charon's worker threads (default 16, its own default)
 #   BENCH_PIN=1     the hub on CPU 0 only (all its threads), coati-load on the others:
 #                   the hub's rate without the driver taking its CPU time (needs 2 CPUs)
+#   BENCH_SYSCALLS=1  counts the hub's system calls during the run (perf stat, tracepoint
+#                   raw_syscalls:sys_enter) for the sys/neg column
 #   BENCH_CRYPTO=0  skips `coati-bench crypto` (and the cpu/crypto table)
 #   BENCH_CHARON_LOG  charon's file log level (default -1: off; its log in the work dir)
 #   COATI_BUILD=DIR the build to use (default: the source's build/)
@@ -217,6 +219,11 @@ udp_drops() {
     else print $c["RcvbufErrors"] }' /proc/net/snmp
 }
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; } # utime + stime, all threads
+# ctx_switches PID: context switches of all its threads so far (voluntary: it waited).
+ctx_switches() {
+  cat /proc/"$1"/task/*/status 2> /dev/null |
+    awk '/^(non)?voluntary_ctxt_switches:/ { s += $2 } END { print s + 0 }'
+}
 
 rows=()
 # run_one OFFER N DAEMON: one fresh hub, one coati-load run; appends a row to `rows`.
@@ -248,11 +255,23 @@ run_one() {
   cpu0=$(ticks "$pid")
   drops0=$(udp_drops)
   [ "$daemon" != coatid ] || lh0=$(stat_value listener.handling_ns)
+  local cs0 perf_pid=
+  cs0=$(ctx_switches "$pid")
+  if [ "${BENCH_SYSCALLS:-0}" = 1 ]; then
+    perf stat -x, -e raw_syscalls:sys_enter -p "$pid" -o "$work/perf-$name.txt" &
+    perf_pid=$!
+  fi
   t0=$(date +%s.%N)
   ip netns exec "$drv" "${drv_cpus[@]}" "$LOAD" 192.0.2.1 --from "$from" "${args[@]}" -n "$n" --window "$window" \
     --interval 10000 --counter 5 --timeout $((n / 10 + 300)) > "$work/load-$name.out" 2>&1 || rc=$?
-  local rss1 cpu1 drops held lst=-1 t1
+  local rss1 cpu1 drops held lst=-1 t1 cs1 calls=-1
   t1=$(date +%s.%N)
+  cs1=$(ctx_switches "$pid")
+  if [ -n "$perf_pid" ]; then
+    kill -INT "$perf_pid" 2> /dev/null || true
+    wait "$perf_pid" 2> /dev/null || true
+    calls=$(awk -F, '$3 ~ /raw_syscalls:sys_enter/ { print $1 + 0 }' "$work/perf-$name.txt")
+  fi
   [ "$daemon" != coatid ] || lst=$(awk -v a="$lh0" -v b="$(stat_value listener.handling_ns)" \
     -v t="$(echo "$t1 - $t0" | bc)" 'BEGIN { printf("%.1f", (t > 0) ? (b - a) / 1e7 / t : 0) }')
   sleep ${BENCH_SETTLE:-1} # settled: the last replies handled
@@ -295,6 +314,11 @@ run_one() {
       dc = done > 0 ? dcpu * 1000 / done : 0
       printf "%-10s %6d %-7s %6d %9.1f %9.1f %9.1f %9.3f %8.1f %9.3f %7d %6d %5s\n", o, n, d, done, rate, p50, p99, cpu, kb, dc, drops, held, lst < 0 ? "-" : lst
     }' >> "$work/rows"
+  awk -v o="$offer" -v n="$n" -v d="$daemon" -v done="${ok:-0}" -v cs="$((cs1 - cs0))" \
+    -v calls="${calls:--1}" 'BEGIN {
+      printf "%-10s %6d %-7s %9.2f", o, n, d, (done > 0 ? cs / done : 0)
+      if (calls >= 0 && done > 0) printf " %9.2f\n", calls / done; else printf " %9s\n", "-"
+    }' >> "$work/kernel"
 }
 
 # The crypto a negotiation costs coatid (and its DH and RSA beside `openssl speed`), on
@@ -339,6 +363,13 @@ awk '{ k = $1 " " $2; v[k, $3] = $0; keys[k] = 1 }
       printf "\n"
     }
   }' "$work/rows" | sort -k1,1 -k2,2n
+# What the hubs ask of the kernel per negotiation: a measure of the work besides crypto
+# that the machine's noise does not move.
+echo
+echo "the hub's context switches per negotiation (all threads; a wait for work, a wake-up)" \
+  "and system calls (BENCH_SYSCALLS=1: perf's raw_syscalls count)"
+printf '%-10s %6s %-7s %9s %9s\n' offer N hub "cs/neg" "sys/neg"
+cat "$work/kernel"
 # coatid's CPU per negotiation over its crypto as `coati-bench crypto` timed it above.
 if [ -n "$crypto_psk$crypto_rsasig" ]; then
   echo
