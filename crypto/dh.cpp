@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "crypto/error.hpp"
+#include "crypto/random.hpp"
 
 namespace coati::crypto {
 
@@ -167,20 +168,26 @@ const EC_GROUP* curve(dh_group grp) {
   return table[index_of(grp) - 8].get();
 }
 
-// A private value in [2, limit) (limit: the curve's order), or of exactly `bits` bits (a
-// MODP exponent: its length is the policy); wiped when freed, flagged for the
-// constant-time code paths.
+// A private value in [2, limit) (limit: the curve's order: drawn with its length until
+// below it), or of exactly `bits` bits, the top one set (a MODP exponent: its length is
+// the policy); from the private generator (crypto/random.hpp), wiped when freed, flagged
+// for the constant-time code paths.
 bn_ptr random_private(const BIGNUM* limit, int bits) {
   bn_ptr x(BN_secure_new());
   if (!x)
     throw error("BN_secure_new");
+  int len = limit != nullptr ? BN_num_bits(limit) : bits;
+  auto n = static_cast<std::size_t>((len + 7) / 8);
+  int spare = static_cast<int>(n * 8) - len; // bits above `len` in the first byte
   do {
-    int ok = limit != nullptr
-                 ? BN_priv_rand_range_ex(x.get(), limit, 0, nullptr)
-                 : BN_priv_rand_ex(x.get(), bits, BN_RAND_TOP_ONE, BN_RAND_BOTTOM_ANY, 0, nullptr);
-    if (ok != 1)
+    auto r = random_secret(n);
+    r.data()[0] &= static_cast<std::uint8_t>(0xff >> spare);
+    if (limit == nullptr)
+      r.data()[0] |= static_cast<std::uint8_t>(0x80 >> spare);
+    if (BN_bin2bn(r.data(), static_cast<int>(n), x.get()) == nullptr)
       throw error("private value");
-  } while (BN_cmp(x.get(), BN_value_one()) <= 0);
+  } while (BN_cmp(x.get(), BN_value_one()) <= 0 ||
+           (limit != nullptr && BN_cmp(x.get(), limit) >= 0));
   BN_set_flags(x.get(), BN_FLG_CONSTTIME);
   return x;
 }

@@ -2,6 +2,10 @@
 #define BOOST_TEST_MODULE crypto_primitives
 #include <boost/test/unit_test.hpp>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
 #include <ostream>
 #include <string>
 
@@ -61,6 +65,40 @@ BOOST_AUTO_TEST_CASE(random_is_random) {
   BOOST_TEST(k.size() == 24u);
   BOOST_TEST(!(k == random_secret(24)));
   BOOST_TEST(random_u32() != 0u);
+}
+
+// Small draws come from a pool per thread (crypto/random.cpp); a forked child must not
+// hand out its parent's next bytes, public or private.
+BOOST_AUTO_TEST_CASE(random_after_fork_is_not_the_parents) {
+  (void)random_bytes(8); // both pools filled before the fork
+  (void)random_secret(8);
+  int fds[2];
+  BOOST_REQUIRE(::pipe(fds) == 0);
+  pid_t pid = ::fork();
+  BOOST_REQUIRE(pid >= 0);
+  if (pid == 0) {
+    auto a = random_bytes(16);
+    auto k = random_secret(16);
+    bool ok = ::write(fds[1], a.data(), a.size()) == 16 && ::write(fds[1], k.data(), 16) == 16;
+    ::_exit(ok ? 0 : 1);
+  }
+  ::close(fds[1]);
+  auto a = random_bytes(16);
+  auto k = random_secret(16);
+  std::uint8_t child[32];
+  std::size_t got = 0;
+  while (got < sizeof child) {
+    auto n = ::read(fds[0], child + got, sizeof child - got);
+    if (n <= 0)
+      break;
+    got += static_cast<std::size_t>(n);
+  }
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  BOOST_REQUIRE(got == sizeof child);
+  BOOST_TEST(std::memcmp(child, a.data(), 16) != 0);
+  BOOST_TEST(std::memcmp(child + 16, k.data(), 16) != 0);
 }
 
 // FIPS 180 / RFC 1321 "abc" vectors.
