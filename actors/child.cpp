@@ -290,17 +290,18 @@ child_api::behavior_type child_actor::shared_behavior() {
       [](datagram& d) {
         auto self = current();
         handler_clock::scope timing{self};
+        if (self->state.kept) { // settled: a late copy of a message already handled (its
+                                // address is not taken as where the peer is either)
+          COATI_LOG(info, "child", where(self->state.args.link.ends),
+                    ": ignored: quick mode already complete");
+          return;
+        }
         if (d.from_port != 0) { // (the last one's arrival also stands for those waiting)
           self->state.arrival.from = d.from;
           self->state.arrival.from_port = d.from_port;
           self->state.arrival.to = d.to;
           self->state.arrival.local_port = d.local_port;
           self->state.arrival.natt = d.natt;
-        }
-        if (self->state.kept) { // settled: a late copy of a message already handled
-          COATI_LOG(info, "child", where(self->state.args.link.ends),
-                    ": ignored: quick mode already complete");
-          return;
         }
         if (!self->state.qm) {
           self->state.waiting.push_back(std::move(d.bytes));
