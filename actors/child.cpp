@@ -322,7 +322,8 @@ child_api::behavior_type child_actor::shared_behavior() {
         auto self = current();
         handler_clock::scope timing{self};
         auto& s = self->state;
-        bool ours = spi == 0 || (s.negotiated() && s.negotiated()->outbound.spi == spi);
+        const auto* c = s.negotiated();
+        bool ours = spi == 0 || (c != nullptr && c->outbound.spi == spi);
         if (!ours)
           return;
         COATI_LOG(notify, "child", where(s.args.link.ends), " deleted the IPsec-SA",

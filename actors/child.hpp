@@ -75,14 +75,14 @@ struct child_state {
   caf::actor_addr self_addr;
   bool remote_deleted = false; ///< the peer deleted these SAs: no Delete back
   child_state() = default;
+  child_state(const child_state&) = delete;
+  child_state& operator=(const child_state&) = delete;
   /// The established SAs (null: not yet).
   const ike::child_established* up() const;
   /// What the exchange has negotiated so far (null: no exchange yet).
   const ike::child_established* negotiated() const;
   /// The exchange is over: its SAs are kept, the rest goes.
   void settle();
-  child_state(const child_state&) = delete;
-  child_state& operator=(const child_state&) = delete;
   /// Removes the SAs and policies this child installed.
   ~child_state();
 };

@@ -28,7 +28,7 @@ void draw(std::uint8_t* p, std::size_t n, bool priv) {
 // Forks so far: a pool filled before a fork is not used after it (the child would repeat
 // its parent's bytes).
 std::atomic<unsigned> forks{0};
-const int fork_hook = pthread_atfork(nullptr, nullptr, [] { forks.fetch_add(1); });
+[[maybe_unused]] const int fork_hook = pthread_atfork(nullptr, nullptr, [] { forks.fetch_add(1); });
 
 // A thread's random bytes, drawn from one of OpenSSL's generators 1 KiB at a time: a
 // negotiation's few small draws (a cookie, a nonce, a DH exponent) cost a copy instead
@@ -44,7 +44,6 @@ public:
   ~pool() { detail::wipe(bytes_.data(), bytes_.size()); }
 
   void take(std::uint8_t* out, std::size_t n) {
-    (void)fork_hook;
     unsigned now = forks.load(std::memory_order_relaxed);
     if (fork_gen_ != now || used_ + n > bytes_.size()) {
       draw(bytes_.data(), bytes_.size(), priv_);
