@@ -68,7 +68,9 @@ struct phase1_established {
   crypto::ikev1::ikev1_keys keys;
   cookie icookie{}, rcookie{};
   id_payload peer_id;
-  std::optional<crypto::certificate> peer_cert;
+  /// The subject (DER) of the certificate the peer signed with, once checked; empty when
+  /// it did not sign. The certificate itself is not kept (an X509 object is kilobytes).
+  bytes peer_cert_subject;
   bytes ni_b, nr_b; ///< nonces (the exchange's; a session drops them once phase 1 is up)
   bool initial_contact = false; ///< the peer sent INITIAL-CONTACT
   bool responder_lifetime = false;

@@ -125,7 +125,7 @@ std::optional<proof_error> check_signature(const phase1_policy& pol, phase1_esta
     return proof_error{identity, "ID " + crypto::dn_to_text(id.data) +
                                      " does not match the certificate subject " +
                                      cert->subject_text()};
-  sa.peer_cert = std::move(cert);
+  sa.peer_cert_subject = cert->subject_der();
   return std::nullopt;
 }
 

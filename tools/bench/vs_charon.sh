@@ -219,6 +219,7 @@ udp_drops() {
     else print $c["RcvbufErrors"] }' /proc/net/snmp
 }
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; } # utime + stime, all threads
+faults() { awk '{ print $10 + $12 }' "/proc/$1/stat"; } # minor + major page faults, all threads
 # ctx_switches PID: context switches of all its threads so far (voluntary: it waited).
 ctx_switches() {
   cat /proc/"$1"/task/*/status 2> /dev/null |
@@ -255,8 +256,9 @@ run_one() {
   cpu0=$(ticks "$pid")
   drops0=$(udp_drops)
   [ "$daemon" != coatid ] || lh0=$(stat_value listener.handling_ns)
-  local cs0 perf_pid=
+  local cs0 pf0 perf_pid=
   cs0=$(ctx_switches "$pid")
+  pf0=$(faults "$pid")
   if [ "${BENCH_SYSCALLS:-0}" = 1 ]; then
     perf stat -x, -e raw_syscalls:sys_enter -p "$pid" -o "$work/perf-$name.txt" &
     perf_pid=$!
@@ -264,9 +266,10 @@ run_one() {
   t0=$(date +%s.%N)
   ip netns exec "$drv" "${drv_cpus[@]}" "$LOAD" 192.0.2.1 --from "$from" "${args[@]}" -n "$n" --window "$window" \
     --interval 10000 --counter 5 --timeout $((n / 10 + 300)) > "$work/load-$name.out" 2>&1 || rc=$?
-  local rss1 cpu1 drops held lst=-1 t1 cs1 calls=-1
+  local rss1 cpu1 drops held lst=-1 t1 cs1 pf1 calls=-1
   t1=$(date +%s.%N)
   cs1=$(ctx_switches "$pid")
+  pf1=$(faults "$pid")
   if [ -n "$perf_pid" ]; then
     kill -INT "$perf_pid" 2> /dev/null || true
     wait "$perf_pid" 2> /dev/null || true
@@ -315,8 +318,8 @@ run_one() {
       printf "%-10s %6d %-7s %6d %9.1f %9.1f %9.1f %9.3f %8.1f %9.3f %7d %6d %5s\n", o, n, d, done, rate, p50, p99, cpu, kb, dc, drops, held, lst < 0 ? "-" : lst
     }' >> "$work/rows"
   awk -v o="$offer" -v n="$n" -v d="$daemon" -v done="${ok:-0}" -v cs="$((cs1 - cs0))" \
-    -v calls="${calls:--1}" 'BEGIN {
-      printf "%-10s %6d %-7s %9.2f", o, n, d, (done > 0 ? cs / done : 0)
+    -v pf="$((pf1 - pf0))" -v calls="${calls:--1}" 'BEGIN {
+      printf "%-10s %6d %-7s %9.2f %9.2f", o, n, d, (done > 0 ? cs / done : 0), (done > 0 ? pf / done : 0)
       if (calls >= 0 && done > 0) printf " %9.2f\n", calls / done; else printf " %9s\n", "-"
     }' >> "$work/kernel"
 }
@@ -366,9 +369,10 @@ awk '{ k = $1 " " $2; v[k, $3] = $0; keys[k] = 1 }
 # What the hubs ask of the kernel per negotiation: a measure of the work besides crypto
 # that the machine's noise does not move.
 echo
-echo "the hub's context switches per negotiation (all threads; a wait for work, a wake-up)" \
-  "and system calls (BENCH_SYSCALLS=1: perf's raw_syscalls count)"
-printf '%-10s %6s %-7s %9s %9s\n' offer N hub "cs/neg" "sys/neg"
+echo "the hub's context switches per negotiation (all threads; a wait for work, a wake-up)," \
+  "page faults (a page the process touched first, or again after giving it back) and" \
+  "system calls (BENCH_SYSCALLS=1: perf's raw_syscalls count)"
+printf '%-10s %6s %-7s %9s %9s %9s\n' offer N hub "cs/neg" "pf/neg" "sys/neg"
 cat "$work/kernel"
 # coatid's CPU per negotiation over its crypto as `coati-bench crypto` timed it above.
 if [ -n "$crypto_psk$crypto_rsasig" ]; then
