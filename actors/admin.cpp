@@ -28,10 +28,12 @@ namespace {
 
 constexpr std::uint32_t max_request = 1U << 16; ///< a command line
 
-bool read_all(int fd, void* buf, std::size_t n) {
-  auto* p = static_cast<char*>(buf);
+/// Moves exactly `n` bytes through `io` (a read or a send on `fd`), again after a signal;
+/// false when the other end went away or an error came first.
+template <class Byte, class Io>
+bool transfer_all(int fd, Byte* p, std::size_t n, Io io) {
   while (n > 0) {
-    auto r = ::read(fd, p, n);
+    auto r = io(fd, p, n);
     if (r < 0 && errno == EINTR)
       continue;
     if (r <= 0)
@@ -42,18 +44,15 @@ bool read_all(int fd, void* buf, std::size_t n) {
   return true;
 }
 
+bool read_all(int fd, void* buf, std::size_t n) {
+  return transfer_all(fd, static_cast<char*>(buf), n,
+                      [](int f, char* p, std::size_t k) { return ::read(f, p, k); });
+}
+
 bool write_all(int fd, const void* buf, std::size_t n) {
-  const auto* p = static_cast<const char*>(buf);
-  while (n > 0) {
-    auto r = ::send(fd, p, n, MSG_NOSIGNAL);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r <= 0)
-      return false;
-    p += r;
-    n -= static_cast<std::size_t>(r);
-  }
-  return true;
+  return transfer_all(
+      fd, static_cast<const char*>(buf), n,
+      [](int f, const char* p, std::size_t k) { return ::send(f, p, k, MSG_NOSIGNAL); });
 }
 
 std::string render(const counters& c) {
@@ -196,12 +195,25 @@ private:
     }
   }
 
-  std::string ask_counters(caf::scoped_actor& s, auto atom) {
+  /// Asks the daemon and makes its answer a reply: `format(answer)`, or "error" with
+  /// CAF's reason when no answer came (a timeout among them). `format` takes the answer's
+  /// type by reference, which picks the handler.
+  template <class Format, class... Ts>
+  std::string ask(caf::scoped_actor& s, std::chrono::seconds timeout, Format format, Ts... xs) {
+    using answer = std::remove_cvref_t<
+        caf::detail::tl_head_t<typename caf::detail::get_callable_trait<Format>::arg_types>>;
     std::string out;
-    s->request(daemon_, std::chrono::seconds{5}, atom)
-        .receive([&](counters& c) { out = "ok\n" + render(c); },
+    s->request(daemon_, timeout, std::move(xs)...)
+        .receive([&](answer& a) { out = format(a); },
                  [&](caf::error& e) { out = "error\n" + sys_.render(e) + "\n"; });
     return out;
+  }
+
+  /// A text answer: "error: why" is an error, anything else the reply's body.
+  static std::string text_reply(std::string& text) {
+    if (text.starts_with("error: "))
+      return "error\n" + text.substr(7) + "\n";
+    return "ok\n" + text + (text.empty() || text.back() == '\n' ? "" : "\n");
   }
 
   /// `show-users`: one line per logged-in user (a lease with holders), from the pool's
@@ -251,90 +263,62 @@ private:
     words >> verb >> arg;
     COATI_LOG(debug, "admin", "request: ", verb);
     caf::scoped_actor s{sys_};
+    auto counters_reply = [](counters& c) { return "ok\n" + render(c); };
     if (verb == "status")
-      return ask_counters(s, status_atom_v);
+      return ask(s, std::chrono::seconds{5}, counters_reply, status_atom_v);
     if (verb == "stats")
-      return ask_counters(s, stats_atom_v);
-    if (verb == "reload-config") {
-      std::string out;
-      s->request(daemon_, std::chrono::seconds{30}, reload_atom_v)
-          .receive(
-              [&](reload_result& r) {
-                out = (r.ok ? "ok\n" : "error\n") + r.message + "\ngeneration " +
-                      std::to_string(r.generation) + "\n";
-              },
-              [&](caf::error& e) { out = "error\n" + sys_.render(e) + "\n"; });
-      return out;
-    }
-    if (verb == "show-sa" || verb == "vpn-connect") {
-      if (verb == "show-sa" && !arg.empty() && arg != "isakmp" && arg != "esp" && arg != "ipsec")
+      return ask(s, std::chrono::seconds{5}, counters_reply, stats_atom_v);
+    if (verb == "reload-config")
+      return ask(
+          s, std::chrono::seconds{30},
+          [](reload_result& r) {
+            return (r.ok ? "ok\n" : "error\n") + r.message + "\ngeneration " +
+                   std::to_string(r.generation) + "\n";
+          },
+          reload_atom_v);
+    if (verb == "show-sa") { // every peer is asked: a hub of 100,000 takes seconds
+      if (!arg.empty() && arg != "isakmp" && arg != "esp" && arg != "ipsec")
         return "error\nshow-sa: unknown SA class '" + arg + "' (isakmp, esp or ipsec)\n";
-      std::string out;
-      auto answer = [&](std::string& text) {
-        if (text.starts_with("error: "))
-          out = "error\n" + text.substr(7) + "\n";
-        else
-          out = "ok\n" + text + (text.empty() || text.back() == '\n' ? "" : "\n");
-      };
-      auto failed = [&](caf::error& e) { out = "error\n" + sys_.render(e) + "\n"; };
-      if (verb == "show-sa") // every peer is asked: a hub of 100,000 takes seconds
-        s->request(daemon_, std::chrono::seconds{60}, show_sa_atom_v, arg).receive(answer, failed);
-      else
-        s->request(daemon_, std::chrono::seconds{5}, connect_atom_v, arg).receive(answer, failed);
-      return out;
+      return ask(s, std::chrono::seconds{60}, text_reply, show_sa_atom_v, arg);
     }
-    if (verb == "logout-user") {
-      std::string out;
-      s->request(daemon_, std::chrono::seconds{5}, logout_atom_v, arg)
-          .receive(
-              [&](std::string& text) {
-                out = text.starts_with("error: ") ? "error\n" + text.substr(7) + "\n"
-                                                  : "ok\n" + text + "\n";
-              },
-              [&](caf::error& e) { out = "error\n" + sys_.render(e) + "\n"; });
-      return out;
-    }
-    if (verb == "show-pool") {
-      std::string out;
-      s->request(daemon_, std::chrono::seconds{5}, show_pool_atom_v)
-          .receive(
-              [&](lease_rows& rows) {
-                out = "ok\n";
-                for (const auto& r : rows.rows)
-                  out += r.address + " " + (r.user.empty() ? "-" : r.user) +
-                         (r.holders > 0 ? " leased holders=" + std::to_string(r.holders)
-                                        : std::string{" reserved"}) +
-                         " seconds=" + std::to_string(r.seconds) + "\n";
-              },
-              [&](caf::error& e) { out = "error\n" + sys_.render(e) + "\n"; });
-      return out;
-    }
-    if (verb == "plugins") {
-      std::string out;
-      s->request(daemon_, std::chrono::seconds{5}, plugins_atom_v)
-          .receive(
-              [&](plugin_rows& rows) {
-                out = "ok\n";
-                for (const auto& r : rows.rows)
-                  out += r + "\n";
-              },
-              [&](caf::error& e) { out = "error\n" + sys_.render(e) + "\n"; });
-      return out;
-    }
+    if (verb == "vpn-connect")
+      return ask(s, std::chrono::seconds{5}, text_reply, connect_atom_v, arg);
+    if (verb == "logout-user")
+      return ask(s, std::chrono::seconds{5}, text_reply, logout_atom_v, arg);
+    if (verb == "show-pool")
+      return ask(
+          s, std::chrono::seconds{5},
+          [](lease_rows& rows) {
+            std::string out = "ok\n";
+            for (const auto& r : rows.rows)
+              out += r.address + " " + (r.user.empty() ? "-" : r.user) +
+                     (r.holders > 0 ? " leased holders=" + std::to_string(r.holders)
+                                    : std::string{" reserved"}) +
+                     " seconds=" + std::to_string(r.seconds) + "\n";
+            return out;
+          },
+          show_pool_atom_v);
+    if (verb == "plugins")
+      return ask(
+          s, std::chrono::seconds{5},
+          [](plugin_rows& rows) {
+            std::string out = "ok\n";
+            for (const auto& r : rows.rows)
+              out += r + "\n";
+            return out;
+          },
+          plugins_atom_v);
     if (verb == "show-users")
       return show_users(s);
     if (verb == "debug-crash") {
       if (!opts_.test_hooks)
         return "error\ntest hooks are off (start coatid with COATI_TEST_HOOKS=1)\n";
-      std::string out;
-      s->request(daemon_, std::chrono::seconds{5}, crash_atom_v, arg)
-          .receive(
-              [&](bool ok) {
-                out =
-                    ok ? "ok\ncrash sent to " + arg + "\n" : "error\nno child named " + arg + "\n";
-              },
-              [&](caf::error& e) { out = "error\n" + sys_.render(e) + "\n"; });
-      return out;
+      return ask(
+          s, std::chrono::seconds{5},
+          [&arg](bool& ok) {
+            return ok ? "ok\ncrash sent to " + arg + "\n" : "error\nno child named " + arg + "\n";
+          },
+          crash_atom_v, arg);
     }
     return "error\nunknown command: " + verb + "\n";
   }
