@@ -20,17 +20,18 @@ newest_of newest_peers(const listener_state& st, const std::string& remote,
                        const caf::actor_addr& gone) {
   newest_of out;
   std::uint64_t up_seq = 0, negotiating_seq = 0;
-  for (const auto& a : st.by_remote.at(remote)) {
+  st.by_remote.any(remote, [&](const caf::actor_addr& a) {
     auto p = st.peers.find(a);
     if (a == gone || p == st.peers.end())
-      continue;
+      return false;
     auto& seq = p->second.up ? up_seq : negotiating_seq;
     auto& addr = p->second.up ? out.up : out.negotiating;
     if (p->second.seq > seq) {
       seq = p->second.seq;
       addr = a;
     }
-  }
+    return false; // all of them
+  });
   return out;
 }
 
@@ -121,9 +122,8 @@ std::string connect(listener_actor* self, const std::string& address,
   if (!addr)
     return "error: not an address: " + address;
   auto text = addr->to_string();
-  for (const auto& a : st.by_remote.at(text))
-    if (st.peers.at(a).initiator)
-      return "ok: a negotiation with " + text + " is already under way";
+  if (st.by_remote.any(text, [&](const caf::actor_addr& a) { return st.peers.at(a).initiator; }))
+    return "ok: a negotiation with " + text + " is already under way";
   return initiate(self, &*addr, acquire, std::nullopt);
 }
 
@@ -135,11 +135,11 @@ void start_rekey(listener_actor* self, const std::string& address) {
     return;
   // One rekey at a time per address: another initiating peer that is not up yet is a
   // negotiation under way (a rekey, or the keeper's).
-  for (const auto& a : st.by_remote.at(addr->to_string())) {
-    const auto& e = st.peers.at(a);
-    if (e.initiator && !e.up && a != sender.address())
-      return;
-  }
+  if (st.by_remote.any(addr->to_string(), [&](const caf::actor_addr& a) {
+        const auto& e = st.peers.at(a);
+        return e.initiator && !e.up && a != sender.address();
+      }))
+    return;
   auto res = initiate(self, &*addr, nullptr, sender);
   if (res.starts_with("ok:"))
     st.counts["phase1_rekeys"] += 1;
@@ -218,14 +218,16 @@ void route_mapping(listener_actor* self, const kernel::mapping_event& m, const k
   st.counts["mappings"] += 1;
   // Every peer at the SA's old address (several roadwarriors may share one NAT): the child
   // whose inbound SA it names follows it.
-  const auto& at = st.by_remote.at(m.old_src.to_string());
-  if (at.empty()) {
+  auto old = m.old_src.to_string();
+  if (!st.by_remote.contains(old)) {
     st.counts["mappings_unknown"] += 1;
     return;
   }
-  for (const auto& a : at)
+  st.by_remote.any(old, [&](const caf::actor_addr& a) {
     if (auto h = caf::actor_cast<peer_api>(a))
       self->send(h, ke);
+    return false; // all of them
+  });
 }
 
 void keeper_peer_ended(listener_actor* self, const caf::actor_addr& gone, const peer_entry& e) {
@@ -234,9 +236,8 @@ void keeper_peer_ended(listener_actor* self, const caf::actor_addr& gone, const 
     return;
   // Another phase 1 with the address lives on (a newer one, or the hub's own after its
   // INITIAL-CONTACT purged ours): it is the tunnel now; its end schedules the next.
-  for (const auto& a : st.by_remote.at(e.remote))
-    if (a != gone)
-      return;
+  if (st.by_remote.any(e.remote, [&](const caf::actor_addr& a) { return a != gone; }))
+    return;
   auto next = st.keep.ended(e.remote, e.up);
   if (!next)
     return;

@@ -23,19 +23,36 @@ const shared_services& no_services() {
   return none;
 }
 
-void peer_index::remove(const std::string& key, const caf::actor_addr& peer) {
-  auto i = sets_.find(key);
-  if (i == sets_.end())
+void peer_index::add(const std::string& key, const caf::actor_addr& peer) {
+  auto [i, fresh] = slots_.try_emplace(key);
+  if (fresh) {
+    i->second.one = peer;
     return;
-  i->second.erase(peer);
-  if (i->second.empty())
-    sets_.erase(i);
+  }
+  if (i->second.one == peer)
+    return;
+  if (!i->second.more)
+    i->second.more = std::make_unique<std::set<caf::actor_addr>>();
+  i->second.more->insert(peer);
 }
 
-const std::set<caf::actor_addr>& peer_index::at(const std::string& key) const {
-  static const std::set<caf::actor_addr> none;
-  auto i = sets_.find(key);
-  return i == sets_.end() ? none : i->second;
+void peer_index::remove(const std::string& key, const caf::actor_addr& peer) {
+  auto i = slots_.find(key);
+  if (i == slots_.end())
+    return;
+  auto& s = i->second;
+  if (s.one == peer) {
+    if (!s.more) { // the last one
+      slots_.erase(i);
+      return;
+    }
+    s.one = *s.more->begin(); // another takes the slot
+    s.more->erase(s.more->begin());
+  } else if (s.more) {
+    s.more->erase(peer);
+  }
+  if (s.more && s.more->empty())
+    s.more.reset();
 }
 
 // ---------------------------------------------------------------- the actor

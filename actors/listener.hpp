@@ -58,19 +58,37 @@ struct peer_entry {
   bool filed = false;           ///< filed in by_identity (under its ID, and user with XAuth)
 };
 
-/// Peers filed under a text key (a remote address, an identity): a set per key, none
-/// empty, so thousands of peers under one key (behind one NAT address, a load test's one
-/// certificate) never make one peer's end a scan of all of them.
+/// Peers filed under a text key (a remote address, an identity). Most keys have one peer
+/// (a satellite's address, a certificate's subject): it is kept in the key's slot. More
+/// go to a set beside it, so thousands under one key (behind one NAT address, a load
+/// test's one certificate) never make one peer's end a scan of all of them.
 class peer_index {
 public:
-  void add(const std::string& key, const caf::actor_addr& peer) { sets_[key].insert(peer); }
+  void add(const std::string& key, const caf::actor_addr& peer);
   void remove(const std::string& key, const caf::actor_addr& peer);
-  /// The peers under `key` (none: an empty set).
-  const std::set<caf::actor_addr>& at(const std::string& key) const;
-  bool contains(const std::string& key) const { return sets_.contains(key); }
+  bool contains(const std::string& key) const { return slots_.contains(key); }
+  /// Calls `f(peer)` for the peers under `key` until it returns true; true when it did.
+  /// `f` must not add to or remove from the index.
+  template <class F>
+  bool any(const std::string& key, F&& f) const {
+    auto i = slots_.find(key);
+    if (i == slots_.end())
+      return false;
+    if (f(i->second.one))
+      return true;
+    if (i->second.more)
+      for (const auto& p : *i->second.more)
+        if (f(p))
+          return true;
+    return false;
+  }
 
 private:
-  std::unordered_map<std::string, std::set<caf::actor_addr>> sets_;
+  struct slot {
+    caf::actor_addr one;                             ///< never null
+    std::unique_ptr<std::set<caf::actor_addr>> more; ///< the others, when there are
+  };
+  std::unordered_map<std::string, slot> slots_;
 };
 
 /// Hashes an initiator cookie for the listener's table. The peer chooses it: a mix keyed

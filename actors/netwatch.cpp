@@ -47,12 +47,12 @@ void purge_identity(listener_actor* self, const caf::actor_addr& addr, const pee
   if (!e.filed)
     return;
   std::vector<std::pair<caf::actor_addr, std::string>> stale;
-  for (const auto& other : st.by_identity.at(identity_key(e))) {
+  st.by_identity.any(identity_key(e), [&](const caf::actor_addr& other) {
     auto p = st.peers.find(other);
-    if (other == addr || p == st.peers.end() || p->second.remote == e.remote)
-      continue;
-    stale.emplace_back(other, p->second.remote);
-  }
+    if (other != addr && p != st.peers.end() && p->second.remote != e.remote)
+      stale.emplace_back(other, p->second.remote);
+    return false; // all of them
+  });
   for (const auto& [old, where] : stale)
     if (auto h = caf::actor_cast<caf::actor>(old)) {
       COATI_LOG(notify, "listener", "INITIAL-CONTACT from ", e.remote, " (ID \"", e.id, "\"",
@@ -192,16 +192,17 @@ void peer_user(listener_actor* self, const std::string& user) {
 void initial_contact(listener_actor* self, const std::string& remote) {
   auto& st = self->state;
   auto sender = caf::actor_cast<caf::actor_addr>(self->current_sender());
-  for (const auto& a : st.by_remote.at(remote)) {
+  st.by_remote.any(remote, [&](const caf::actor_addr& a) {
     if (a == sender)
-      continue;
-    if (auto h = caf::actor_cast<caf::actor>(a)) {
+      return false;
+    if (auto h = caf::actor_cast<caf::actor>(a)) { // (its end leaves the index later)
       COATI_LOG(notify, "listener", "INITIAL-CONTACT from ", remote,
                 ": removing an older ISAKMP-SA and its IPsec-SAs");
       st.counts["initial_contact_purged"] += 1;
       self->send_exit(h, caf::exit_reason::user_shutdown);
     }
-  }
+    return false; // all of them
+  });
   auto* p = sender_entry(self);
   if (p == nullptr)
     return;

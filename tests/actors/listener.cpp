@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <set>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -42,6 +43,48 @@ datagram dg(std::vector<std::uint8_t> bytes, bool natt = false) {
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(listener_actor)
+
+// The listener's index of peers by address or identity: one peer in the key's slot, more
+// beside it; any peer may end first, and the others stay found.
+BOOST_FIXTURE_TEST_CASE(peer_index_keeps_the_others_whoever_ends, coati::test::actor_fixture) {
+  auto idle = [] { return caf::behavior{[](int) {}}; };
+  std::vector<caf::actor> actors;
+  for (int i = 0; i < 4; ++i)
+    actors.push_back(sys.spawn(idle));
+  auto a = [&](int i) { return actors[static_cast<std::size_t>(i)].address(); };
+  auto under = [](const peer_index& x, const std::string& key) {
+    std::set<caf::actor_addr> out;
+    x.any(key, [&](const caf::actor_addr& p) {
+      BOOST_TEST(out.insert(p).second); // each once
+      return false;
+    });
+    return out;
+  };
+  peer_index x;
+  BOOST_TEST(!x.contains("192.0.2.7"));
+  BOOST_TEST(under(x, "192.0.2.7").empty());
+  for (int i = 0; i < 4; ++i)
+    x.add("192.0.2.7", a(i));
+  x.add("192.0.2.7", a(0)); // again: still once
+  x.add("198.51.100.2", a(3));
+  BOOST_TEST(under(x, "192.0.2.7").size() == 4U);
+  // any() stops at the first peer `f` accepts
+  int calls = 0;
+  BOOST_TEST(x.any("192.0.2.7", [&](const caf::actor_addr&) { return ++calls == 2; }));
+  BOOST_TEST(calls == 2);
+  x.remove("192.0.2.7", a(0)); // the slot's own peer ends: another takes the slot
+  BOOST_TEST((under(x, "192.0.2.7") == std::set<caf::actor_addr>{a(1), a(2), a(3)}));
+  x.remove("192.0.2.7", a(2)); // one beside it
+  x.remove("192.0.2.7", a(2)); // not there any more: nothing
+  BOOST_TEST((under(x, "192.0.2.7") == std::set<caf::actor_addr>{a(1), a(3)}));
+  x.remove("192.0.2.9", a(1)); // another key: nothing
+  x.remove("192.0.2.7", a(1));
+  x.remove("192.0.2.7", a(3));
+  BOOST_TEST(!x.contains("192.0.2.7")); // no key without peers
+  BOOST_TEST((under(x, "198.51.100.2") == std::set<caf::actor_addr>{a(3)}));
+  for (auto& h : actors)
+    self->send_exit(h, caf::exit_reason::user_shutdown);
+}
 
 BOOST_AUTO_TEST_CASE(header_checks) {
   BOOST_TEST(classify(dg(isakmp(28))) == "accepted");
