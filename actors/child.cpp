@@ -213,11 +213,10 @@ void reserve_spis(child_self self) {
     }
     s.spi = r.value;
     remove_at_end(s, {s.args.link.ends.local, r.value, kernel::xfrm_proto::esp});
-    self->request(s.args.svc->kernel, std::chrono::seconds{10}, ask(kernel::xfrm_proto::comp))
+    self->request(s.args.svc->kernel, kernel_wait, ask(kernel::xfrm_proto::comp))
         .then(on_cpi, on_error);
   };
-  self->request(self->state.args.svc->kernel, std::chrono::seconds{10},
-                ask(kernel::xfrm_proto::esp))
+  self->request(self->state.args.svc->kernel, kernel_wait, ask(kernel::xfrm_proto::esp))
       .then(on_spi, on_error);
 }
 

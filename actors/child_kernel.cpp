@@ -86,7 +86,7 @@ void install(child_self self, std::vector<kernel_cmd::delete_sa> moved) {
           count(self, counter);
       }
     };
-    self->request(st.args.svc->kernel, std::chrono::seconds{10}, std::move(rq))
+    self->request(st.args.svc->kernel, kernel_wait, std::move(rq))
         .then(
             [self, done, mine](kernel_reply& r) {
               done(r.ok ? std::string{} : r.error,
@@ -126,7 +126,7 @@ void generate(child_self self) {
   ps.specs = std::make_shared<const std::vector<kernel::policy_spec>>(
       std::move(std::get<std::vector<kernel::policy_spec>>(gen)));
   st.policies = true;
-  self->request(st.args.svc->policy, std::chrono::seconds{10}, std::move(ps))
+  self->request(st.args.svc->policy, kernel_wait, std::move(ps))
       .then(
           [self](kernel_reply& rep) {
             if (!rep.ok) {

@@ -286,7 +286,7 @@ policy_api::behavior_type policy_actor(policy_api::stateful_pointer<policy_state
           h.first = p; // the newest owner's templates are the ones the kernel gets
           h.second += 1;
           kernel_request rq{kernel_cmd::add_policy{std::make_shared<const kernel::policy_spec>(p)}};
-          self->request(self->state.kernel, std::chrono::seconds{10}, std::move(rq))
+          self->request(self->state.kernel, kernel_wait, std::move(rq))
               .then(
                   [self, rp, remaining, first_error](kernel_reply& r) mutable {
                     self->state.counts[r.ok ? "installed" : "failed"] += 1;

@@ -113,11 +113,10 @@ public:
     caf::message_id id_;
   };
 
-  /// Asks `dest`; `timeout` later without an answer, the error handler gets
-  /// sec::request_timeout.
-  template <class Dest, class Rep, class Period, class... Ts>
-  pending_request request(const Dest& dest, std::chrono::duration<Rep, Period> timeout,
-                          Ts&&... xs) {
+  /// Asks `dest`; `timeout` (a std::chrono duration, or caf::infinite: no timer at all)
+  /// later without an answer, the error handler gets sec::request_timeout.
+  template <class Dest, class Timeout, class... Ts>
+  pending_request request(const Dest& dest, Timeout timeout, Ts&&... xs) {
     using token = caf::detail::type_list<caf::detail::strip_and_convert_t<Ts>...>;
     static_assert(caf::response_type_unbox<caf::signatures_of_t<Dest>, token>::valid,
                   "the receiver's interface does not take this question");

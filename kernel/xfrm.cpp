@@ -205,6 +205,14 @@ result<xfrm_socket> xfrm_socket::open() {
   // Ask for the kernel's own words with each error (extended ack).
   int one = 1;
   setsockopt(nl_socket_get_fd(sock), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof one);
+  // One receive per answer: libnl otherwise peeks at each datagram for its size first (two
+  // system calls per message, 15 per quick mode). The kernel's answers to our requests (an
+  // SA, an ACK, an error with our request echoed) are far below the buffer.
+  nl_socket_disable_msg_peek(sock);
+  if (int rc = nl_socket_set_msg_buf_size(sock, 64 * 1024); rc < 0) {
+    nl_socket_free(sock);
+    return make_error(rc, "sizing the XFRM netlink socket's buffer");
+  }
   return xfrm_socket{sock};
 }
 
