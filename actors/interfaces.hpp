@@ -184,7 +184,7 @@ typename Inspector::result_type inspect(Inspector& f, kernel_event&) {
 /// How long a request to the kernel or policy actor may wait: for ever. Each answers every
 /// request (netlink is synchronous), and CAF answers a request to an actor that is gone
 /// with an error. A timeout would only cost two wake-ups of CAF's clock thread per request
-/// (set, then cancelled): eight per quick mode, a fifth of its context switches.
+/// (set, then cancelled), and a quick mode makes about eight requests.
 inline constexpr caf::infinite_t kernel_wait = caf::infinite;
 
 /// The kernel actor's answer.
