@@ -47,10 +47,11 @@ BOOST_AUTO_TEST_SUITE(listener_actor)
 // The listener's index of peers by address or identity: one peer in the key's slot, more
 // beside it; any peer may end first, and the others stay found.
 BOOST_FIXTURE_TEST_CASE(peer_index_keeps_the_others_whoever_ends, coati::test::actor_fixture) {
-  auto idle = [] { return caf::behavior{[](int) {}}; };
+  // (an argument: CAF 0.17 dereferences an empty argument tuple for a function without)
+  auto idle = [](int) { return caf::behavior{[](int) {}}; };
   std::vector<caf::actor> actors;
   for (int i = 0; i < 4; ++i)
-    actors.push_back(sys.spawn(idle));
+    actors.push_back(sys.spawn(idle, i));
   auto a = [&](int i) { return actors[static_cast<std::size_t>(i)].address(); };
   auto under = [](const peer_index& x, const std::string& key) {
     std::set<caf::actor_addr> out;
