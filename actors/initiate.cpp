@@ -20,17 +20,16 @@ newest_of newest_peers(const listener_state& st, const std::string& remote,
                        const caf::actor_addr& gone) {
   newest_of out;
   std::uint64_t up_seq = 0, negotiating_seq = 0;
-  st.by_remote.any(remote, [&](const caf::actor_addr& a) {
+  st.by_remote.each(remote, [&](const caf::actor_addr& a) {
     auto p = st.peers.find(a);
     if (a == gone || p == st.peers.end())
-      return false;
+      return;
     auto& seq = p->second.up ? up_seq : negotiating_seq;
     auto& addr = p->second.up ? out.up : out.negotiating;
     if (p->second.seq > seq) {
       seq = p->second.seq;
       addr = a;
     }
-    return false; // all of them
   });
   return out;
 }
@@ -223,10 +222,9 @@ void route_mapping(listener_actor* self, const kernel::mapping_event& m, const k
     st.counts["mappings_unknown"] += 1;
     return;
   }
-  st.by_remote.any(old, [&](const caf::actor_addr& a) {
+  st.by_remote.each(old, [&](const caf::actor_addr& a) {
     if (auto h = caf::actor_cast<peer_api>(a))
       self->send(h, ke);
-    return false; // all of them
   });
 }
 

@@ -82,6 +82,14 @@ public:
           return true;
     return false;
   }
+  /// Calls `f(peer)` for every peer under `key` (the same rule for `f`).
+  template <class F>
+  void each(const std::string& key, F&& f) const {
+    any(key, [&f](const caf::actor_addr& p) {
+      f(p);
+      return false;
+    });
+  }
 
 private:
   struct slot {

@@ -47,11 +47,10 @@ void purge_identity(listener_actor* self, const caf::actor_addr& addr, const pee
   if (!e.filed)
     return;
   std::vector<std::pair<caf::actor_addr, std::string>> stale;
-  st.by_identity.any(identity_key(e), [&](const caf::actor_addr& other) {
+  st.by_identity.each(identity_key(e), [&](const caf::actor_addr& other) {
     auto p = st.peers.find(other);
     if (other != addr && p != st.peers.end() && p->second.remote != e.remote)
       stale.emplace_back(other, p->second.remote);
-    return false; // all of them
   });
   for (const auto& [old, where] : stale)
     if (auto h = caf::actor_cast<caf::actor>(old)) {
@@ -192,16 +191,15 @@ void peer_user(listener_actor* self, const std::string& user) {
 void initial_contact(listener_actor* self, const std::string& remote) {
   auto& st = self->state;
   auto sender = caf::actor_cast<caf::actor_addr>(self->current_sender());
-  st.by_remote.any(remote, [&](const caf::actor_addr& a) {
+  st.by_remote.each(remote, [&](const caf::actor_addr& a) {
     if (a == sender)
-      return false;
+      return;
     if (auto h = caf::actor_cast<caf::actor>(a)) { // (its end leaves the index later)
       COATI_LOG(notify, "listener", "INITIAL-CONTACT from ", remote,
                 ": removing an older ISAKMP-SA and its IPsec-SAs");
       st.counts["initial_contact_purged"] += 1;
       self->send_exit(h, caf::exit_reason::user_shutdown);
     }
-    return false; // all of them
   });
   auto* p = sender_entry(self);
   if (p == nullptr)

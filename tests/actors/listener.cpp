@@ -55,9 +55,8 @@ BOOST_FIXTURE_TEST_CASE(peer_index_keeps_the_others_whoever_ends, coati::test::a
   auto a = [&](int i) { return actors[static_cast<std::size_t>(i)].address(); };
   auto under = [](const peer_index& x, const std::string& key) {
     std::set<caf::actor_addr> out;
-    x.any(key, [&](const caf::actor_addr& p) {
+    x.each(key, [&](const caf::actor_addr& p) {
       BOOST_TEST(out.insert(p).second); // each once
-      return false;
     });
     return out;
   };
