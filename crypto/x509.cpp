@@ -4,6 +4,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 
@@ -112,6 +113,17 @@ std::vector<std::uint8_t> certificate::der() const {
 
 std::vector<std::uint8_t> certificate::subject_der() const {
   return name_der(X509_get_subject_name(xp(x_)));
+}
+
+bool certificate::subject_is(bytes_view dn) const {
+  const X509_NAME* subject = X509_get_subject_name(xp(x_));
+  const unsigned char* own = nullptr;
+  std::size_t len = 0;
+  if (X509_NAME_get0_der(subject, &own, &len) == 1 && len == dn.size() &&
+      std::equal(dn.begin(), dn.end(), own))
+    return true;
+  auto n = parse_name(dn);
+  return n && X509_NAME_cmp(n.get(), subject) == 0;
 }
 
 std::vector<std::uint8_t> certificate::issuer_der() const {

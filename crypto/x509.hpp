@@ -35,6 +35,9 @@ public:
   std::vector<std::uint8_t> issuer_der() const;
   /// Subject as RFC 2253 text ("CN=host,OU=host,O=coati test,C=FR").
   std::string subject_text() const;
+  /// True when `dn` (DER) is this certificate's subject, as dn_equal compares names; the
+  /// subject's own bytes match without being parsed again.
+  bool subject_is(bytes_view dn) const;
   /// The subject's public key (RSA), nullopt for other key types.
   std::optional<crypto::public_key> public_key() const;
   /// The X509 object, for the other crypto files.

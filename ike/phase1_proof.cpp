@@ -121,7 +121,7 @@ std::optional<proof_error> check_signature(const phase1_policy& pol, phase1_esta
   auto pub = cert->public_key();
   if (!pub || !crypto::verify_ikev1(*pub, h, sig->data))
     return proof_error{authentication, "signature by " + cert->subject_text() + " does not verify"};
-  if (id.kind == id_type::der_asn1_dn && !crypto::dn_equal(id.data, cert->subject_der()))
+  if (id.kind == id_type::der_asn1_dn && !cert->subject_is(id.data))
     return proof_error{identity, "ID " + crypto::dn_to_text(id.data) +
                                      " does not match the certificate subject " +
                                      cert->subject_text()};

@@ -209,6 +209,17 @@ BOOST_AUTO_TEST_CASE(asn1dn_text_compare_and_wildcards) {
   BOOST_TEST(!dn_equal(*dn_from_text("CN=rhum, OU=rhum, O=coati test, C=FR"),
                        rhum->subject_der())); // order matters
   BOOST_TEST(dn_equal(rhum->subject_der(), rhum->subject_der()));
+  // The same against the certificate itself: its own bytes, or the same name otherwise
+  // encoded (case, spacing), and not another name nor a name that does not parse.
+  BOOST_TEST(rhum->subject_is(rhum->subject_der()));
+  BOOST_TEST(rhum->subject_is(*conf));
+  BOOST_TEST(rhum->subject_is(*dn_from_text("C=FR/O=COATI  test/OU=rhum/CN=rhum")));
+  BOOST_TEST(!rhum->subject_is(*dn_from_text("CN=rhum, OU=rhum, O=coati test, C=FR")));
+  BOOST_TEST(!arm->subject_is(*conf));
+  auto cut = rhum->subject_der();
+  cut.pop_back();
+  BOOST_TEST(!rhum->subject_is(cut));
+  BOOST_TEST(!rhum->subject_is({}));
   BOOST_TEST(dn_to_text(*dn_from_text("C=FR, O=a\\, b, CN=x")) == "CN=x,O=a\\, b,C=FR");
 
   // peers_identifier asn1dn with '*' per RDN.
