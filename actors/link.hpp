@@ -135,10 +135,11 @@ public:
     tries_ = 0;
     return ++gen_;
   }
-  /// The answer came (or the exchange ended): no more resends.
+  /// The answer came (or the exchange ended): no more resends. The datagram's memory goes
+  /// too (clear() would keep it for the SA's whole life: an MM4 or a QM2, ~0.2 kB each).
   void stop() {
     ++gen_;
-    last_.clear();
+    ike::bytes{}.swap(last_);
   }
   /// A tick of generation `gen`, with the timer block's `counter`.
   verdict tick(std::uint64_t gen, unsigned counter) {
