@@ -58,7 +58,8 @@ void established_now(child_self self) {
   auto& st = self->state;
   const auto& c = *st.up();
   const auto& ends = st.args.link.ends;
-  st.rtx.stop();
+  if (st.ex)
+    st.ex->rtx.stop();
   COATI_LOG(notify, "child", "IPsec-SA established: ESP/", c.ipcomp ? "Transport+IPComp" : "Tunnel",
             " ", ends.remote.to_string(), "->", ends.local.to_string(),
             " spi=", hex32(c.inbound.spi), " ", ends.local.to_string(), "->",
@@ -88,8 +89,8 @@ void send_step(child_self self, const ike::child_step& step) {
   auto& st = self->state;
   for (const auto& d : step.send) {
     st.args.link.send(self, d);
-    if (!step.retransmit && !st.qm->established())
-      arm_retransmit(self, st.rtx, d, st.args.link, timers(st));
+    if (!step.retransmit && !st.qm->established() && st.ex)
+      arm_retransmit(self, st.ex->rtx, d, st.args.link, timers(st));
   }
 }
 
@@ -128,12 +129,12 @@ ike::phase1_context context_of(const child_state& st) {
 void start(child_self self) {
   auto& st = self->state;
   if (st.args.initiator) {
-    auto p2 = phase2_of(*st.args.sainfo, st.args.snap.cfg->remotes.at(st.args.remote));
-    p2.ipcomp = p2.ipcomp && st.args.offer_ipcomp;
-    st.sainfo = st.args.sainfo;
+    const auto& sainfo = *st.ex->sainfo;
+    auto p2 = phase2_of(sainfo, st.args.snap.cfg->remotes.at(st.args.remote));
+    p2.ipcomp = p2.ipcomp && st.ex->offer_ipcomp;
     st.qm = std::make_unique<ike::quick_mode>(
-        ike::quick_mode::initiator(context_of(st), p2, *id_of(*st.sainfo->local),
-                                   *id_of(*st.sainfo->remote), st.args.message_id, st.spi, st.cpi));
+        ike::quick_mode::initiator(context_of(st), p2, *id_of(*sainfo.local),
+                                   *id_of(*sainfo.remote), st.args.message_id, st.spi, st.cpi));
     send_step(self, st.qm->start());
   } else {
     auto snap = st.args.snap;
@@ -141,7 +142,8 @@ void start(child_self self) {
     auto lookup = [self, snap,
                    remote](const ike::id_payload& idci,
                            const ike::id_payload& idcr) -> std::optional<ike::phase2_policy> {
-      if (const auto& lease = self->state.args.lease) {
+      const auto& ex = *self->state.ex; // (the exchange asks: it is there)
+      if (const auto& lease = ex.lease) {
         // A roadwarrior speaks only for the address it was given.
         auto p = kernel::prefix_of(idci);
         if (!p || p->addr != *lease || p->prefix != 32) {
@@ -152,12 +154,12 @@ void start(child_self self) {
         }
       }
       const auto& a = self->state.args;
-      auto found = match_sainfo(*snap.cfg, idci, idcr, a.xauth_groups);
+      auto found = match_sainfo(*snap.cfg, idci, idcr, ex.xauth_groups);
       const auto* s = found.sainfo;
       if (s == nullptr && found.refused != nullptr) {
         COATI_LOG(error, "child", where(a.link.ends), ": quick mode for ", idci.to_string(),
                   " <-> ", idcr.to_string(), " refused: user \"", ike::escape_text(a.xauth_user),
-                  "\" (groups: ", groups_text(a.xauth_groups), ") is not in group \"",
+                  "\" (groups: ", groups_text(ex.xauth_groups), ") is not in group \"",
                   found.refused->group, "\" of the sainfo for these IDs");
         count(self, "phase2_refused.group");
         return std::nullopt;
@@ -169,14 +171,13 @@ void start(child_self self) {
       if (!s->group.empty())
         COATI_LOG(info, "child", where(a.link.ends), ": sainfo of group \"", s->group,
                   "\" for user \"", ike::escape_text(a.xauth_user), "\"");
-      self->state.sainfo = s;
       return phase2_of(*s, snap.cfg->remotes.at(remote));
     };
     st.qm = std::make_unique<ike::quick_mode>(
         ike::quick_mode::responder(context_of(st), lookup, st.args.message_id, st.spi, st.cpi));
   }
-  auto waiting = std::move(st.waiting);
-  st.waiting.clear();
+  auto waiting = std::move(st.ex->waiting);
+  st.ex->waiting.clear();
   for (auto& d : waiting) {
     if (!st.qm)
       return;
@@ -234,6 +235,7 @@ void child_state::settle() {
   if (const auto* c = qm ? qm->established() : nullptr) {
     kept = std::make_unique<const ike::child_established>(*c);
     qm.reset(); // (its keys and key pair wiped as they go)
+    ex.reset();
   }
 }
 
@@ -265,18 +267,22 @@ child_state::~child_state() {
 }
 
 child_actor::child_actor(caf::actor_config& cfg, child_args args) : light_actor(cfg) {
-  state.args = std::move(args);
+  auto& st = state;
+  st.ex = std::make_unique<child_exchange>();
+  st.ex->sainfo = args.sainfo;
+  st.ex->offer_ipcomp = args.offer_ipcomp;
+  st.ex->lease = args.lease;
+  st.ex->xauth_groups = std::move(args.xauth_groups);
+  st.arrival = std::move(args.first_from);
+  if (args.first)
+    st.ex->waiting.push_back(std::move(*args.first));
+  st.args = std::move(static_cast<child_common&>(args));
 }
 
 child_actor::behavior_type child_actor::make_behavior() {
   child_self self = this;
   auto& st = self->state;
   st.self_addr = self->address();
-  st.arrival = st.args.first_from;
-  if (st.args.first) {
-    st.waiting.push_back(std::move(*st.args.first));
-    st.args.first.reset();
-  }
   reserve_spis(self);
   later(self, st.args.link, timers(st).phase2, expire_atom_v, false);
   return shared_behavior();
@@ -303,7 +309,7 @@ child_api::behavior_type child_actor::shared_behavior() {
           self->state.arrival.natt = d.natt;
         }
         if (!self->state.qm) {
-          self->state.waiting.push_back(std::move(d.bytes));
+          self->state.ex->waiting.push_back(std::move(d.bytes));
           return;
         }
         receive(self, d.bytes);
@@ -313,8 +319,8 @@ child_api::behavior_type child_actor::shared_behavior() {
         auto self = current();
         handler_clock::scope timing{self};
         auto& s = self->state;
-        if (retransmit_tick(self, s.rtx, gen, s.args.link, timers(s)))
-          fail(self, "no answer after " + std::to_string(s.rtx.tries()) + " transmissions");
+        if (s.ex && retransmit_tick(self, s.ex->rtx, gen, s.args.link, timers(s)))
+          fail(self, "no answer after " + std::to_string(s.ex->rtx.tries()) + " transmissions");
       },
       // The peer deleted the SA whose outbound SPI (our view) is `spi`; 0: all.
       [](delete_atom, std::uint32_t spi) {

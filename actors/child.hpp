@@ -27,8 +27,8 @@
 
 namespace coati::actors {
 
-/// What a child actor is started with.
-struct child_args {
+/// What a child keeps of its start for its whole life.
+struct child_common {
   snapshot snap;
   shared_services svc = no_services(); ///< (never null)
   peer_link link;
@@ -37,16 +37,33 @@ struct child_args {
   std::shared_ptr<const phase1_shared> p1;
   std::uint32_t message_id = 0;
   bool initiator = false;
+  std::string xauth_user;             ///< the phase-1's XAuth user (its events name it)
+  std::optional<std::uint32_t> reqid; ///< the SAs' reqid (an acquiring policy's); else ours
+};
+
+/// What a child actor is started with: the above, and what only its exchange needs.
+struct child_args : child_common {
   std::optional<ike::bytes> first;              ///< responder: QM1
   datagram first_from;                          ///< responder: where QM1 came from (no bytes)
   const config::sainfo_block* sainfo = nullptr; ///< initiator: what to propose (in snap.cfg)
   bool offer_ipcomp = true;                     ///< initiator: may propose IPComp
   /// A roadwarrior's leased address: its quick modes must come from there (IDci).
   std::optional<config::ip_address> lease;
-  /// The phase-1's XAuth user and groups: a sainfo with a `group` applies only to its members.
-  std::string xauth_user;
+  /// The phase-1's XAuth groups: a sainfo with a `group` applies only to its members.
   std::vector<std::string> xauth_groups;
-  std::optional<std::uint32_t> reqid; ///< the SAs' reqid (an acquiring policy's); else ours
+};
+
+/// What only the exchange needs, until it has settled (child_state::settle): the
+/// responder's at QM3, the initiator's at its phase2 timer (it may have to send QM3 again
+/// until then). Kept apart so that an established child does not carry it (issue 9's
+/// memory per SA).
+struct child_exchange {
+  const config::sainfo_block* sainfo = nullptr; ///< initiator: what to propose
+  bool offer_ipcomp = true;                     ///< initiator: may propose IPComp
+  std::optional<config::ip_address> lease;      ///< responder: a roadwarrior's address
+  std::vector<std::string> xauth_groups;        ///< responder: for a sainfo's `group`
+  std::vector<ike::bytes> waiting;              ///< datagrams that came before the SPIs
+  retransmitter rtx;
 };
 
 /// A child actor's state.
@@ -54,16 +71,15 @@ struct child_state {
   static inline const char* name = "child";
   handler_clock clock{name}; ///< this child's handling time, and its kind's figures
   alarm_slot alarm;          ///< its timers on the listener's alarm service (link.hpp `later`)
-  child_args args;
-  /// The exchange, until it has settled: the responder's at QM3, the initiator's at its
-  /// phase2 timer (it may have to send QM3 again until then).
+  child_common args;
+  /// The exchange (null until the SPIs are there), until it has settled.
   std::unique_ptr<ike::quick_mode> qm;
+  /// What else only the exchange needs (null once settled).
+  std::unique_ptr<child_exchange> ex;
   /// The SAs once the exchange has settled: what they need for their life (SPIs, keys
   /// for a NAT-T move, IDs, lifetime), without the exchange (PFS key pair, nonces, IV,
   /// kept messages, the offers).
   std::unique_ptr<const ike::child_established> kept;
-  const config::sainfo_block* sainfo = nullptr;
-  std::vector<ike::bytes> waiting; ///< datagrams that came before the SPIs
   datagram arrival; ///< where the last quick mode datagram came from (no bytes; NAT-T)
   std::optional<peer_endpoints> moved_from; ///< NAT-T: the ends before this child moved ahead
   std::uint32_t spi = 0;
@@ -71,7 +87,6 @@ struct child_state {
   std::string install_error;
   std::vector<kernel_cmd::delete_sa> to_remove; ///< what was reserved or installed
   bool policies = false;
-  retransmitter rtx;
   caf::actor_addr self_addr;
   bool remote_deleted = false; ///< the peer deleted these SAs: no Delete back
   child_state() = default;
