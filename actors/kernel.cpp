@@ -15,8 +15,17 @@
 
 namespace coati::actors {
 
-sa_key key_of(const config::ip_address& dst, std::uint32_t spi, kernel::xfrm_proto proto) {
-  return {dst.fam, dst.bytes, spi, proto};
+installed_sa key_of(const config::ip_address& dst, std::uint32_t spi, kernel::xfrm_proto proto) {
+  return {dst.bytes, spi, dst.fam, proto};
+}
+
+std::size_t installed_sa_hash::operator()(const installed_sa& sa) const noexcept {
+  // SPIs are random (the kernel's choice, or the peer's); the address and protocol
+  // separate the rare equal ones.
+  std::uint64_t h = sa.spi;
+  for (auto b : sa.dst)
+    h = h * 131 + b;
+  return static_cast<std::size_t>(h * 0x9e3779b97f4a7c15ULL ^ static_cast<std::uint8_t>(sa.proto));
 }
 
 policy_key key_of(const kernel::policy_spec& p) {
@@ -49,7 +58,7 @@ struct command_runner {
       return failed(res.err());
     }
     c["spi_allocated"] += 1;
-    st.sas[key_of(a.dst, res.value(), a.proto)] = installed_sa{a.dst, res.value(), a.proto};
+    st.sas.insert(key_of(a.dst, res.value(), a.proto));
     return kernel_reply{true, res.value(), {}, false};
   }
 
@@ -64,7 +73,7 @@ struct command_runner {
       return add_failed(sa, res.err(), "installed");
     c["sa_added"] += 1;
     if (!larval)
-      st.sas[key] = installed_sa{sa.dst, sa.spi, sa.proto};
+      st.sas.insert(key);
     return kernel_reply{true, sa.spi, {}, false};
   }
 
@@ -104,7 +113,7 @@ struct command_runner {
     if (!res)
       return add_failed(spec, res.err(), "moved");
     c["sa_moved"] += 1;
-    st.sas[key_of(spec.dst, spec.spi, spec.proto)] = installed_sa{spec.dst, spec.spi, spec.proto};
+    st.sas.insert(key_of(spec.dst, spec.spi, spec.proto));
     return kernel_reply{true, spec.spi, {}, false};
   }
 
@@ -168,8 +177,8 @@ kernel_state::~kernel_state() {
   std::size_t np = 0, ns = 0;
   for (const auto& [key, p] : policies)
     np += sock->delete_policy(p.sel, p.dir) ? 1 : 0;
-  for (const auto& [key, sa] : sas)
-    ns += sock->delete_sa(sa.dst, sa.spi, sa.proto) ? 1 : 0;
+  for (const auto& sa : sas)
+    ns += sock->delete_sa(sa.address(), sa.spi, sa.proto) ? 1 : 0;
   if (!policies.empty() || !sas.empty())
     COATI_LOG(notify, "kernel", "at exit: removed ", np, " of coati's ", policies.size(),
               " policies and ", ns, " of its ", sas.size(), " SAs (larval ones included)");

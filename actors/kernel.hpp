@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <tuple>
+#include <unordered_set>
 #include <vector>
 
 #include <caf/all.hpp>
@@ -31,10 +32,21 @@ namespace coati::actors {
 
 class event_reader;
 
-/// What identifies an SA: destination, SPI, protocol.
-using sa_key = std::tuple<config::ip_address::family, std::array<std::uint8_t, 16>, std::uint32_t,
-                          kernel::xfrm_proto>;
-sa_key key_of(const config::ip_address& dst, std::uint32_t spi, kernel::xfrm_proto proto);
+/// An SA coati installed (or reserved, while larval): destination, SPI, protocol. Packed
+/// in 24 bytes, one per kernel SA (two per child, issue 9's memory per SA).
+struct installed_sa {
+  std::array<std::uint8_t, 16> dst{};
+  std::uint32_t spi = 0;
+  config::ip_address::family fam = config::ip_address::family::v4;
+  kernel::xfrm_proto proto = kernel::xfrm_proto::esp;
+  bool operator==(const installed_sa&) const = default;
+  /// The destination as an address.
+  config::ip_address address() const { return {fam, dst}; }
+};
+installed_sa key_of(const config::ip_address& dst, std::uint32_t spi, kernel::xfrm_proto proto);
+struct installed_sa_hash {
+  std::size_t operator()(const installed_sa& sa) const noexcept;
+};
 
 /// What identifies a policy: its selector and direction.
 using policy_key = std::tuple<config::ip_address::family, std::array<std::uint8_t, 16>,
@@ -42,20 +54,13 @@ using policy_key = std::tuple<config::ip_address::family, std::array<std::uint8_
                               std::uint8_t, std::uint16_t, std::uint16_t, kernel::direction>;
 policy_key key_of(const kernel::policy_spec& p);
 
-/// An SA coati installed (or reserved, while larval).
-struct installed_sa {
-  config::ip_address dst;
-  std::uint32_t spi = 0;
-  kernel::xfrm_proto proto = kernel::xfrm_proto::esp;
-};
-
 /// The kernel actor's state.
 struct kernel_state {
   static inline const char* name = "kernel";
   std::optional<kernel::xfrm_socket> sock;
   std::string open_error;
   /// Installed SAs; larval SPIs are tracked from allocation.
-  std::map<sa_key, installed_sa> sas;
+  std::unordered_set<installed_sa, installed_sa_hash> sas;
   /// Installed policies.
   std::map<policy_key, kernel::policy_spec> policies;
   std::map<std::string, std::int64_t> counts;
