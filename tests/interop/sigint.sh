@@ -20,7 +20,10 @@ wait_for() {
 }
 # alive PID: a process that still runs (a zombie waiting for init to reap it does not)
 alive() { [ -r "/proc/$1/stat" ] && ! awk '{ exit ($3 == "Z") ? 0 : 1 }' "/proc/$1/stat" 2>/dev/null; }
-# gone PIDS...: every one of them has ended (SIGKILL takes a moment to land)
+# gone PIDS...: every one of them has ended (SIGKILL takes a moment to land: a charon
+# with threads in netlink calls on a namespace being deleted, on a machine loaded with
+# other tests and VMs, took more than 5 s once; wait up to `grace` seconds)
+grace=30
 gone() { local p; for p in "$@"; do alive "$p" && return 1; done; return 0; }
 # leftovers HUB SAT WORK: what is still there of a run
 leftovers() {
@@ -42,8 +45,8 @@ inside=$(ip netns pids "$sat")
 kill -INT "$runner"
 wait "$runner" || true
 l=$(leftovers "$hub" "$sat" "$work")
-wait_for 5 gone $inside || true
-for p in $inside; do alive "$p" && l+=" process $p"; done
+wait_for "$grace" gone $inside || true
+for p in $inside; do alive "$p" && l+=" process $p ($(ps -o stat=,args= -p "$p" | cut -c1-80))"; done
 [ -z "$l" ] || fail "left after SIGINT:$l"
 echo "ok: SIGINT: namespaces, charon and the work folder are gone"
 
@@ -59,8 +62,8 @@ ip netns list | grep -qw "$hub" || fail "SIGKILL left nothing to clean up (unexp
 LAB_SLEEP=0 bash "$COATI_SRC/tests/scenarios/lab_sleep.sh" > "$out/three.log" 2>&1 || fail "the next run failed"
 grep -q "removed namespace $hub left by dead test" "$out/three.log" || fail "the next run did not say it removed $hub"
 l=$(leftovers "$hub" "$sat" "$work")
-wait_for 5 gone $inside || true
-for p in $inside; do alive "$p" && l+=" process $p"; done
+wait_for "$grace" gone $inside || true
+for p in $inside; do alive "$p" && l+=" process $p ($(ps -o stat=,args= -p "$p" | cut -c1-80))"; done
 [ -z "$l" ] || fail "still left after the next run:$l"
 echo "ok: the next run removed what the killed one left"
 
