@@ -129,9 +129,9 @@ ike::phase1_context context_of(const child_state& st) {
 void start(child_self self) {
   auto& st = self->state;
   if (st.args.initiator) {
-    const auto& sainfo = *st.ex->sainfo;
+    const auto& sainfo = *st.ex->terms.sainfo;
     auto p2 = phase2_of(sainfo, st.args.snap.cfg->remotes.at(st.args.remote));
-    p2.ipcomp = p2.ipcomp && st.ex->offer_ipcomp;
+    p2.ipcomp = p2.ipcomp && st.ex->terms.offer_ipcomp;
     st.qm = std::make_unique<ike::quick_mode>(
         ike::quick_mode::initiator(context_of(st), p2, *id_of(*sainfo.local),
                                    *id_of(*sainfo.remote), st.args.message_id, st.spi, st.cpi));
@@ -142,8 +142,8 @@ void start(child_self self) {
     auto lookup = [self, snap,
                    remote](const ike::id_payload& idci,
                            const ike::id_payload& idcr) -> std::optional<ike::phase2_policy> {
-      const auto& ex = *self->state.ex; // (the exchange asks: it is there)
-      if (const auto& lease = ex.lease) {
+      const auto& terms = self->state.ex->terms; // (the exchange asks: it is there)
+      if (const auto& lease = terms.lease) {
         // A roadwarrior speaks only for the address it was given.
         auto p = kernel::prefix_of(idci);
         if (!p || p->addr != *lease || p->prefix != 32) {
@@ -154,12 +154,12 @@ void start(child_self self) {
         }
       }
       const auto& a = self->state.args;
-      auto found = match_sainfo(*snap.cfg, idci, idcr, ex.xauth_groups);
+      auto found = match_sainfo(*snap.cfg, idci, idcr, terms.xauth_groups);
       const auto* s = found.sainfo;
       if (s == nullptr && found.refused != nullptr) {
         COATI_LOG(error, "child", where(a.link.ends), ": quick mode for ", idci.to_string(),
                   " <-> ", idcr.to_string(), " refused: user \"", ike::escape_text(a.xauth_user),
-                  "\" (groups: ", groups_text(ex.xauth_groups), ") is not in group \"",
+                  "\" (groups: ", groups_text(terms.xauth_groups), ") is not in group \"",
                   found.refused->group, "\" of the sainfo for these IDs");
         count(self, "phase2_refused.group");
         return std::nullopt;
@@ -268,11 +268,7 @@ child_state::~child_state() {
 
 child_actor::child_actor(caf::actor_config& cfg, child_args args) : light_actor(cfg) {
   auto& st = state;
-  st.ex = std::make_unique<child_exchange>();
-  st.ex->sainfo = args.sainfo;
-  st.ex->offer_ipcomp = args.offer_ipcomp;
-  st.ex->lease = args.lease;
-  st.ex->xauth_groups = std::move(args.xauth_groups);
+  st.ex = std::make_unique<child_exchange>(child_exchange{std::move(args.terms), {}, {}});
   st.arrival = std::move(args.first_from);
   if (args.first)
     st.ex->waiting.push_back(std::move(*args.first));

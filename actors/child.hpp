@@ -41,10 +41,8 @@ struct child_common {
   std::optional<std::uint32_t> reqid; ///< the SAs' reqid (an acquiring policy's); else ours
 };
 
-/// What a child actor is started with: the above, and what only its exchange needs.
-struct child_args : child_common {
-  std::optional<ike::bytes> first;              ///< responder: QM1
-  datagram first_from;                          ///< responder: where QM1 came from (no bytes)
+/// What the quick mode is held to: what to propose, or what QM1 may ask for.
+struct child_terms {
   const config::sainfo_block* sainfo = nullptr; ///< initiator: what to propose (in snap.cfg)
   bool offer_ipcomp = true;                     ///< initiator: may propose IPComp
   /// A roadwarrior's leased address: its quick modes must come from there (IDci).
@@ -53,16 +51,20 @@ struct child_args : child_common {
   std::vector<std::string> xauth_groups;
 };
 
+/// What a child actor is started with: the above, and what only its exchange needs.
+struct child_args : child_common {
+  std::optional<ike::bytes> first; ///< responder: QM1
+  datagram first_from;             ///< responder: where QM1 came from (no bytes)
+  child_terms terms;
+};
+
 /// What only the exchange needs, until it has settled (child_state::settle): the
 /// responder's at QM3, the initiator's at its phase2 timer (it may have to send QM3 again
 /// until then). Kept apart so that an established child does not carry it (issue 9's
 /// memory per SA).
 struct child_exchange {
-  const config::sainfo_block* sainfo = nullptr; ///< initiator: what to propose
-  bool offer_ipcomp = true;                     ///< initiator: may propose IPComp
-  std::optional<config::ip_address> lease;      ///< responder: a roadwarrior's address
-  std::vector<std::string> xauth_groups;        ///< responder: for a sainfo's `group`
-  std::vector<ike::bytes> waiting;              ///< datagrams that came before the SPIs
+  child_terms terms;
+  std::vector<ike::bytes> waiting; ///< datagrams that came before the SPIs
   retransmitter rtx;
 };
 

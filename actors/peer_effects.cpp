@@ -124,12 +124,12 @@ void spawn_child(peer_self self, std::uint32_t mid, std::optional<ike::bytes> fi
   if (first)
     ca.first_from = arrival_datagram(st.arrival); // (QM1 is the datagram being handled)
   ca.first = std::move(first);
-  ca.sainfo = sainfo;
-  ca.offer_ipcomp = st.args.acquire && st.args.acquire->ipcomp;
+  ca.terms.sainfo = sainfo;
+  ca.terms.offer_ipcomp = st.args.acquire && st.args.acquire->ipcomp;
   if (st.user) {
-    ca.lease = st.user->lease;
+    ca.terms.lease = st.user->lease;
     ca.xauth_user = st.user->name;
-    ca.xauth_groups = st.user->groups;
+    ca.terms.xauth_groups = st.user->groups;
   }
   if (ca.initiator) {
     if (st.args.acquire)
